@@ -1,0 +1,14 @@
+"""Architecture specifications: MAC array, memory levels, and their loader."""
+
+from pathlib import Path
+
+from ripple.arch.spec import Architecture, Level, MacUnit, Memory
+from ripple.specio import load_spec
+
+
+def load_architecture(path: str | Path) -> Architecture:
+    """Read a Ripple architecture YAML file."""
+    return load_spec(Architecture, path)
+
+
+__all__ = ["Architecture", "Level", "MacUnit", "Memory", "load_architecture"]

@@ -1,0 +1,26 @@
+"""Errors a user can act on.
+
+Every failure caused by input (a file, a field, a mapping that does not fit) is raised as a
+:class:`RippleInputError`; the CLI prints its one-line message and exits with status 2.
+"""
+
+from __future__ import annotations
+
+
+class RippleInputError(Exception):
+    """Bad input: names the file, the field path and what was expected."""
+
+    def __init__(self, message: str, *, source: str | None = None, field: str | None = None):
+        self.source = source
+        self.field = field
+        self.detail = message
+        prefix = ""
+        if source:
+            prefix += f"{source}: "
+        if field:
+            prefix += f"{field}: "
+        super().__init__(prefix + message)
+
+
+class MappingError(RippleInputError):
+    """A mapping that does not fit the layer or the architecture (coverage, array, capacity)."""

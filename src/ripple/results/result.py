@@ -1,0 +1,154 @@
+"""The result of executing one layer under one mapping, whoever computed it.
+
+Both the analytical model and the reference simulator fill a :class:`LayerResult`; the
+equivalence tests compare two of them field by field. Energy and the readiness summary are
+derived from the counts here, so that they are the same function of the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ripple.arch.spec import Architecture
+from ripple.workload.layer import OPERANDS, Layer, Operand
+
+
+@dataclass
+class OperandAccess:
+    """Transactions at one memory for one operand, and the bits they moved."""
+
+    reads: int = 0
+    writes: int = 0
+    final_writes: int = 0
+    read_bits: int = 0
+    write_bits: int = 0
+
+    def add(self, other: OperandAccess) -> None:
+        self.reads += other.reads
+        self.writes += other.writes
+        self.final_writes += other.final_writes
+        self.read_bits += other.read_bits
+        self.write_bits += other.write_bits
+
+
+@dataclass(frozen=True)
+class Latency:
+    compute: int
+    stall: int = 0
+    fill: int = 0
+    drain: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.compute + self.stall + self.fill + self.drain
+
+
+@dataclass
+class LayerResult:
+    """Counts of one layer. ``ready[n, k, y, x]`` is the cycle at which output ``(n, k, y, x)``
+    is final and ``first[n, k, y, x]`` the cycle of its first MAC (SPEC section 3)."""
+
+    layer: Layer
+    arch: Architecture
+    mapping_name: str
+    nest: str
+    macs_issued: int
+    macs_valid: int
+    latency: Latency
+    accesses: dict[str, dict[Operand, OperandAccess]]
+    ready: NDArray[np.int64]
+    first: NDArray[np.int64]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    # ----- derived -----------------------------------------------------------------------
+    def energy_breakdown(self) -> dict[str, Any]:
+        """``{"mac": pJ, memory: {operand: {"read": pJ, "write": pJ}}}``."""
+        out: dict[str, Any] = {"mac": self.macs_issued * self.arch.mac.energy_pj}
+        for name, per_operand in self.accesses.items():
+            memory = self.arch.memory(name)
+            per_bit = memory.energy_per == "bit"
+            out[name] = {
+                op: {
+                    "read": (acc.read_bits if per_bit else acc.reads) * memory.read_energy_pj,
+                    "write": (acc.write_bits if per_bit else acc.writes) * memory.write_energy_pj,
+                }
+                for op, acc in per_operand.items()
+            }
+        return out
+
+    @property
+    def energy_pj(self) -> float:
+        breakdown = self.energy_breakdown()
+        total = breakdown.pop("mac")
+        for per_operand in breakdown.values():
+            for actions in per_operand.values():
+                total += actions["read"] + actions["write"]
+        return float(total)
+
+    @property
+    def peak_live_psums(self) -> int:
+        return peak_live(self.first, self.ready)
+
+    @property
+    def row_ready_cycles(self) -> list[int]:
+        """Per output row, the cycle at which the whole row is final."""
+        return [int(v) for v in self.ready.max(axis=(0, 1, 3))]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of SPEC section 9."""
+        return {
+            "layer": self.layer.name,
+            "mapping": self.mapping_name,
+            "nest": self.nest,
+            "macs": {"issued": self.macs_issued, "valid": self.macs_valid},
+            "latency_cycles": self.latency.total,
+            "latency": {
+                "compute": self.latency.compute,
+                "stall": self.latency.stall,
+                "fill": self.latency.fill,
+                "drain": self.latency.drain,
+            },
+            "energy_pj": self.energy_pj,
+            "energy_breakdown_pj": self.energy_breakdown(),
+            "accesses": {
+                name: {
+                    op: {"reads": a.reads, "writes": a.writes, "final_writes": a.final_writes}
+                    for op, a in per_operand.items()
+                }
+                for name, per_operand in self.accesses.items()
+            },
+            "output_readiness": {
+                "peak_live_psums": self.peak_live_psums,
+                "outputs": int(self.ready.size),
+                "first_output_ready_cycle": int(self.ready.min()),
+                "last_output_ready_cycle": int(self.ready.max()),
+                "row_ready_cycles": self.row_ready_cycles,
+            },
+            **self.extras,
+        }
+
+
+def empty_accesses(arch: Architecture) -> dict[str, dict[Operand, OperandAccess]]:
+    """A zeroed access table: every memory, every operand it holds."""
+    return {
+        memory.name: {op: OperandAccess() for op in OPERANDS if op in memory.operands}
+        for lvl in arch.levels
+        for memory in lvl.memories
+    }
+
+
+def peak_live(first: NDArray[np.int64], ready: NDArray[np.int64]) -> int:
+    """Largest number of outputs that are started but not final after some cycle.
+
+    An output is live after cycle ``t`` when ``first <= t < ready - 1`` (its last MAC is in
+    cycle ``ready - 1``)."""
+    start = first.ravel()
+    end = ready.ravel() - 1  # cycle of the last MAC; live over [first, end)
+    span = int(end.max()) + 2 if end.size else 1
+    delta = np.bincount(start, minlength=span)[:span] - np.bincount(end, minlength=span)[:span]
+    live = np.cumsum(delta)
+    return int(live.max()) if live.size else 0

@@ -1,0 +1,158 @@
+"""A MAC layer: 2-D convolution (grouped and depthwise included) or fully connected.
+
+Sizes follow ZigZag's loop-dimension names. ``K`` and ``C`` are the layer's total output and
+input channels; with ``G`` groups each group has ``K/G`` output and ``C/G`` input channels, and
+the loop nest iterates ``G`` and the per-group ``K`` and ``C``. A fully connected layer is a
+1x1 convolution on a 1x1 input.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+
+from ripple.workload.axis import AxisGeometry, valid_pairs
+
+Operand = Literal["I", "W", "O"]
+OPERANDS: tuple[Operand, ...] = ("I", "W", "O")
+
+IndexKind = Literal["output", "input"]
+
+#: Loop dimensions of an output-indexed and of an input-indexed nest.
+OUTPUT_INDEXED_DIMS = ("N", "G", "K", "C", "OY", "OX", "FY", "FX")
+INPUT_INDEXED_DIMS = ("N", "G", "K", "C", "IY", "IX", "FY", "FX")
+ALL_DIMS = ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Precision(StrictModel):
+    """Bits per element: input, weight, partial output (psum) and final output."""
+
+    I: PositiveInt = 16
+    W: PositiveInt = 16
+    O: PositiveInt = 16
+    O_final: PositiveInt = 16
+
+
+def _pair(value: int | list[int] | tuple[int, ...], name: str) -> tuple[int, int]:
+    if isinstance(value, int):
+        return (value, value)
+    if len(value) != 2:
+        raise ValueError(f"{name} must be one integer or [y, x]")
+    return (int(value[0]), int(value[1]))
+
+
+class Layer(StrictModel):
+    """One MAC layer. ``IY``/``IX`` are the input sizes; the output size is derived."""
+
+    name: str = "layer"
+    operator: Literal["conv", "fc"] = "conv"
+    N: PositiveInt = 1
+    K: PositiveInt
+    C: PositiveInt
+    G: PositiveInt = 1
+    IY: PositiveInt = 1
+    IX: PositiveInt = 1
+    FY: PositiveInt = 1
+    FX: PositiveInt = 1
+    stride: tuple[PositiveInt, PositiveInt] = (1, 1)
+    dilation: tuple[PositiveInt, PositiveInt] = (1, 1)
+    padding: tuple[int, int, int, int] = Field(
+        default=(0, 0, 0, 0), description="[top, bottom, left, right]"
+    )
+    precision: Precision = Precision()
+
+    @field_validator("stride", "dilation", mode="before")
+    @classmethod
+    def _expand_pair(cls, value: object, info: object) -> object:
+        if isinstance(value, int | list | tuple):
+            return _pair(value, getattr(info, "field_name", "value"))  # type: ignore[arg-type]
+        return value
+
+    @field_validator("padding", mode="before")
+    @classmethod
+    def _expand_padding(cls, value: object) -> object:
+        if isinstance(value, int):
+            return (value, value, value, value)
+        if isinstance(value, dict):
+            return tuple(value.get(side, 0) for side in ("top", "bottom", "left", "right"))
+        if isinstance(value, list | tuple) and len(value) == 2:
+            return (value[0], value[0], value[1], value[1])
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Layer:
+        if any(p < 0 for p in self.padding):
+            raise ValueError("padding must be non-negative")
+        if self.K % self.G or self.C % self.G:
+            raise ValueError(f"K={self.K} and C={self.C} must both be divisible by G={self.G}")
+        if self.operator == "fc" and (self.IY, self.IX, self.FY, self.FX) != (1, 1, 1, 1):
+            raise ValueError("a fully connected layer has IY = IX = FY = FX = 1")
+        if self.OY < 1 or self.OX < 1:
+            raise ValueError(
+                f"the kernel does not fit the padded input: output would be {self.OY}x{self.OX}"
+            )
+        return self
+
+    # ----- derived sizes -------------------------------------------------------------
+    @property
+    def OY(self) -> int:
+        return _output_size(self.IY, self.FY, self.stride[0], self.dilation[0],
+                            self.padding[0] + self.padding[1])
+
+    @property
+    def OX(self) -> int:
+        return _output_size(self.IX, self.FX, self.stride[1], self.dilation[1],
+                            self.padding[2] + self.padding[3])
+
+    @property
+    def K_group(self) -> int:
+        return self.K // self.G
+
+    @property
+    def C_group(self) -> int:
+        return self.C // self.G
+
+    def bound(self, dim: str) -> int:
+        """Loop bound of a dimension (``K`` and ``C`` per group)."""
+        return {
+            "N": self.N, "G": self.G, "K": self.K_group, "C": self.C_group,
+            "OY": self.OY, "OX": self.OX, "IY": self.IY, "IX": self.IX,
+            "FY": self.FY, "FX": self.FX,
+        }[dim]
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of the layer, padding taps excluded."""
+        y = valid_pairs(self.axis("y"))
+        x = valid_pairs(self.axis("x"))
+        return self.N * self.G * self.K_group * self.C_group * y * x
+
+    @property
+    def dense_macs(self) -> int:
+        """Output-indexed iterations, padding taps included (``N*K*C/G*OY*OX*FY*FX``)."""
+        return self.N * self.G * self.K_group * self.C_group * self.OY * self.OX * self.FY * self.FX
+
+    def axis(self, which: Literal["y", "x"]) -> AxisGeometry:
+        if which == "y":
+            return AxisGeometry(self.IY, self.OY, self.FY, self.stride[0], self.dilation[0],
+                                self.padding[0])
+        return AxisGeometry(self.IX, self.OX, self.FX, self.stride[1], self.dilation[1],
+                            self.padding[2])
+
+    def tensor_shape(self, operand: Operand) -> tuple[int, ...]:
+        """Shape of the operand tensor: I [N, C, IY, IX], W [K, C/G, FY, FX], O [N, K, OY, OX]."""
+        if operand == "I":
+            return (self.N, self.C, self.IY, self.IX)
+        if operand == "W":
+            return (self.K, self.C_group, self.FY, self.FX)
+        return (self.N, self.K, self.OY, self.OX)
+
+
+def _output_size(size: int, kernel: int, stride: int, dilation: int, pad: int) -> int:
+    return (size + pad - dilation * (kernel - 1) - 1) // stride + 1
+

@@ -1,0 +1,43 @@
+"""Loading workloads from Ripple's YAML.
+
+A workload file holds either one layer (its fields at the top level, or under ``layer:``) or a
+network under ``layers:`` (a list of layers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from ripple.errors import RippleInputError
+from ripple.specio import read_yaml, validate
+from ripple.workload.layer import Layer, StrictModel
+
+
+class Workload(StrictModel):
+    """An ordered list of MAC layers."""
+
+    name: str = "workload"
+    layers: list[Layer] = Field(min_length=1)
+
+
+def workload_from_data(data: object, source: str) -> Workload:
+    if not isinstance(data, dict):
+        raise RippleInputError("expected a mapping with a layer or 'layers:'", source=source)
+    if "layers" in data:
+        return validate(Workload, data, source)
+    if "layer" in data:
+        extra = set(data) - {"layer", "name"}
+        if extra:
+            raise RippleInputError("unknown field (not part of the schema)", source=source,
+                                   field=sorted(extra)[0])
+        layer = validate(Workload, {"layers": [data["layer"]]}, source).layers[0]
+        return Workload(name=data.get("name", layer.name), layers=[layer])
+    layer = validate(Workload, {"layers": [data]}, source).layers[0]
+    return Workload(name=layer.name, layers=[layer])
+
+
+def load_workload(path: str | Path) -> Workload:
+    """Read a Ripple workload YAML file."""
+    return workload_from_data(read_yaml(path), str(path))
