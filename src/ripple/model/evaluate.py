@@ -1,0 +1,51 @@
+"""Evaluate one mapping of one layer: MACs, accesses, energy, latency and output readiness."""
+
+from __future__ import annotations
+
+from ripple.mapping.nest import LoopNest
+from ripple.model.accesses import count_accesses
+from ripple.model.capacity import check_capacity, check_output_replication, largest_tiles
+from ripple.model.factors import build_factors
+from ripple.model.groups import FactorGroups
+from ripple.model.readiness import issued_steps, step_cycles
+from ripple.results.result import LayerResult, Latency
+from ripple.workload.axis import count_pairs
+
+
+def mac_counts(nest: LoopNest) -> tuple[int, int]:
+    """Issued and valid MACs, in closed form (sums over taps of interval lengths)."""
+    layer = nest.layer
+    channels = layer.N * layer.G * layer.K_group * layer.C_group
+    valid = channels
+    issued = channels
+    for which in ("y", "x"):
+        geom = layer.axis(which)
+        valid *= int(count_pairs(geom, (0, geom.outputs), (0, geom.taps), (0, geom.inputs)))
+        positions = geom.outputs if nest.index == "output" else geom.inputs
+        issued *= positions * geom.taps
+    return (valid if nest.filtered else issued), valid
+
+
+def evaluate(nest: LoopNest) -> LayerResult:
+    """Exact counts of ``nest`` without enumerating MACs or steps."""
+    check_output_replication(nest)
+    factors = build_factors(nest)
+    groups = [FactorGroups(f) for f in factors]
+    check_capacity(nest, largest_tiles(nest, groups))
+    issued, valid = mac_counts(nest)
+    layer = nest.layer
+    last = step_cycles(nest, factors, last=True)
+    first = step_cycles(nest, factors, last=False)
+    shape = (layer.N, layer.G * layer.K_group, last.shape[-2], last.shape[-1])
+    return LayerResult(
+        layer=layer,
+        arch=nest.arch,
+        mapping_name=nest.mapping.name,
+        nest=nest.describe(),
+        macs_issued=issued,
+        macs_valid=valid,
+        latency=Latency(compute=issued_steps(factors)),
+        accesses=count_accesses(nest, groups),
+        ready=(last + 1).reshape(shape),
+        first=first.reshape(shape),
+    )

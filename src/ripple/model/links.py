@@ -1,0 +1,63 @@
+"""The links of each operand's memory chain and where each link's fills happen.
+
+For a link (child, parent) the child is filled whenever the first ``r`` temporal digits change,
+``r`` being one past the innermost loop above the child that is relevant to the operand
+(docs/accesses.md). The child is a memory, or the MACs (``child is None``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ripple.arch.spec import Memory
+from ripple.mapping.nest import LoopNest
+from ripple.model.relevance import is_relevant
+from ripple.workload.layer import Operand
+
+
+@dataclass(frozen=True)
+class Link:
+    operand: Operand
+    parent: Memory
+    child: Memory | None  # None: the MACs
+    prefix: int  # r: fills happen when the first r temporal digits change
+    parent_instances: frozenset[int]  # spatial loop ids selecting one parent instance
+    child_instances: frozenset[int]
+
+    @property
+    def parent_fixed(self) -> frozenset[int]:
+        return frozenset(range(self.prefix)) | self.parent_instances
+
+    @property
+    def child_fixed(self) -> frozenset[int]:
+        return frozenset(range(self.prefix)) | self.child_instances
+
+
+def instance_loops(nest: LoopNest, memory: Memory | None) -> frozenset[int]:
+    """Spatial loops along which ``memory`` is replicated (all of them for the MACs)."""
+    served = set() if memory is None else set(nest.arch.served(memory))
+    base = len(nest.temporal)
+    return frozenset(base + i for i, lp in enumerate(nest.spatial) if lp.array_dim not in served)
+
+
+def fill_prefix(nest: LoopNest, operand: Operand, cut: int) -> int:
+    """One past the innermost of the first ``cut`` temporal loops relevant to ``operand``."""
+    relevant = [p for p in range(cut) if is_relevant(nest.index, operand, nest.temporal[p].dim)]
+    return relevant[-1] + 1 if relevant else 0
+
+
+def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
+    chain = nest.arch.chain(operand)
+    latched = operand in nest.arch.mac.latch
+    links = []
+    for i, (_, parent) in enumerate(chain):
+        if i + 1 < len(chain):
+            level, child = chain[i + 1]
+            prefix = fill_prefix(nest, operand, nest.cut(level))
+        else:
+            child = None
+            every_step = len(nest.temporal)
+            prefix = fill_prefix(nest, operand, every_step) if latched else every_step
+        links.append(Link(operand, parent, child, prefix, instance_loops(nest, parent),
+                          instance_loops(nest, child)))
+    return links

@@ -1,0 +1,84 @@
+"""Cycle of every output's first and last MAC, from per-factor step ranks.
+
+The issued steps are the Cartesian product of each factor's issued temporal tuples, executed in
+lexicographic nest order. The cycle of a step ``t`` is the number of issued steps before it:
+``sum over loop positions j`` of (steps agreeing with ``t`` before ``j`` and smaller at ``j``),
+and each such count is a product over factors of per-factor counts. An output's last MAC is,
+factor by factor, the lexicographically last issued element touching it, so its cycle follows
+from per-factor vectors by outer products: no step or MAC is enumerated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ripple.mapping.nest import LoopNest
+from ripple.model.factors import Factor, IntArray
+
+
+class _StepTable:
+    """Issued temporal tuples of one factor, as ranks sorted in nest order."""
+
+    def __init__(self, factor: Factor):
+        self.factor = factor
+        self.steps = np.unique(factor.rank)
+        sizes = [factor.sizes[loop] for loop in factor.temporal]
+        # weights[k]: divisor that keeps the first k digits of a rank
+        self.weights = [int(np.prod(sizes[k:], dtype=np.int64)) for k in range(len(sizes) + 1)]
+
+    def _below(self, k: int, ranks: IntArray, inclusive: bool = False) -> IntArray:
+        prefixes = self.steps // self.weights[k]
+        return np.searchsorted(prefixes, ranks // self.weights[k],
+                               side="right" if inclusive else "left")
+
+    def agreeing(self, k: int, ranks: IntArray) -> IntArray:
+        """Issued tuples sharing the first ``k`` digits with each rank."""
+        return self._below(k, ranks, inclusive=True) - self._below(k, ranks)
+
+    def smaller_at(self, k: int, ranks: IntArray) -> IntArray:
+        """Issued tuples sharing the first ``k`` digits and smaller at digit ``k``."""
+        return self._below(k + 1, ranks) - self._below(k, ranks)
+
+
+def _extreme_ranks(factor: Factor, last: bool) -> IntArray:
+    """Per output coordinate of the factor, the rank of its last (or first) element."""
+    coords = factor.coords["O"]
+    stored = coords >= 0
+    fill = -1 if last else np.iinfo(np.int64).max
+    out = np.full(factor.out_extent, fill, dtype=np.int64)
+    ufunc = np.maximum if last else np.minimum
+    ufunc.at(out, coords[stored], factor.rank[stored])
+    return out
+
+
+def step_cycles(nest: LoopNest, factors: list[Factor], last: bool) -> NDArray[np.int64]:
+    """Cycle of each output's last (or first) MAC, shape ``(N, G, K, 1, Y, X)``; -1 where an
+    output receives no MAC."""
+    tables = [_StepTable(f) for f in factors]
+    ranks = [_extreme_ranks(f, last) for f in factors]
+    touched = [r >= 0 if last else r < np.iinfo(np.int64).max for r in ranks]
+    safe = [np.where(t, r, 0) for r, t in zip(ranks, touched, strict=True)]
+    owner = {loop: i for i, f in enumerate(factors) for loop in f.temporal}
+    shape = tuple(f.out_extent for f in factors)
+    cycle = np.zeros(shape, dtype=np.int64)
+    seen = [0] * len(factors)  # digits of each factor before the current position
+    for position in range(len(nest.temporal)):
+        f_owner = owner[position]
+        term = np.ones(shape, dtype=np.int64)
+        for i, table in enumerate(tables):
+            if i == f_owner:
+                vec = table.smaller_at(seen[i], safe[i])
+            else:
+                vec = table.agreeing(seen[i], safe[i])
+            term = term * vec.reshape([-1 if j == i else 1 for j in range(len(factors))])
+        cycle += term
+        seen[f_owner] += 1
+    mask = np.ones(shape, dtype=bool)
+    for i, t in enumerate(touched):
+        mask &= t.reshape([-1 if j == i else 1 for j in range(len(factors))])
+    return np.where(mask, cycle, -1)
+
+
+def issued_steps(factors: list[Factor]) -> int:
+    return int(np.prod([len(np.unique(f.rank)) for f in factors], dtype=np.int64))
