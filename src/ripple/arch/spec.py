@@ -56,7 +56,9 @@ class Level(StrictModel):
         for memory in self.memories:
             clash = seen & set(memory.operands)
             if clash:
-                raise ValueError(f"operand {sorted(clash)[0]} is held by two memories of this level")
+                raise ValueError(
+                    f"operand {sorted(clash)[0]} is held by two memories of this level"
+                )
             seen |= set(memory.operands)
         return self
 

@@ -131,7 +131,8 @@ def bind(layer: Layer, arch: Architecture, mapping: Mapping, source: str = "mapp
 
 
 def _index_kind(mapping: Mapping, source: str) -> IndexKind:
-    dims = {d for loops in (*mapping.spatial.values(), *mapping.temporal.values()) for d, _ in loops}
+    all_loops = (*mapping.spatial.values(), *mapping.temporal.values())
+    dims = {dim for loops in all_loops for dim, _ in loops}
     has_out = bool(dims & {"OY", "OX"})
     has_in = bool(dims & {"IY", "IX"})
     if has_out and has_in:

@@ -34,7 +34,9 @@ class _Side:
         return int((per_group * self.counts).sum())
 
 
-def count_accesses(nest: LoopNest, groups: list[FactorGroups]) -> dict[str, dict[str, OperandAccess]]:
+def count_accesses(
+    nest: LoopNest, groups: list[FactorGroups]
+) -> dict[str, dict[str, OperandAccess]]:
     """Reads, writes and final writes of every memory for every operand it holds."""
     table = empty_accesses(nest.arch)
     precision = nest.layer.precision

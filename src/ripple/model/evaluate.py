@@ -8,7 +8,7 @@ from ripple.model.capacity import check_capacity, check_output_replication, larg
 from ripple.model.factors import build_factors
 from ripple.model.groups import FactorGroups
 from ripple.model.readiness import issued_steps, step_cycles
-from ripple.results.result import LayerResult, Latency
+from ripple.results.result import Latency, LayerResult
 from ripple.workload.axis import count_pairs
 
 

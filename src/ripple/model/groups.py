@@ -66,7 +66,7 @@ class FactorGroups:
         return int(values[:, 0].max())
 
     def group_count(self, fixed: frozenset[int]) -> int:
-        return int(len(np.unique(self.key(fixed & frozenset(self.factor.loops)))))
+        return len(np.unique(self.key(fixed & frozenset(self.factor.loops))))
 
 
 def _distinct_per_group(group_of: IntArray, coords: IntArray, n: int) -> IntArray:

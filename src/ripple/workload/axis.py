@@ -65,14 +65,18 @@ def count_pairs(
 
 
 def valid_pairs_in_input_tile(
-    axis: AxisGeometry, in_range: tuple[ArrayLike, ArrayLike], tap_range: tuple[ArrayLike, ArrayLike]
+    axis: AxisGeometry,
+    in_range: tuple[ArrayLike, ArrayLike],
+    tap_range: tuple[ArrayLike, ArrayLike],
 ) -> NDArray[np.int64]:
     """Valid pairs of an input-indexed tile: input positions ``in_range`` x taps ``tap_range``."""
     return count_pairs(axis, (0, axis.outputs), tap_range, in_range)
 
 
 def valid_pairs_in_output_tile(
-    axis: AxisGeometry, out_range: tuple[ArrayLike, ArrayLike], tap_range: tuple[ArrayLike, ArrayLike]
+    axis: AxisGeometry,
+    out_range: tuple[ArrayLike, ArrayLike],
+    tap_range: tuple[ArrayLike, ArrayLike],
 ) -> NDArray[np.int64]:
     """Non-padding pairs of an output-indexed tile: outputs ``out_range`` x taps ``tap_range``."""
     return count_pairs(axis, out_range, tap_range, (0, axis.inputs))
