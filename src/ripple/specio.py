@@ -45,14 +45,15 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return out or "<root>"
 
 
-def validate(model: type[SpecT], data: Any, source: str) -> SpecT:
-    """Validate ``data`` against ``model``; the first problem becomes a one-line error."""
+def validate(model: type[SpecT], data: Any, source: str, prefix: tuple[Any, ...] = ()) -> SpecT:
+    """Validate ``data`` against ``model``; the first problem becomes a one-line error whose field
+    path starts with ``prefix`` (where ``data`` sits in the file)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         first = errors[0]
-        loc = tuple(p for p in first["loc"] if not _is_union_tag(p))
+        loc = prefix + tuple(p for p in first["loc"] if not _is_union_tag(p))
         message = _expected(first)
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise RippleInputError(message + more, source=source, field=field_path(loc)) from None

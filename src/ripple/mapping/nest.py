@@ -51,6 +51,7 @@ class LoopNest:
     skip_padding: bool
     temporal: tuple[Loop, ...]
     spatial: tuple[Loop, ...]
+    source: str = "mapping"
 
     @property
     def dims(self) -> tuple[str, ...]:
@@ -124,7 +125,7 @@ def bind(layer: Layer, arch: Architecture, mapping: Mapping, source: str = "mapp
                                    f"(dimensions: {' '.join(allowed)})", source=source, field=where)
 
     nest = LoopNest(layer, arch, mapping, index, mapping.boundary, mapping.skip_padding,
-                    tuple(temporal), tuple(spatial))
+                    tuple(temporal), tuple(spatial), source)
     for dim in allowed:
         _check_cover(nest, dim, source)
     return nest

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, PositiveInt
 
-from ripple.workload.layer import ALL_DIMS, IndexKind, StrictModel
+from ripple.workload.layer import IndexKind, StrictModel
 
-LoopSpec = tuple[str, PositiveInt]
-
-
-def _check_loops(loops: list[LoopSpec]) -> list[LoopSpec]:
-    for dim, _ in loops:
-        if dim not in ALL_DIMS:
-            raise ValueError(f"unknown dimension {dim!r}; expected one of {', '.join(ALL_DIMS)}")
-    return loops
+Dim = Literal["N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX"]
+LoopSpec = tuple[Dim, PositiveInt]
 
 
 class Mapping(StrictModel):
@@ -36,10 +30,3 @@ class Mapping(StrictModel):
     skip_padding: bool = False
     spatial: dict[str, list[LoopSpec]] = Field(default_factory=dict)
     temporal: dict[str, list[LoopSpec]] = Field(default_factory=dict)
-
-    @field_validator("spatial", "temporal")
-    @classmethod
-    def _dims(cls, value: dict[str, list[LoopSpec]]) -> dict[str, list[LoopSpec]]:
-        for loops in value.values():
-            _check_loops(loops)
-        return value

@@ -38,7 +38,7 @@ def check_capacity(nest: LoopNest, tiles: dict[str, dict[Operand, int]]) -> None
                                per_operand.items())
             raise MappingError(f"memory {name!r} overflows: its largest tiles ({detail}) need "
                                f"{need} bits, capacity is {memory.capacity_bits} bits",
-                               source=nest.mapping.name, field="temporal")
+                               source=nest.source, field="temporal")
 
 
 def check_output_replication(nest: LoopNest) -> None:
@@ -51,4 +51,4 @@ def check_output_replication(nest: LoopNest) -> None:
                     f"memory {memory.name!r} holds outputs per instance along array dimension "
                     f"{lp.array_dim}, which unrolls {lp.dim}: one output would be split over "
                     f"instances; let {memory.name!r} serve {lp.array_dim} or unroll another "
-                    "dimension there", source=nest.mapping.name, field="spatial")
+                    "dimension there", source=nest.source, field="spatial")

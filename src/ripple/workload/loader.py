@@ -32,9 +32,9 @@ def workload_from_data(data: object, source: str) -> Workload:
         if extra:
             raise RippleInputError("unknown field (not part of the schema)", source=source,
                                    field=sorted(extra)[0])
-        layer = validate(Workload, {"layers": [data["layer"]]}, source).layers[0]
+        layer = validate(Layer, data["layer"], source, prefix=("layer",))
         return Workload(name=data.get("name", layer.name), layers=[layer])
-    layer = validate(Workload, {"layers": [data]}, source).layers[0]
+    layer = validate(Layer, data, source)
     return Workload(name=layer.name, layers=[layer])
 
 

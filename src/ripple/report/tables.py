@@ -1,0 +1,75 @@
+"""Readable tables of results (rich). Presentation only: every number comes from a result."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from ripple.results.result import LayerResult
+
+
+def _fmt(value: float) -> str:
+    whole = not isinstance(value, float) or value.is_integer()
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
+
+
+def layer_table(result: LayerResult) -> Table:
+    """Accesses and energy per memory and operand for one layer."""
+    lat = result.latency
+    table = Table(
+        title=f"{result.layer.name} | {result.mapping_name}",
+        caption=(
+            f"MACs issued {result.macs_issued:,} (valid {result.macs_valid:,}) | cycles "
+            f"{lat.total:,} (compute {lat.compute:,}, stall {lat.stall:,}, fill {lat.fill:,}, "
+            f"drain {lat.drain:,}) | energy {result.energy_pj:,.2f} pJ | peak live psums "
+            f"{result.peak_live_psums:,}"
+        ),
+    )
+    for column in ("memory", "operand", "reads", "writes", "final writes", "read pJ", "write pJ"):
+        table.add_column(column, justify="left" if column in ("memory", "operand") else "right")
+    energy = result.energy_breakdown()
+    for name, per_operand in result.accesses.items():
+        for op, acc in per_operand.items():
+            e = energy[name][op]
+            table.add_row(name, op, f"{acc.reads:,}", f"{acc.writes:,}", f"{acc.final_writes:,}",
+                          _fmt(e["read"]), _fmt(e["write"]))
+    table.add_row("MAC", "", "", "", "", "", _fmt(energy["mac"]))
+    return table
+
+
+def comparison_table(results: list[LayerResult], title: str) -> Table:
+    """Several mappings of the same layer side by side, with the energy breakdown."""
+    table = Table(title=title)
+    table.add_column("")
+    for result in results:
+        table.add_column(result.mapping_name, justify="right")
+
+    def row(label: str, values: list[str]) -> None:
+        table.add_row(label, *values)
+
+    row("nest", [r.nest for r in results])
+    row("MACs issued", [f"{r.macs_issued:,}" for r in results])
+    row("  of which invalid", [f"{r.macs_issued - r.macs_valid:,}" for r in results])
+    row("cycles", [f"{r.latency.total:,}" for r in results])
+    for op, label in (("I", "I reads"), ("W", "W reads")):
+        row(label, [f"{_operand_total(r, op, 'reads'):,}" for r in results])
+    row("O reads", [f"{_operand_total(r, 'O', 'reads'):,}" for r in results])
+    row("O writes (final)", [
+        f"{_operand_total(r, 'O', 'writes'):,} ({_operand_total(r, 'O', 'final_writes'):,})"
+        for r in results
+    ])
+    row("peak live psums", [f"{r.peak_live_psums:,}" for r in results])
+    row("energy pJ", [f"{r.energy_pj:,.2f}" for r in results])
+    row("  MAC", [_fmt(r.energy_breakdown()["mac"]) for r in results])
+    for op in ("I", "W", "O"):
+        row(f"  {op}", [_fmt(_operand_energy(r, op)) for r in results])
+    return table
+
+
+def _operand_total(result: LayerResult, operand: str, key: str) -> int:
+    return sum(getattr(per[operand], key) for per in result.accesses.values() if operand in per)
+
+
+def _operand_energy(result: LayerResult, operand: str) -> float:
+    breakdown = result.energy_breakdown()
+    breakdown.pop("mac")
+    return sum(sum(per[operand].values()) for per in breakdown.values() if operand in per)

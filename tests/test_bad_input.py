@@ -1,0 +1,64 @@
+"""Bad input: one line naming the file, the field path and what was expected; exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+SEED = Path(__file__).resolve().parents[1] / "src" / "ripple" / "examples" / "seed_case"
+WS = "mapping_weight_stationary.yaml"
+
+# (file to corrupt, text to replace, replacement, expected field path, expected words)
+CASES = {
+    "missing field": ("arch.yaml", "mac:", "macx:", "mac", "required field is missing"),
+    "unknown dimension": (WS, "[FX, 3]", "[FZ, 3]", "temporal.sram[0][0]", "'FX'"),
+    "wrong type": ("workload.yaml", "K: 8", "K: eight", "K", "valid integer"),
+    "negative bandwidth": ("arch.yaml", "read_bandwidth: 128", "read_bandwidth: -5",
+                           "levels[0].memories[0].read_bandwidth", "greater than 0"),
+    "not covering": (WS, "[OY, 3]", "[OY, 2]", "temporal", "cover 2 of 3"),
+    "overhanging": (WS, "[OY, 3]", "[OY, 4]", "temporal", "only the last iteration"),
+    "mixing OY with IY": (WS, "[OY, 3]", "[IY, 3]", "temporal", "mixes output-indexed"),
+    "array overflow": (WS, "[[K, 8]]", "[[K, 16]]", "spatial.D1", "dimension of size 8"),
+    "unknown level": (WS, "sram:", "dram:", "temporal.dram", "unknown level"),
+    # the first capacity in the file is the input SRAM's
+    "capacity": ("arch.yaml", "capacity_bits: 2097152", "capacity_bits: 64", "temporal",
+                 "'input_sram' overflows"),
+    "broken YAML": ("workload.yaml", "K: 8", "K: [8,", "line", "invalid YAML"),
+}
+# a capacity overflow is the mapping's fault: its tiles do not fit the memory
+BLAMED = {"capacity": WS}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_is_one_clear_line(case, tmp_path):
+    target, old, new, field, words = CASES[case]
+    files = {}
+    for name in ("workload.yaml", "arch.yaml", WS):
+        text = (SEED / name).read_text()
+        if name == target:
+            assert old in text, f"test setup: {old!r} not in {name}"
+            text = text.replace(old, new, 1)
+        files[name] = tmp_path / name
+        files[name].write_text(text)
+    out = tmp_path / "result.json"
+    proc = run_cli("evaluate", "-w", str(files["workload.yaml"]), "-a", str(files["arch.yaml"]),
+                   "-m", str(files[WS]), "--json", str(out))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert str(files[BLAMED.get(case, target)]) in lines[0]
+    assert f": {field}" in lines[0]
+    assert words in lines[0]
+    assert not out.exists(), "no result file may be left behind"
+    assert not list(tmp_path.glob(".result.json*")), "no partial file may be left behind"
+
+
+def test_missing_file(tmp_path):
+    proc = run_cli("evaluate", "-w", str(tmp_path / "nope.yaml"), "-a", str(SEED / "arch.yaml"),
+                   "-m", str(SEED / WS))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"ripple: error: {tmp_path / 'nope.yaml'}: file not found"
