@@ -27,10 +27,11 @@ def _demo(args: argparse.Namespace) -> int:
     results = api.seed_case()
     console = Console()
     console.print(comparison_table(results, "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
+    console.print()
     ws, scatter, event = results
     invalid = scatter.macs_issued - scatter.macs_valid
     console.print(
-        f"\nThe input-indexed nest as ZigZag counts it ([b]{scatter.mapping_name}[/b]) issues "
+        f"The input-indexed nest as ZigZag counts it ([b]{scatter.mapping_name}[/b]) issues "
         f"every (input, tap) pair: {scatter.macs_issued:,} MACs, {invalid:,} of them into "
         f"outputs outside the {event.layer.OY}x{event.layer.OX} image, and {scatter.latency.total}"
         f" cycles for {scatter.energy_pj:,.2f} pJ.\nThe event-driven nest "

@@ -63,7 +63,7 @@ class FactorGroups:
 
     def max_footprint(self, fixed: frozenset[int], operand: Operand) -> int:
         values, _ = self.histogram(fixed, operand, False)
-        return int(values[:, 0].max())
+        return int(values[:, 0].max(initial=0))
 
     def group_count(self, fixed: frozenset[int]) -> int:
         return len(np.unique(self.key(fixed & frozenset(self.factor.loops))))
@@ -82,6 +82,8 @@ def _extreme_elements(factor: Factor, kind: str) -> IntArray:
     """For each output coordinate touched, the element holding its last (or first) MAC in
     nest order. Ties (same temporal digits) are MACs of the same step: any one will do."""
     coords = factor.coords["O"]
+    if coords.size == 0:
+        return coords
     order = np.lexsort((factor.rank, coords))
     sorted_coords = coords[order]
     starts = np.flatnonzero(np.r_[True, sorted_coords[1:] != sorted_coords[:-1]])

@@ -38,7 +38,7 @@ def layer_table(result: LayerResult) -> Table:
 
 def comparison_table(results: list[LayerResult], title: str) -> Table:
     """Several mappings of the same layer side by side, with the energy breakdown."""
-    table = Table(title=title)
+    table = Table(title=title, caption="\n".join(f"{r.mapping_name}: {r.nest}" for r in results))
     table.add_column("")
     for result in results:
         table.add_column(result.mapping_name, justify="right")
@@ -46,7 +46,6 @@ def comparison_table(results: list[LayerResult], title: str) -> Table:
     def row(label: str, values: list[str]) -> None:
         table.add_row(label, *values)
 
-    row("nest", [r.nest for r in results])
     row("MACs issued", [f"{r.macs_issued:,}" for r in results])
     row("  of which invalid", [f"{r.macs_issued - r.macs_valid:,}" for r in results])
     row("cycles", [f"{r.latency.total:,}" for r in results])

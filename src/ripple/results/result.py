@@ -50,7 +50,9 @@ class Latency:
 @dataclass
 class LayerResult:
     """Counts of one layer. ``ready[n, k, y, x]`` is the cycle at which output ``(n, k, y, x)``
-    is final and ``first[n, k, y, x]`` the cycle of its first MAC (SPEC section 3)."""
+    is final and ``first[n, k, y, x]`` the cycle of its first MAC (SPEC section 3). An output
+    that receives no MAC (every tap in padding, under ``skip_padding``) has ``ready`` 0 and
+    ``first`` -1."""
 
     layer: Layer
     arch: Architecture
@@ -124,8 +126,8 @@ class LayerResult:
             "output_readiness": {
                 "peak_live_psums": self.peak_live_psums,
                 "outputs": int(self.ready.size),
-                "first_output_ready_cycle": int(self.ready.min()),
-                "last_output_ready_cycle": int(self.ready.max()),
+                "first_output_ready_cycle": int(self.ready[self.ready > 0].min(initial=0)),
+                "last_output_ready_cycle": int(self.ready.max(initial=0)),
                 "row_ready_cycles": self.row_ready_cycles,
             },
             **self.extras,
@@ -145,10 +147,13 @@ def peak_live(first: NDArray[np.int64], ready: NDArray[np.int64]) -> int:
     """Largest number of outputs that are started but not final after some cycle.
 
     An output is live after cycle ``t`` when ``first <= t < ready - 1`` (its last MAC is in
-    cycle ``ready - 1``)."""
-    start = first.ravel()
-    end = ready.ravel() - 1  # cycle of the last MAC; live over [first, end)
-    span = int(end.max()) + 2 if end.size else 1
+    cycle ``ready - 1``). Outputs that receive no MAC are never live."""
+    touched = ready.ravel() > 0
+    start = first.ravel()[touched]
+    end = ready.ravel()[touched] - 1  # cycle of the last MAC; live over [first, end)
+    if not end.size:
+        return 0
+    span = int(end.max()) + 2
     delta = np.bincount(start, minlength=span)[:span] - np.bincount(end, minlength=span)[:span]
     live = np.cumsum(delta)
     return int(live.max()) if live.size else 0

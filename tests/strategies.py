@@ -1,0 +1,119 @@
+"""Hypothesis strategies: random layers, architectures (1 to 3 levels) and valid mappings."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import strategies as st
+
+from ripple.arch import Architecture
+from ripple.mapping import Mapping
+from ripple.workload import Layer
+
+BANDWIDTHS = (8, 16, 32, 64, 128)
+
+
+@st.composite
+def layers(draw, max_input: int = 12) -> Layer:
+    groups = draw(st.integers(1, 2))
+    sy, sx = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dy, dx = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    pads = [draw(st.integers(0, 2)) for _ in range(4)]
+    # the dilated kernel must fit the padded input
+    fy = draw(st.integers(1, min(5, (max_input + pads[0] + pads[1] - 1) // dy + 1)))
+    fx = draw(st.integers(1, min(5, (max_input + pads[2] + pads[3] - 1) // dx + 1)))
+    iy = draw(st.integers(max(1, dy * (fy - 1) + 1 - pads[0] - pads[1]), max_input))
+    ix = draw(st.integers(max(1, dx * (fx - 1) + 1 - pads[2] - pads[3]), max_input))
+    bits = st.sampled_from((8, 16))
+    return Layer(
+        name="random", N=draw(st.integers(1, 2)), G=groups,
+        K=groups * draw(st.integers(1, 4)), C=groups * draw(st.integers(1, 3)),
+        IY=iy, IX=ix, FY=fy, FX=fx, stride=(sy, sx), dilation=(dy, dx), padding=tuple(pads),
+        precision={"I": draw(bits), "W": draw(bits), "O": draw(bits), "O_final": draw(bits)},
+    )
+
+
+def _memory(draw, name: str, operands: list[str], served: list[str] | None) -> dict:
+    return {
+        "name": name, "operands": operands,
+        "read_bandwidth": draw(st.sampled_from(BANDWIDTHS)),
+        "write_bandwidth": draw(st.sampled_from(BANDWIDTHS)),
+        "read_energy_pj": draw(st.sampled_from((1.0, 2.5, 10.5))),
+        "write_energy_pj": draw(st.sampled_from((1.0, 3.0, 12.8))),
+        "served_dims": served,
+    }
+
+
+@st.composite
+def architectures(draw) -> Architecture:
+    n_dims = draw(st.integers(1, 2))
+    array = {f"D{i + 1}": draw(st.integers(1, 4)) for i in range(n_dims)}
+    dims = list(array)
+    levels = []
+    top = draw(st.sampled_from((["I", "W", "O"], ["I"], ["I", "W"])))
+    rest = [op for op in ("I", "W", "O") if op not in top]
+    memories = [_memory(draw, "top", top, None)]
+    if rest:
+        memories.append(_memory(draw, "top2", rest, None))
+    levels.append({"name": "L0", "memories": memories})
+    for depth in range(draw(st.integers(0, 2))):
+        held = draw(st.lists(st.sampled_from(("I", "W", "O")), min_size=1, max_size=3,
+                             unique=True))
+        memories = []
+        for op in held:
+            served = draw(st.none() | st.lists(st.sampled_from(dims), unique=True))
+            memories.append(_memory(draw, f"L{depth + 1}_{op}", [op], served))
+        levels.append({"name": f"L{depth + 1}", "memories": memories})
+    latch = draw(st.sampled_from((["I", "W"], ["I"], ["W"], [])))
+    mac = {"energy_pj": 0.5, "latch": latch, "first_read_elision": draw(st.booleans())}
+    return Architecture.model_validate({"name": "random", "array": array, "mac": mac,
+                                        "levels": levels})
+
+
+def _split(draw, bound: int) -> list[int]:
+    """Loop sizes (outermost first) covering ``bound``; only the outermost may overhang."""
+    if bound == 1:
+        return []
+    sizes = []
+    inner = 1
+    for _ in range(draw(st.integers(0, 2))):
+        size = draw(st.integers(1, bound))
+        if inner * size >= bound:
+            break
+        sizes.append(size)
+        inner *= size
+    sizes.append(math.ceil(bound / inner))
+    return [s for s in reversed(sizes) if s > 1] or [bound]
+
+
+@st.composite
+def mappings(draw, layer: Layer, arch: Architecture) -> Mapping:
+    index = draw(st.sampled_from(("output", "input")))
+    pos = ("OY", "OX") if index == "output" else ("IY", "IX")
+    bounds = {"N": layer.N, "G": layer.G, "K": layer.K_group, "C": layer.C_group,
+              pos[0]: layer.IY if index == "input" else layer.OY,
+              pos[1]: layer.IX if index == "input" else layer.OX, "FY": layer.FY, "FX": layer.FX}
+    room = dict(arch.array)
+    levels = [lvl.name for lvl in arch.levels]
+    spatial: dict[str, list[tuple[str, int]]] = {}
+    slots: dict[str, list[str]] = {name: [] for name in levels}  # dims, sizes assigned later
+    sizes_of: dict[str, list[int]] = {}
+    for dim, bound in bounds.items():
+        sizes = _split(draw, bound)
+        fits = [d for d, free in room.items() if sizes and free >= sizes[-1]]
+        if fits and draw(st.booleans()):
+            array_dim = draw(st.sampled_from(fits))
+            room[array_dim] //= sizes[-1]
+            spatial.setdefault(array_dim, []).append((dim, sizes[-1]))
+            sizes = sizes[:-1]
+        for _ in sizes:
+            slots[draw(st.sampled_from(levels))].append(dim)
+        sizes_of[dim] = sizes
+    temporal: dict[str, list[tuple[str, int]]] = {}
+    for name in levels:  # shuffle each level, then hand out sizes in nest order
+        temporal[name] = []
+        for dim in draw(st.permutations(slots[name])):
+            temporal[name].append((dim, sizes_of[dim].pop(0)))
+    boundary = draw(st.sampled_from(("filter", "scatter"))) if index == "input" else "filter"
+    return Mapping(index=index, boundary=boundary, skip_padding=draw(st.booleans()),
+                   spatial=spatial, temporal=temporal)
