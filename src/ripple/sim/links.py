@@ -1,0 +1,127 @@
+"""Which tile moves where: the links of each operand's chain and their fill granularity.
+
+For every operand the chain is the memories holding it (outermost first) and then the MACs.
+Each (child, parent) link is filled whenever the first ``r`` temporal digits change between
+consecutive issued steps, ``r`` being one more than the position of the innermost loop of the
+child's cut that is relevant to the operand (docs/accesses.md). This module derives ``r`` and
+the instance structure (along which array dimensions child and parent are replicated) from the
+specifications alone; the counting itself happens in :mod:`ripple.sim.accesses`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ripple.arch import Memory
+from ripple.errors import MappingError
+from ripple.mapping import LoopNest
+from ripple.workload import OPERANDS, Operand
+
+#: Dimensions that index each operand, per nest kind (docs/accesses.md, "Tiles and relevance").
+RELEVANT: dict[str, dict[Operand, frozenset[str]]] = {
+    "output": {
+        "I": frozenset(["N", "G", "C", "OY", "OX", "FY", "FX"]),
+        "W": frozenset(["G", "K", "C", "FY", "FX"]),
+        "O": frozenset(["N", "G", "K", "OY", "OX"]),
+    },
+    "input": {
+        "I": frozenset(["N", "G", "C", "IY", "IX"]),
+        "W": frozenset(["G", "K", "C", "FY", "FX"]),
+        "O": frozenset(["N", "G", "K", "IY", "IX", "FY", "FX"]),
+    },
+}
+
+#: Array dimensions unrolling only these may replicate a memory that holds outputs.
+OUTPUT_SAFE_DIMS = frozenset(["N", "G", "K", "OY", "OX"])
+
+
+@dataclass(frozen=True)
+class Link:
+    """One (child, parent) link of an operand's chain.
+
+    ``child`` is ``None`` for the MACs; ``parent`` is ``None`` for the residency of the
+    outermost memory (tracked for its capacity only: it is never filled). ``prefix`` is ``r``.
+    ``child_inst`` and ``parent_inst`` map a spatial instance to the instance of the child and
+    the parent that serves it.
+    """
+
+    operand: Operand
+    child: Memory | None
+    parent: Memory | None
+    prefix: int
+    child_inst: NDArray[np.int64]
+    parent_inst: NDArray[np.int64]
+    n_child_inst: int
+    n_parent_inst: int
+
+
+def prefix_length(nest: LoopNest, operand: Operand, cut: int) -> int:
+    """``r``: 1 + position of the innermost of the first ``cut`` temporal loops relevant to
+    ``operand``; 0 when none is."""
+    relevant = RELEVANT[nest.index][operand]
+    positions = [p for p, lp in enumerate(nest.temporal[:cut]) if lp.dim in relevant]
+    return positions[-1] + 1 if positions else 0
+
+
+def instance_map(nest: LoopNest, npe_coords: NDArray[np.int64],
+                 replicated: list[str]) -> tuple[NDArray[np.int64], int]:
+    """Instance index of each spatial instance for a memory replicated along ``replicated``."""
+    array = nest.arch.array
+    dims = list(array)
+    inst = np.zeros(npe_coords.shape[0], dtype=np.int64)
+    count = 1
+    for adim in replicated:
+        inst = inst * array[adim] + npe_coords[:, dims.index(adim)]
+        count *= array[adim]
+    return inst, count
+
+
+def replicated_dims(nest: LoopNest, memory: Memory | None) -> list[str]:
+    """Array dimensions along which ``memory`` (``None``: the MACs) has separate instances."""
+    if memory is None:
+        return list(nest.arch.array)
+    served = nest.arch.served(memory)
+    return [d for d in nest.arch.array if d not in served]
+
+
+def check_output_replication(nest: LoopNest) -> None:
+    """Reject a memory holding outputs that is replicated along an array dimension unrolling a
+    reduction (or input-position) dimension: its outputs would be split over instances."""
+    for _, memory in nest.arch.chain("O"):
+        for adim in replicated_dims(nest, memory):
+            bad = sorted({lp.dim for lp in nest.spatial
+                          if lp.array_dim == adim and lp.size > 1
+                          and lp.dim not in OUTPUT_SAFE_DIMS})
+            if bad:
+                raise MappingError(
+                    f"memory {memory.name!r} holds outputs and is replicated along array "
+                    f"dimension {adim}, which unrolls {', '.join(bad)}: outputs would be split "
+                    "over its instances (only N, G, K, OY, OX may be unrolled there)",
+                    field=f"spatial.{adim}")
+
+
+def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
+    """Every link of every operand's chain, plus each outermost memory's residency."""
+    arch = nest.arch
+    links = []
+    for operand in OPERANDS:
+        chain = arch.chain(operand)
+        members: list[tuple[int | None, Memory | None]] = [*chain, (None, None)]
+        _, outer = chain[0]
+        o_inst, n_o = instance_map(nest, npe_coords, replicated_dims(nest, outer))
+        links.append(Link(operand, outer, None, 0, o_inst, np.zeros_like(o_inst), n_o, 1))
+        for (level, child), (_, parent) in zip(members[1:], members[:-1], strict=True):
+            if child is None:
+                latched = operand != "O" and operand in arch.mac.latch
+                cut = len(nest.temporal)
+                prefix = prefix_length(nest, operand, cut) if latched else cut
+            else:
+                assert level is not None
+                prefix = prefix_length(nest, operand, nest.cut(level))
+            c_inst, n_c = instance_map(nest, npe_coords, replicated_dims(nest, child))
+            p_inst, n_p = instance_map(nest, npe_coords, replicated_dims(nest, parent))
+            links.append(Link(operand, child, parent, prefix, c_inst, p_inst, n_c, n_p))
+    return links

@@ -1,0 +1,91 @@
+"""The MAC log: one row per issued MAC, streamed to CSV or Parquet chunk by chunk.
+
+Columns: ``cycle``, one ``npe_<array dim>`` column per array dimension (the NPE coordinates),
+``input`` (flat index into ``I [N, C, IY, IX]``, -1 for a padding tap), ``weight`` (flat index
+into ``W [K, C/G, FY, FX]``), ``output`` (flat index into the output buffer ``[N, K, OY, OX]``,
+enlarged for a scatter nest) and ``valid``. Rows are written as the stream is produced (one
+Parquet row group per chunk) so a log of 1e8 MACs never sits in memory. The file is written
+under a temporary name and renamed on success: a failed run leaves no half-written log.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from ripple.errors import RippleInputError
+from ripple.sim.stream import MacChunk
+
+FORMATS = (".csv", ".parquet")
+
+
+def log_schema(array_dims: list[str]) -> pa.Schema:
+    return pa.schema(
+        [("cycle", pa.int64())]
+        + [(f"npe_{d}", pa.int64()) for d in array_dims]
+        + [("input", pa.int64()), ("weight", pa.int64()), ("output", pa.int64()),
+           ("valid", pa.bool_())]
+    )
+
+
+class MacLogWriter:
+    """Context manager writing :class:`MacChunk` rows to ``path`` (.csv or .parquet)."""
+
+    def __init__(self, path: str | Path, array_dims: list[str],
+                 npe_coords: NDArray[np.int64]) -> None:
+        self.path = Path(path)
+        suffix = self.path.suffix.lower()
+        if suffix not in FORMATS:
+            raise RippleInputError(f"unknown MAC log format {suffix!r}; use .csv or .parquet",
+                                   field="log_path")
+        self.parquet = suffix == ".parquet"
+        self.array_dims = array_dims
+        self.npe_coords = npe_coords
+        self.schema = log_schema(array_dims)
+        self.tmp = self.path.with_name(f".{self.path.name}.partial")
+        self.rows = 0
+        self._writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
+
+    def __enter__(self) -> MacLogWriter:
+        if self.parquet:
+            self._writer = pq.ParquetWriter(str(self.tmp), self.schema)
+        else:
+            self._writer = pa_csv.CSVWriter(str(self.tmp), self.schema)
+        return self
+
+    def write(self, chunk: MacChunk) -> None:
+        if chunk.size == 0:
+            return
+        coords = self.npe_coords[chunk.sp]
+        columns = [chunk.cycle] + [coords[:, a] for a in range(len(self.array_dims))]
+        columns += [chunk.i_flat, chunk.w_flat, chunk.o_flat, chunk.valid]
+        table = pa.Table.from_arrays([pa.array(c) for c in columns], schema=self.schema)
+        assert self._writer is not None
+        self._writer.write_table(table)
+        self.rows += chunk.size
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def read_mac_log(path: str | Path) -> dict[str, NDArray]:
+    """Read a MAC log back as one NumPy array per column."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        table = pq.read_table(str(path))
+    else:
+        table = pa_csv.read_csv(str(path))
+    return {name: table.column(name).to_numpy() for name in table.column_names}
