@@ -41,6 +41,9 @@ def _memory(draw, name: str, operands: list[str], served: list[str] | None) -> d
         "read_energy_pj": draw(st.sampled_from((1.0, 2.5, 10.5))),
         "write_energy_pj": draw(st.sampled_from((1.0, 3.0, 12.8))),
         "served_dims": served,
+        "double_buffered": draw(st.booleans()),
+        "ports": draw(st.sampled_from(("per_operand", "shared"))),
+        "duplex": draw(st.booleans()),
     }
 
 

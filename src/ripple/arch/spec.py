@@ -21,6 +21,10 @@ class Memory(StrictModel):
 
     Bandwidths are in bits per cycle; one access (a *transaction*) moves up to that many bits.
     Energies are per transaction, or per bit when ``energy_per: bit`` (typical for DRAM).
+    Ports (docs/timing.md): by default each operand has its own read and write port;
+    ``ports: shared`` makes the operands share them, ``duplex: false`` makes reads and writes
+    share one port. A double-buffered memory holds two tiles, so it can receive the next one
+    while the current one is in use.
     """
 
     name: str
@@ -35,6 +39,13 @@ class Memory(StrictModel):
         default=None, description="array dimensions this memory serves; default all"
     )
     double_buffered: bool = False
+    ports: Literal["per_operand", "shared"] = "per_operand"
+    duplex: bool = True
+
+    def port(self, operand: Operand, direction: Literal["read", "write"]) -> tuple[str, str, str]:
+        """The port an access uses: (memory, operand or '*', 'read' | 'write' | 'rw')."""
+        who = operand if self.ports == "per_operand" else "*"
+        return (self.name, who, direction if self.duplex else "rw")
 
     @field_validator("operands")
     @classmethod

@@ -32,12 +32,14 @@ def check_capacity(nest: LoopNest, tiles: dict[str, dict[Operand, int]]) -> None
         memory = nest.arch.memory(name)
         if memory.capacity_bits is None:
             continue
-        need = sum(words * bits[op] for op, words in per_operand.items())
+        copies = 2 if memory.double_buffered else 1  # the next tile arrives beside the current
+        need = copies * sum(words * bits[op] for op, words in per_operand.items())
         if need > memory.capacity_bits:
             detail = ", ".join(f"{op} {words} words x {bits[op]} b" for op, words in
                                per_operand.items())
-            raise MappingError(f"memory {name!r} overflows: its largest tiles ({detail}) need "
-                               f"{need} bits, capacity is {memory.capacity_bits} bits",
+            buffered = " (double-buffered: twice)" if copies == 2 else ""
+            raise MappingError(f"memory {name!r} overflows: its largest tiles ({detail}){buffered}"
+                               f" need {need} bits, capacity is {memory.capacity_bits} bits",
                                source=nest.source, field="temporal")
 
 

@@ -8,7 +8,8 @@ from ripple.model.capacity import check_capacity, check_output_replication, larg
 from ripple.model.factors import build_factors
 from ripple.model.groups import FactorGroups
 from ripple.model.readiness import issued_steps, step_cycles
-from ripple.results.result import Latency, LayerResult
+from ripple.model.timing import layer_timing
+from ripple.results.result import LayerResult
 from ripple.workload.axis import count_pairs
 
 
@@ -34,6 +35,7 @@ def evaluate(nest: LoopNest) -> LayerResult:
     check_capacity(nest, largest_tiles(nest, groups))
     issued, valid = mac_counts(nest)
     layer = nest.layer
+    timing = layer_timing(nest, groups, issued_steps(factors))
     last = step_cycles(nest, factors, last=True)
     first = step_cycles(nest, factors, last=False)
     shape = (layer.N, layer.G * layer.K_group, last.shape[-2], last.shape[-1])
@@ -44,8 +46,9 @@ def evaluate(nest: LoopNest) -> LayerResult:
         nest=nest.describe(),
         macs_issued=issued,
         macs_valid=valid,
-        latency=Latency(compute=issued_steps(factors)),
+        latency=timing.latency,
         accesses=count_accesses(nest, groups),
         ready=(last + 1).reshape(shape),
         first=first.reshape(shape),
+        extras={"timing": timing.to_dict()},
     )

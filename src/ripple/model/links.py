@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ripple.arch.spec import Memory
 from ripple.mapping.nest import LoopNest
 from ripple.model.relevance import is_relevant
+from ripple.model.transfers import Channel, Side
 from ripple.workload.layer import Operand
 
 
@@ -25,12 +26,19 @@ class Link:
     child_instances: frozenset[int]
 
     @property
-    def parent_fixed(self) -> frozenset[int]:
-        return frozenset(range(self.prefix)) | self.parent_instances
+    def group_loops(self) -> frozenset[int]:
+        """The loops whose digits identify one fill (one residency of the child's tile)."""
+        return frozenset(range(self.prefix))
 
-    @property
-    def child_fixed(self) -> frozenset[int]:
-        return frozenset(range(self.prefix)) | self.child_instances
+    def channels(self) -> list[tuple[Channel, list[Side]]]:
+        """The fill (parent read, child write) and, for outputs, the write-back (child read,
+        parent write); the MACs have no side of their own."""
+        down = [Side(self.parent, "read", self.parent_instances)]
+        up = [Side(self.parent, "write", self.parent_instances)]
+        if self.child is not None:
+            down.append(Side(self.child, "write", self.child_instances))
+            up.insert(0, Side(self.child, "read", self.child_instances))
+        return [("fill", down)] + ([("writeback", up)] if self.operand == "O" else [])
 
 
 def instance_loops(nest: LoopNest, memory: Memory | None) -> frozenset[int]:

@@ -1,0 +1,58 @@
+"""Transactions of one side of one transfer, from group statistics (docs/accesses.md).
+
+A link moves a tile in two *channels*: the fill (parent read -> child write) and, for outputs,
+the write-back (child read -> parent write). Access counting sums these transactions; timing
+takes their maxima. Both use the formulas here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ripple.arch.spec import Memory
+from ripple.workload.layer import Operand, Precision
+
+Channel = Literal["fill", "writeback"]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One end of a channel: a memory (or None for the MACs) and the direction it is used in."""
+
+    memory: Memory | None
+    direction: Literal["read", "write"]
+    instances: frozenset[int]
+
+    @property
+    def bandwidth(self) -> int:
+        assert self.memory is not None
+        memory = self.memory
+        return memory.read_bandwidth if self.direction == "read" else memory.write_bandwidth
+
+
+def _tx(words: NDArray[np.int64], bits: int, bandwidth: int) -> NDArray[np.int64]:
+    return -(-(words * bits) // bandwidth)
+
+
+def words_and_transactions(operand: Operand, channel: Channel, rows: NDArray[np.int64],
+                           precision: Precision, bandwidth: int, elide: bool
+                           ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per row: bits moved, transactions, and transactions carrying final outputs.
+
+    Rows are ``(fp,)`` for inputs and weights, ``(fp, fin, first)`` for outputs."""
+    if operand != "O":
+        bits = getattr(precision, operand)
+        fp = rows[:, 0]
+        return fp * bits, _tx(fp, bits, bandwidth), np.zeros_like(fp)
+    fp, fin, first = rows[:, 0], rows[:, 1], rows[:, 2]
+    if channel == "fill":
+        fetched = fp - first if elide else fp
+        return fetched * precision.O, _tx(fetched, precision.O, bandwidth), np.zeros_like(fp)
+    partial = fp - fin
+    final_tx = _tx(fin, precision.O_final, bandwidth)
+    bits = partial * precision.O + fin * precision.O_final
+    return bits, _tx(partial, precision.O, bandwidth) + final_tx, final_tx
