@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from ripple.results.network import NetworkResult
 from ripple.results.result import LayerResult
 
 
@@ -72,3 +73,34 @@ def _operand_energy(result: LayerResult, operand: str) -> float:
     breakdown = result.energy_breakdown()
     breakdown.pop("mac")
     return sum(sum(per[operand].values()) for per in breakdown.values() if operand in per)
+
+
+def dataflow_table(results: list[NetworkResult]) -> Table:
+    """One row per layer and dataflow: cycles (compute / stall), energy, MACs, live psums."""
+    from ripple.dse.presets import ALIASES
+
+    short = {full: alias for alias, full in ALIASES.items()}
+    table = Table(title=f"{results[0].name}: dataflows compared "
+                  f"({', '.join(f'{a} = {f}' for f, a in short.items())})")
+    columns = ("layer", "dataflow", "cycles", "compute", "stall", "fill+drain", "energy nJ",
+               "MACs issued", "peak live psums")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("layer", "dataflow") else "right")
+    for index in range(len(results[0].layers)):
+        for result in results:
+            r = result.layers[index]
+            lat = r.latency
+            table.add_row(r.layer.name, short.get(result.dataflow, result.dataflow),
+                          f"{lat.total:,}", f"{lat.compute:,}", f"{lat.stall:,}",
+                          f"{lat.fill + lat.drain:,}", f"{r.energy_pj / 1e3:,.2f}",
+                          f"{r.macs_issued:,}", f"{r.peak_live_psums:,}")
+        table.add_section()
+    for result in results:
+        total = result.total()
+        lat = total["latency"]
+        table.add_row("total", short.get(result.dataflow, result.dataflow),
+                      f"{total['latency_cycles']:,}",
+                      f"{lat['compute']:,}", f"{lat['stall']:,}",
+                      f"{lat['fill'] + lat['drain']:,}", f"{total['energy_pj'] / 1e3:,.2f}",
+                      f"{total['macs']['issued']:,}", f"{total['peak_live_psums']:,}")
+    return table

@@ -1,5 +1,6 @@
 """Result objects shared by the analytical model and the reference simulator."""
 
+from ripple.results.network import NetworkResult
 from ripple.results.result import (
     Latency,
     LayerResult,
@@ -8,4 +9,11 @@ from ripple.results.result import (
     peak_live,
 )
 
-__all__ = ["Latency", "LayerResult", "OperandAccess", "empty_accesses", "peak_live"]
+__all__ = [
+    "Latency",
+    "LayerResult",
+    "NetworkResult",
+    "OperandAccess",
+    "empty_accesses",
+    "peak_live",
+]

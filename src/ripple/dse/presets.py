@@ -1,0 +1,105 @@
+"""Dataflow presets: a valid mapping of any layer on any architecture, by dataflow.
+
+A preset fixes what a dataflow means (which dimensions are unrolled, which loops are innermost,
+whether the nest runs over outputs or over input events); the allocator then places the loops on
+the memory levels so that every tile fits. Users can still give their own mapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ripple.arch.spec import Architecture
+from ripple.dse.allocation import allocate
+from ripple.errors import RippleInputError
+from ripple.mapping.spec import Mapping
+from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
+from ripple.workload.layer import IndexKind, Layer
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    index: IndexKind
+    spatial: tuple[str, ...]  # dimensions to unroll, in order of preference
+    order: tuple[str, ...]  # temporal dimensions, outermost first
+    summary: str
+
+
+PRESETS = {
+    p.name: p
+    for p in (
+        Preset("weight_stationary", "output", ("K", "C", "OX", "OY"),
+               ("N", "G", "K", "C", "FY", "FX", "OY", "OX"),
+               "a weight stays latched while the output window sweeps under it"),
+        Preset("output_stationary", "output", ("OX", "OY", "K"),
+               ("N", "G", "K", "OY", "OX", "C", "FY", "FX"),
+               "a partial sum stays while every input channel and tap accumulates into it"),
+        Preset("input_stationary", "output", ("C", "OX", "OY"),
+               ("N", "G", "C", "OY", "OX", "FY", "FX", "K"),
+               "an input stays latched while every output channel uses it"),
+        Preset("row_stationary", "output", ("FY", "OY", "K"),
+               ("N", "G", "K", "C", "OY", "FY", "OX", "FX"),
+               "filter rows on array rows, output rows across; a filter row slides along an "
+               "input row inside each NPE (Eyeriss)"),
+        Preset("event_driven", "input", ("K", "FX", "FY", "C"),
+               ("N", "G", "C", "IY", "IX", "K", "FY", "FX"),
+               "each input is an event: read once, broadcast, and fanned out to every output "
+               "channel and valid tap before the next event"),
+    )
+}
+ALIASES = {"ws": "weight_stationary", "os": "output_stationary", "is": "input_stationary",
+           "rs": "row_stationary", "ed": "event_driven"}
+
+
+def resolve(name: str) -> Preset:
+    key = ALIASES.get(name, name)
+    if key not in PRESETS:
+        known = ", ".join(f"{a} ({n})" for a, n in ALIASES.items())
+        raise RippleInputError(f"unknown dataflow {name!r}; expected one of {known}",
+                               field="dataflow")
+    return PRESETS[key]
+
+
+def _bound(layer: Layer, dim: str, index: IndexKind) -> int:
+    if dim in ("OY", "OX") and index == "input":
+        return 1
+    return layer.bound(dim)
+
+
+def _spatial(layer: Layer, arch: Architecture, preset: Preset) -> dict[str, list[tuple[str, int]]]:
+    """Unroll the preferred dimensions over the array, largest array dimension first. A
+    dimension that reduces into outputs is unrolled only where every memory holding outputs
+    serves the array dimension (otherwise an output would be split over instances)."""
+    o_served = set(arch.array)
+    for _, memory in arch.chain("O"):
+        o_served &= set(arch.served(memory))
+    spatial: dict[str, list[tuple[str, int]]] = {}
+    wanted = [d for d in preset.spatial if _bound(layer, d, preset.index) > 1]
+    for array_dim, size in sorted(arch.array.items(), key=lambda kv: -kv[1]):
+        for dim in wanted:
+            if dim not in OUTPUT_PARALLEL_DIMS and array_dim not in o_served:
+                continue
+            bound = _bound(layer, dim, preset.index)
+            steps = -(-bound // size)
+            spatial[array_dim] = [(dim, -(-bound // steps))]  # balanced: fewest clipped NPEs
+            wanted.remove(dim)
+            break
+    return spatial
+
+
+def preset_mapping(layer: Layer, arch: Architecture, name: str) -> Mapping:
+    """The mapping of ``layer`` on ``arch`` under the dataflow ``name`` (or its alias)."""
+    preset = resolve(name)
+    spatial = _spatial(layer, arch, preset)
+    unrolled = {dim: size for loops in spatial.values() for dim, size in loops}
+    loops = []
+    for dim in preset.order:
+        bound = _bound(layer, dim, preset.index)
+        if dim in ("OY", "OX", "IY", "IX") and bound == 1:
+            continue
+        remaining = -(-bound // unrolled.get(dim, 1))
+        if remaining > 1:
+            loops.append((dim, remaining))
+    base = Mapping(name=preset.name, index=preset.index, spatial=spatial)
+    return allocate(layer, arch, base, loops)

@@ -1,0 +1,50 @@
+"""Results of a whole network: one :class:`LayerResult` per MAC layer, and their total."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ripple.results.result import LayerResult
+
+
+def _add(into: dict[str, Any], item: dict[str, Any]) -> None:
+    """Sum nested dictionaries of numbers key by key."""
+    for key, value in item.items():
+        if isinstance(value, dict):
+            _add(into.setdefault(key, {}), value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            into[key] = into.get(key, 0) + value
+
+
+@dataclass
+class NetworkResult:
+    """MAC layers in execution order, evaluated under one dataflow (or mapping each)."""
+
+    name: str
+    dataflow: str
+    layers: list[LayerResult]
+
+    @property
+    def energy_pj(self) -> float:
+        return sum(r.energy_pj for r in self.layers)
+
+    @property
+    def latency_cycles(self) -> int:
+        return sum(r.latency.total for r in self.layers)
+
+    def total(self) -> dict[str, Any]:
+        """Sums over layers of every count: MACs, latency parts, energy and its breakdown,
+        accesses; the peak of live partial sums is the largest of any layer."""
+        total: dict[str, Any] = {}
+        for result in self.layers:
+            doc = result.to_dict()
+            _add(total, {key: doc[key] for key in ("macs", "latency_cycles", "latency",
+                                                   "energy_pj", "energy_breakdown_pj",
+                                                   "accesses")})
+        total["peak_live_psums"] = max((r.peak_live_psums for r in self.layers), default=0)
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"workload": self.name, "dataflow": self.dataflow,
+                "layers": [r.to_dict() for r in self.layers], "total": self.total()}

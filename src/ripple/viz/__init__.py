@@ -1,0 +1,1 @@
+"""Figures from result objects (matplotlib, PNG and SVG). Never computes a cost."""

@@ -1,0 +1,80 @@
+"""Figures comparing dataflows on one workload: latency and energy bars, the energy breakdown
+per memory and operand, and the output-readiness timeline of a layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ripple.results.network import NetworkResult
+from ripple.viz.figures import new_figure, save
+
+LATENCY_PARTS = ("compute", "stall", "fill", "drain")
+
+
+def latency_energy_bars(results: list[NetworkResult], folder: str | Path) -> list[Path]:
+    fig, (lat_ax, energy_ax) = new_figure(10, 4, ncols=2)
+    names = [r.dataflow for r in results]
+    x = np.arange(len(results))
+    bottom = np.zeros(len(results))
+    for part in LATENCY_PARTS:
+        values = np.array([r.total()["latency"][part] for r in results], dtype=float)
+        lat_ax.bar(x, values, bottom=bottom, label=part)
+        bottom += values
+    lat_ax.set_title(f"{results[0].name}: latency")
+    lat_ax.set_ylabel("cycles")
+    lat_ax.legend()
+    energy_ax.bar(x, [r.energy_pj / 1e6 for r in results], color="tab:green")
+    energy_ax.set_title(f"{results[0].name}: energy")
+    energy_ax.set_ylabel("µJ")
+    for ax in (lat_ax, energy_ax):
+        ax.set_xticks(x, names, rotation=20)
+    return save(fig, folder, "latency_energy")
+
+
+def energy_breakdown(results: list[NetworkResult], folder: str | Path) -> list[Path]:
+    """Stacked energy per dataflow: MACs, then each memory and operand."""
+    fig, (ax,) = new_figure(8, 4.5)
+    totals = [r.total()["energy_breakdown_pj"] for r in results]
+    segments = ["mac", *sorted({f"{m}/{op}" for t in totals for m, per in t.items()
+                                if m != "mac" for op in per})]
+    x = np.arange(len(results))
+    bottom = np.zeros(len(results))
+    for segment in segments:
+        if segment == "mac":
+            values = np.array([t["mac"] for t in totals])
+        else:
+            memory, op = segment.split("/")
+            values = np.array([sum(t.get(memory, {}).get(op, {}).values()) for t in totals])
+        ax.bar(x, values / 1e6, bottom=bottom / 1e6, label=segment)
+        bottom += values
+    ax.set_xticks(x, [r.dataflow for r in results], rotation=20)
+    ax.set_ylabel("µJ")
+    ax.set_title(f"{results[0].name}: energy per memory and operand")
+    ax.legend(fontsize=7, ncol=2)
+    return save(fig, folder, "energy_breakdown")
+
+
+def readiness_timeline(results: list[NetworkResult], layer: str, folder: str | Path) -> list[Path]:
+    """For one layer: the share of outputs final, and the live partial sums, over compute
+    cycles, one line per dataflow."""
+    fig, (done_ax, live_ax) = new_figure(10, 4, ncols=2)
+    for result in results:
+        match = [r for r in result.layers if r.layer.name == layer]
+        if not match:
+            continue
+        ready, first = match[0].ready.ravel(), match[0].first.ravel()
+        cycles = np.arange(int(ready.max()) + 1)
+        final = np.searchsorted(np.sort(ready), cycles, side="right") / ready.size
+        done_ax.step(cycles, final, where="post", label=result.dataflow)
+        started = np.searchsorted(np.sort(first), cycles, side="right")
+        finished = np.searchsorted(np.sort(ready - 1), cycles, side="right")
+        live_ax.step(cycles, started - finished, where="post", label=result.dataflow)
+    done_ax.set_title(f"{layer}: outputs final")
+    done_ax.set_xlabel("compute cycle")
+    done_ax.set_ylabel("share of outputs")
+    live_ax.set_title(f"{layer}: live partial sums")
+    live_ax.set_xlabel("compute cycle")
+    done_ax.legend()
+    return save(fig, folder, f"readiness_{layer}")
