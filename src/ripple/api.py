@@ -10,25 +10,50 @@ from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.mapping import LoopNest, bind, load_mapping
 from ripple.model import evaluate
 from ripple.results import LayerResult
-from ripple.workload import load_workload
+from ripple.workload import Layer, Workload, load_any_workload
+from ripple.workload.onnx_export import save_onnx
+from ripple.workload.sources import ImportedWorkload, import_any_workload
+from ripple.workload.zoo import ZOO, zoo_workload
+
+
+def choose_layer(workload: Workload, layer: str | None, source: str) -> Layer:
+    """The MAC layer named ``layer``, or the only one when ``layer`` is None."""
+    macs = workload.mac_layers
+    if layer is None:
+        if len(macs) != 1:
+            names = ", ".join(lyr.name for lyr in macs)
+            raise RippleInputError(f"the workload has {len(macs)} MAC layers ({names}); choose "
+                                   "one with --layer", source=source)
+        return macs[0]
+    for candidate in macs:
+        if candidate.name == layer:
+            return candidate
+    raise RippleInputError(f"no MAC layer named {layer!r}", source=source)
 
 
 def load_nest(workload: str | Path, arch: str | Path, mapping: str | Path,
               layer: str | None = None) -> LoopNest:
-    """Read the three files and bind the mapping to the chosen layer of the workload."""
-    wl = load_workload(workload)
-    if layer is None:
-        if len(wl.layers) != 1:
-            names = ", ".join(lyr.name for lyr in wl.layers)
-            raise RippleInputError(f"the workload has {len(wl.layers)} layers ({names}); choose "
-                                   "one with --layer", source=str(workload))
-        chosen = wl.layers[0]
-    else:
-        matches = [lyr for lyr in wl.layers if lyr.name == layer]
-        if not matches:
-            raise RippleInputError(f"no layer named {layer!r}", source=str(workload))
-        chosen = matches[0]
+    """Read the workload (YAML, ONNX or ``zoo:NAME``), the architecture and the mapping, and
+    bind the mapping to the chosen layer."""
+    chosen = choose_layer(load_any_workload(workload), layer, str(workload))
     return bind(chosen, load_architecture(arch), load_mapping(mapping), source=str(mapping))
+
+
+def describe_workload(spec: str | Path, skip_unsupported: bool = False) -> ImportedWorkload:
+    """A workload from any source (YAML, ONNX, ``zoo:NAME``) with the notes of its import."""
+    return import_any_workload(spec, skip_unsupported=skip_unsupported)
+
+
+def zoo_networks() -> list[Workload]:
+    """Every network of the built-in zoo, at batch 1."""
+    return [zoo_workload(name) for name in ZOO]
+
+
+def export_zoo(name: str, path: str | Path) -> Workload:
+    """Write zoo network ``name`` as an ONNX model (weights as shaped graph inputs)."""
+    workload = zoo_workload(name)
+    save_onnx(workload, path)
+    return workload
 
 
 def evaluate_files(workload: str | Path, arch: str | Path, mapping: str | Path,

@@ -7,10 +7,12 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.table import Table
 
 from ripple import __version__, api
 from ripple.errors import RippleInputError
 from ripple.report import comparison_table, layer_table, write_json
+from ripple.report.workloads import workload_document, workload_table
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -20,6 +22,33 @@ def _evaluate(args: argparse.Namespace) -> int:
         if args.json == "-":
             return 0
     Console().print(layer_table(result))
+    return 0
+
+
+def _workload(args: argparse.Namespace) -> int:
+    imported = api.describe_workload(args.spec, args.skip_unsupported)
+    if args.json:
+        write_json(workload_document(imported.workload, imported.notes), args.json)
+        if args.json == "-":
+            return 0
+    Console().print(workload_table(imported.workload, imported.notes))
+    return 0
+
+
+def _zoo_list(args: argparse.Namespace) -> int:
+    table = Table(title="Ripple zoo (batch 1)")
+    for column in ("name", "MAC layers", "MACs", "dense MACs"):
+        table.add_column(column, justify="left" if column == "name" else "right")
+    for net in api.zoo_networks():
+        table.add_row(net.name, str(len(net.mac_layers)), f"{net.macs:,}", f"{net.dense_macs:,}")
+    Console().print(table)
+    return 0
+
+
+def _zoo_export(args: argparse.Namespace) -> int:
+    net = api.export_zoo(args.name, args.file)
+    print(f"wrote {args.file}: {net.name}, {len(net.mac_layers)} MAC layers, "
+          f"{net.dense_macs:,} dense MACs")
     return 0
 
 
@@ -58,12 +87,28 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ev = commands.add_parser("evaluate", help="evaluate one mapping of one layer")
-    ev.add_argument("-w", "--workload", required=True, help="workload YAML")
+    ev.add_argument("-w", "--workload", required=True,
+                    help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
     ev.add_argument("-a", "--arch", required=True, help="architecture YAML")
     ev.add_argument("-m", "--mapping", required=True, help="mapping YAML")
     ev.add_argument("--layer", help="layer name, when the workload has several")
     ev.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     ev.set_defaults(run=_evaluate)
+
+    wl = commands.add_parser("workload", help="show a workload's layers, shapes and MACs")
+    wl.add_argument("spec", help="Ripple YAML, an .onnx model, or zoo:NAME")
+    wl.add_argument("--skip-unsupported", action="store_true",
+                    help="leave out ONNX nodes Ripple cannot model, and list them")
+    wl.add_argument("--json", metavar="FILE", help="write the workload as JSON ('-': stdout)")
+    wl.set_defaults(run=_workload)
+
+    zoo = commands.add_parser("zoo", help="the built-in networks").add_subparsers(
+        dest="zoo_command", required=True)
+    zoo.add_parser("list", help="list the networks and their MACs").set_defaults(run=_zoo_list)
+    export = zoo.add_parser("export", help="write a network as an ONNX model")
+    export.add_argument("name", help="network name (see 'ripple zoo list')")
+    export.add_argument("file", help="the .onnx file to write")
+    export.set_defaults(run=_zoo_export)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")

@@ -65,8 +65,10 @@ def load_spec(model: type[SpecT], path: str | Path) -> SpecT:
 
 
 def _is_union_tag(part: Any) -> bool:
-    # pydantic inserts the name of the tried union member (e.g. 'int', 'list[int]') into locations
-    return isinstance(part, str) and ("[" in part or part in {"int", "str", "float", "list"})
+    # pydantic inserts the name of the tried union member (e.g. 'int', 'list[int]') into locations,
+    # and the tag of a discriminated union member (a workload node is a 'Layer' or 'Operation')
+    return isinstance(part, str) and ("[" in part or part in {"int", "str", "float", "list",
+                                                              "Layer", "Operation"})
 
 
 def _expected(error: dict[str, Any]) -> str:

@@ -38,16 +38,31 @@ class Precision(StrictModel):
     O_final: PositiveInt = 16
 
 
-def _pair(value: int | list[int] | tuple[int, ...], name: str) -> tuple[int, int]:
+def pair(value: object) -> object:
+    """``3`` -> ``(3, 3)``: one integer for both axes, or ``[y, x]``."""
     if isinstance(value, int):
         return (value, value)
-    if len(value) != 2:
-        raise ValueError(f"{name} must be one integer or [y, x]")
-    return (int(value[0]), int(value[1]))
+    if isinstance(value, list | tuple) and len(value) != 2:
+        raise ValueError("expected one integer or [y, x]")
+    return value
+
+
+def expand_padding(value: object) -> object:
+    """Padding as ``[top, bottom, left, right]`` from one integer, ``[y, x]`` or a mapping."""
+    if isinstance(value, int):
+        return (value, value, value, value)
+    if isinstance(value, dict):
+        return tuple(value.get(side, 0) for side in ("top", "bottom", "left", "right"))
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return (value[0], value[0], value[1], value[1])
+    return value
 
 
 class Layer(StrictModel):
-    """One MAC layer. ``IY``/``IX`` are the input sizes; the output size is derived."""
+    """One MAC layer. ``IY``/``IX`` are the input sizes; the output size is derived.
+
+    ``inputs`` is the graph edge to the producer of ``I`` (weights are constant), so that a
+    network keeps its data dependencies for multi-core scheduling and layer fusion."""
 
     name: str = "layer"
     operator: Literal["conv", "fc"] = "conv"
@@ -65,24 +80,20 @@ class Layer(StrictModel):
         default=(0, 0, 0, 0), description="[top, bottom, left, right]"
     )
     precision: Precision = Precision()
+    inputs: tuple[str, ...] = Field(
+        default=(), max_length=1,
+        description="the layer producing the input operand I; empty: the network input",
+    )
 
     @field_validator("stride", "dilation", mode="before")
     @classmethod
-    def _expand_pair(cls, value: object, info: object) -> object:
-        if isinstance(value, int | list | tuple):
-            return _pair(value, getattr(info, "field_name", "value"))  # type: ignore[arg-type]
-        return value
+    def _expand_pair(cls, value: object) -> object:
+        return pair(value)
 
     @field_validator("padding", mode="before")
     @classmethod
     def _expand_padding(cls, value: object) -> object:
-        if isinstance(value, int):
-            return (value, value, value, value)
-        if isinstance(value, dict):
-            return tuple(value.get(side, 0) for side in ("top", "bottom", "left", "right"))
-        if isinstance(value, list | tuple) and len(value) == 2:
-            return (value[0], value[0], value[1], value[1])
-        return value
+        return expand_padding(value)
 
     @model_validator(mode="after")
     def _check(self) -> Layer:

@@ -1,25 +1,19 @@
 """Loading workloads from Ripple's YAML.
 
 A workload file holds either one layer (its fields at the top level, or under ``layer:``) or a
-network under ``layers:`` (a list of layers).
+network under ``layers:``: a list of MAC layers (``operator: conv|fc``) and MAC-free operations
+(``operator: maxpool|avgpool|globalavgpool|relu|add|concat|flatten|reshape``), each naming its
+producers in ``inputs``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
-
 from ripple.errors import RippleInputError
 from ripple.specio import read_yaml, validate
-from ripple.workload.layer import Layer, StrictModel
-
-
-class Workload(StrictModel):
-    """An ordered list of MAC layers."""
-
-    name: str = "workload"
-    layers: list[Layer] = Field(min_length=1)
+from ripple.workload.layer import Layer
+from ripple.workload.network import Workload
 
 
 def workload_from_data(data: object, source: str) -> Workload:

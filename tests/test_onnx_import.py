@@ -1,0 +1,236 @@
+"""ONNX import: the reference LeNet-5 models, every supported operator, and bad models."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper, shape_inference
+
+from ripple.errors import RippleInputError
+from ripple.workload import Layer, Operation, Precision
+from ripple.workload.onnx_import import import_onnx, import_onnx_model
+from tests.conftest import SHARED, run_cli
+
+ONNX_DIR = SHARED / "reference" / "onnx"
+LENET_MACS = {"conv1": 117_600, "conv2": 240_000, "fc1": 48_000, "fc2": 10_080, "fc3": 840}
+
+
+@pytest.mark.parametrize("name", ["lenet5", "lenet5_avgpool"])
+def test_reference_lenet5_imports_to_five_mac_layers(name):
+    workload = import_onnx(ONNX_DIR / f"{name}.onnx").workload
+    assert {layer.name: layer.macs for layer in workload.mac_layers} == LENET_MACS
+    assert workload.macs == workload.dense_macs == 416_520
+    pool = "maxpool" if name == "lenet5" else "avgpool"
+    assert [n.operator for n in workload.layers if isinstance(n, Operation)] == \
+        ["relu", pool, "relu", pool, "flatten", "relu", "relu"]
+    # the graph keeps producer/consumer edges through the MAC-free operations
+    assert [p.name for p in workload.producers("conv2")] == ["pool1"]
+    assert [c.name for c in workload.consumers("pool2")] == ["flatten"]
+    conv2 = workload.node("conv2")
+    assert (conv2.C, conv2.IY, conv2.K, conv2.OY) == (6, 14, 16, 10)
+    assert all(layer.precision == Precision() for layer in workload.mac_layers)  # 16 bits
+
+
+def _model(nodes, inputs, outputs, initializers=()):
+    graph = helper.make_graph(nodes, "test", inputs, outputs, initializer=list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def _tensor(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def _weight(name, shape):
+    return numpy_helper.from_array(np.zeros(shape, dtype=np.float32), name)
+
+
+def _single(node, x_shape, inits, y_shape=None, **kwargs):
+    model = _model([node], [_tensor("x", x_shape)], [_tensor("y", y_shape)], inits)
+    return import_onnx_model(model, **kwargs).workload
+
+
+@pytest.mark.parametrize("trans_b", [0, 1])
+def test_gemm_trans_b_gives_the_same_layer(trans_b):
+    """PyTorch stores B as (out, in) with transB=1; alpha and beta scale values only."""
+    w_shape = (120, 400) if trans_b else (400, 120)
+    node = helper.make_node("Gemm", ["x", "w", "b"], ["y"], name="fc", transB=trans_b,
+                            alpha=0.5, beta=2.0)
+    workload = _single(node, (3, 400), [_weight("w", w_shape), _weight("b", (120,))])
+    (layer,) = workload.mac_layers
+    assert (layer.operator, layer.N, layer.C, layer.K) == ("fc", 3, 400, 120)
+    assert layer.macs == 3 * 400 * 120
+
+
+def test_gemm_trans_a_and_matmul_rows():
+    node = helper.make_node("Gemm", ["x", "w"], ["y"], name="fc", transA=1)
+    (layer,) = _single(node, (400, 2), [_weight("w", (400, 10))]).mac_layers
+    assert (layer.N, layer.C, layer.K) == (2, 400, 10)
+    node = helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")
+    (layer,) = _single(node, (2, 7, 64), [_weight("w", (64, 32))]).mac_layers
+    assert (layer.N, layer.C, layer.K, layer.macs) == (14, 64, 32, 14 * 64 * 32)
+
+
+# (attributes, input HxW, expected padding [top, bottom, left, right])
+CONVS = {
+    "explicit pads": ({"pads": [1, 2, 0, 3], "strides": [2, 1]}, (9, 8), (1, 0, 2, 3)),
+    "dilation": ({"dilations": [2, 3], "pads": [2, 2, 2, 2]}, (10, 11), (2, 2, 2, 2)),
+    "SAME_UPPER stride 2": ({"auto_pad": "SAME_UPPER", "strides": [2, 2]}, (6, 7), (0, 1, 1, 1)),
+    "SAME_LOWER stride 2": ({"auto_pad": "SAME_LOWER", "strides": [2, 2]}, (6, 7), (1, 0, 1, 1)),
+    "VALID": ({"auto_pad": "VALID", "strides": [1, 2]}, (6, 7), (0, 0, 0, 0)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONVS))
+def test_conv_geometry_matches_onnx_shape_inference(case):
+    attrs, (h, w), padding = CONVS[case]
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[3, 3], **attrs)
+    model = _model([node], [_tensor("x", (2, 4, h, w))], [_tensor("y", None)],
+                   [_weight("w", (8, 4, 3, 3))])
+    inferred = shape_inference.infer_shapes(model, strict_mode=True)
+    out = [d.dim_value for d in inferred.graph.output[0].type.tensor_type.shape.dim]
+    (layer,) = import_onnx_model(model).workload.mac_layers
+    assert layer.padding == padding
+    assert out == [layer.N, layer.K, layer.OY, layer.OX]
+    assert layer.stride == tuple(attrs.get("strides", (1, 1)))
+    assert layer.dilation == tuple(attrs.get("dilations", (1, 1)))
+
+
+def test_grouped_and_depthwise_conv():
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="dw", group=32, pads=[1, 1, 1, 1])
+    (layer,) = _single(node, (1, 32, 14, 14), [_weight("w", (32, 1, 3, 3))]).mac_layers
+    assert (layer.G, layer.K, layer.C, layer.K_group, layer.C_group) == (32, 32, 32, 1, 1)
+    assert layer.dense_macs == 32 * 14 * 14 * 9
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="g2", group=2)
+    (layer,) = _single(node, (1, 96, 27, 27), [_weight("w", (256, 48, 5, 5))]).mac_layers
+    assert (layer.G, layer.K_group, layer.C_group, layer.OY) == (2, 128, 48, 23)
+
+
+def test_operations_edges_and_shapes():
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu"),
+        helper.make_node("Add", ["r", "c"], ["a"], name="add"),
+        helper.make_node("Concat", ["a", "r"], ["cat"], name="cat", axis=1),
+        helper.make_node("MaxPool", ["cat"], ["p"], name="pool", kernel_shape=[3, 3],
+                         strides=[2, 2], ceil_mode=1),
+        helper.make_node("GlobalAveragePool", ["p"], ["g"], name="gap"),
+        helper.make_node("Reshape", ["g", "shape"], ["flat"], name="reshape"),
+        helper.make_node("Gemm", ["flat", "wf"], ["y"], name="fc", transB=1),
+    ]
+    inits = [_weight("w", (4, 3, 3, 3)), _weight("wf", (10, 8)),
+             numpy_helper.from_array(np.array([1, -1], dtype=np.int64), "shape")]
+    model = _model(nodes, [_tensor("x", (1, 3, 8, 8))], [_tensor("y", None)], inits)
+    workload = import_onnx_model(model).workload
+    by_name = {n.name: n for n in workload.layers}
+    assert by_name["add"].inputs == ("relu", "conv")
+    assert by_name["cat"].shape == (1, 8, 8, 8)
+    assert by_name["pool"].shape == (1, 8, 4, 4)  # ceil mode: (8 - 3) / 2 rounded up, + 1
+    assert by_name["gap"].shape == (1, 8, 1, 1)
+    assert by_name["reshape"].shape == (1, 8)
+    assert [c.name for c in workload.consumers("conv")] == ["relu", "add"]
+    assert workload.node("fc").inputs == ("reshape",)
+
+
+def test_unsupported_op_stops_or_is_skipped():
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
+        helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["n"], name="bn"),
+        helper.make_node("Relu", ["n"], ["r"], name="relu"),
+        helper.make_node("Softmax", ["r"], ["y"], name="soft"),
+    ]
+    inits = [_weight("w", (4, 3, 3, 3))] + [_weight(t, (4,)) for t in "sbmv"]
+    model = _model(nodes, [_tensor("x", (1, 3, 8, 8))], [_tensor("y", None)], inits)
+    with pytest.raises(RippleInputError, match=r"node bn \(BatchNormalization\): unsupported"):
+        import_onnx_model(model)
+    result = import_onnx_model(model, skip_unsupported=True)
+    assert [(s.name, s.op_type) for s in result.skipped] == [("bn", "BatchNormalization"),
+                                                             ("soft", "Softmax")]
+    # the ReLU reads the convolution through the skipped, shape-preserving normalisation
+    assert result.workload.node("relu").inputs == ("conv",)
+
+
+def test_precision_override():
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv")
+    bits = Precision(I=8, W=4, O=24, O_final=8)
+    (layer,) = _single(node, (1, 3, 8, 8), [_weight("w", (4, 3, 3, 3))],
+                       precision=bits).mac_layers
+    assert layer.precision == bits
+
+
+# ----- bad models: one line naming the node or field, exit status 2 -------------------------
+def _lenet() -> onnx.ModelProto:
+    return onnx.load(str(ONNX_DIR / "lenet5.onnx"))
+
+
+def _truncated(path):
+    data = (ONNX_DIR / "lenet5.onnx").read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _missing_initializer(path):
+    model = _lenet()
+    del model.graph.initializer[1]  # conv2_w
+    onnx.save(model, str(path))
+
+
+def _channel_mismatch(path):
+    model = _lenet()
+    model.graph.initializer[1].dims[1] = 5  # conv2 expects 6 input channels
+    onnx.save(model, str(path))
+
+
+def _gemm_mismatch(path):
+    model = _lenet()
+    model.graph.initializer[2].dims[0] = 401  # fc1 receives 400 features
+    onnx.save(model, str(path))
+
+
+BAD = {
+    "truncated": (_truncated, None, "not a readable ONNX model"),
+    "missing initializer": (_missing_initializer, "node conv2 (Conv)", "'conv2_w' is not defined"),
+    "conv channel mismatch": (_channel_mismatch, "node conv2 (Conv)", "dimension mismatch"),
+    "gemm mismatch": (_gemm_mismatch, "node fc1 (Gemm)", "401 and 400"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_model_is_one_clear_line(case, tmp_path):
+    make, field, words = BAD[case]
+    path = tmp_path / "bad.onnx"
+    make(path)
+    proc = run_cli("workload", str(path))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"ripple: error: {path}: ")
+    if field:
+        assert f": {field}: " in lines[0]
+    assert words in lines[0]
+
+
+def test_cli_evaluate_accepts_an_onnx_layer(tmp_path, seed_dir):
+    """-w takes an .onnx model; with several MAC layers --layer chooses one."""
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="seed")
+    model = _model([node], [_tensor("x", (1, 1, 5, 5))], [_tensor("y", None)],
+                   [_weight("w", (8, 1, 3, 3))])
+    onnx.save(model, str(tmp_path / "seed.onnx"))
+    proc = run_cli("evaluate", "-w", str(tmp_path / "seed.onnx"), "-a",
+                   str(seed_dir / "arch.yaml"), "-m", str(seed_dir / "mapping_event_driven.yaml"),
+                   "--json", "-")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["macs"] == {"issued": 648, "valid": 648}
+    assert result["energy_pj"] == pytest.approx(3026.22)
+    proc = run_cli("evaluate", "-w", str(ONNX_DIR / "lenet5.onnx"), "-a",
+                   str(seed_dir / "arch.yaml"), "-m", str(seed_dir / "mapping_event_driven.yaml"))
+    assert proc.returncode == 2
+    assert "5 MAC layers (conv1, conv2, fc1, fc2, fc3); choose one with --layer" in proc.stderr
+
+
+def test_layer_is_the_fc_of_lenet():
+    """A Layer built by hand equals the imported one: the import adds nothing of its own."""
+    fc1 = import_onnx(ONNX_DIR / "lenet5.onnx").workload.node("fc1")
+    assert fc1 == Layer(name="fc1", operator="fc", K=120, C=400, inputs=("flatten",))
