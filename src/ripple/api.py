@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from ripple.arch import load_architecture
+from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.errors import RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
+from ripple.imported import Imported
 from ripple.mapping import LoopNest, bind, load_mapping
+from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
 from ripple.results import LayerResult
 from ripple.workload import Layer, Workload, load_any_workload
 from ripple.workload.onnx_export import save_onnx
-from ripple.workload.sources import ImportedWorkload, import_any_workload
+from ripple.workload.sources import import_any_workload
+from ripple.workload.zigzag_import import import_zigzag_workload, zigzag_operator_types
 from ripple.workload.zoo import ZOO, zoo_workload
 
 
@@ -39,7 +44,7 @@ def load_nest(workload: str | Path, arch: str | Path, mapping: str | Path,
     return bind(chosen, load_architecture(arch), load_mapping(mapping), source=str(mapping))
 
 
-def describe_workload(spec: str | Path, skip_unsupported: bool = False) -> ImportedWorkload:
+def describe_workload(spec: str | Path, skip_unsupported: bool = False) -> Imported[Workload]:
     """A workload from any source (YAML, ONNX, ``zoo:NAME``) with the notes of its import."""
     return import_any_workload(spec, skip_unsupported=skip_unsupported)
 
@@ -62,6 +67,34 @@ def evaluate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
     return evaluate(load_nest(workload, arch, mapping, layer))
 
 
+def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str | Path, *,
+                     boundary: Literal["filter", "scatter"] = "filter",
+                     layer: str | None = None) -> Imported[LoopNest]:
+    """ZigZag's three input files as a bound loop nest, with the notes of the three imports.
+
+    The mapping entry chosen for the layer supplies ``memory_operand_links`` for the
+    accelerator, as in ZigZag.
+    """
+    imported = import_zigzag_workload(workload)
+    chosen = choose_layer(imported.value, layer, str(workload))
+    operator_type = zigzag_operator_types(workload)[chosen.name]
+    _, entry = read_zigzag_mapping(mapping, chosen.name, operator_type)
+    arch = import_zigzag_architecture(accelerator, dict(entry.memory_operand_links))
+    loops = import_zigzag_mapping(mapping, chosen, arch.value, operator_type=operator_type,
+                                  boundary=boundary)
+    nest = bind(chosen, arch.value, loops.value, source=str(mapping))
+    return Imported(nest, imported.notes + arch.notes + loops.notes)
+
+
+def evaluate_zigzag(accelerator: str | Path, workload: str | Path, mapping: str | Path, *,
+                    boundary: Literal["filter", "scatter"] = "filter",
+                    layer: str | None = None) -> Imported[LayerResult]:
+    """Evaluate ZigZag's input files with Ripple's model (``boundary`` for input-indexed
+    nests: ``scatter`` is ZigZag's own count)."""
+    nest = load_zigzag_nest(accelerator, workload, mapping, boundary=boundary, layer=layer)
+    return Imported(evaluate(nest.value), nest.notes)
+
+
 def seed_case_nests() -> list[LoopNest]:
     """The three mappings of SPEC section 4 on the seed layer and array."""
     folder = ("seed_case",)
@@ -75,3 +108,4 @@ def seed_case_nests() -> list[LoopNest]:
 def seed_case() -> list[LayerResult]:
     """The seed case evaluated: weight-stationary, input-indexed scatter, event-driven."""
     return [evaluate(nest) for nest in seed_case_nests()]
+

@@ -16,22 +16,40 @@ from ripple.report.workloads import workload_document, workload_table
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer)
+    notes: tuple[str, ...] = ()
+    if args.zigzag:
+        accelerator, workload, mapping = args.zigzag
+        imported = api.evaluate_zigzag(accelerator, workload, mapping,
+                                       boundary=args.boundary or "filter", layer=args.layer)
+        result, notes = imported.value, imported.notes
+    else:
+        missing = [flag for flag, value in (("-w", args.workload), ("-a", args.arch),
+                                            ("-m", args.mapping)) if value is None]
+        if missing:
+            raise RippleInputError(f"give {', '.join(missing)} (or --zigzag ACCEL WORKLOAD "
+                                   "MAPPING)")
+        if args.boundary:
+            raise RippleInputError("--boundary applies to --zigzag; a Ripple mapping states "
+                                   "its boundary")
+        result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer)
     if args.json:
         write_json(result.to_dict(), args.json)
         if args.json == "-":
             return 0
-    Console().print(layer_table(result))
+    console = Console()
+    console.print(layer_table(result))
+    for note in notes:
+        console.print(f"note: {note}", highlight=False)
     return 0
 
 
 def _workload(args: argparse.Namespace) -> int:
     imported = api.describe_workload(args.spec, args.skip_unsupported)
     if args.json:
-        write_json(workload_document(imported.workload, imported.notes), args.json)
+        write_json(workload_document(imported.value, imported.notes), args.json)
         if args.json == "-":
             return 0
-    Console().print(workload_table(imported.workload, imported.notes))
+    Console().print(workload_table(imported.value, imported.notes))
     return 0
 
 
@@ -87,10 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ev = commands.add_parser("evaluate", help="evaluate one mapping of one layer")
-    ev.add_argument("-w", "--workload", required=True,
+    ev.add_argument("-w", "--workload",
                     help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
-    ev.add_argument("-a", "--arch", required=True, help="architecture YAML")
-    ev.add_argument("-m", "--mapping", required=True, help="mapping YAML")
+    ev.add_argument("-a", "--arch", help="architecture YAML")
+    ev.add_argument("-m", "--mapping", help="mapping YAML")
+    ev.add_argument("--zigzag", nargs=3, metavar=("ACCEL", "WORKLOAD", "MAPPING"),
+                    help="ZigZag's accelerator, workload and mapping files instead of -w -a -m")
+    ev.add_argument("--boundary", choices=("filter", "scatter"),
+                    help="with --zigzag, for input-indexed nests: filter (default) issues only "
+                         "valid pairs, scatter is ZigZag's count")
     ev.add_argument("--layer", help="layer name, when the workload has several")
     ev.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     ev.set_defaults(run=_evaluate)

@@ -1,0 +1,116 @@
+"""Import a ZigZag (3.9) mapping YAML as a Ripple mapping.
+
+ZigZag picks the entry named after the layer, else after its ``operator_type``, else
+``default`` (``zigzag/parser/mapping_factory.py``); so does Ripple. ``spatial_mapping`` unrolls
+per array dimension (``K, 8``); ``temporal_ordering`` lists the temporal loops INNERMOST FIRST,
+and Ripple writes them outermost first, so the list is reversed. ``B`` and ``D`` are Ripple's
+``N``; loops over a dimension the layer does not have are dropped, as ZigZag drops them.
+
+ZigZag assigns the ordered loops to memory levels itself (LOMA's memory allocator, per operand,
+by capacity). Ripple does not reproduce that allocation: it imports a temporal ordering onto an
+architecture with one memory level, where every loop belongs to it. For deeper hierarchies the
+mapping must be written in Ripple's format, with the loops of each level.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from ripple.arch.spec import Architecture
+from ripple.errors import RippleInputError
+from ripple.imported import Imported
+from ripple.mapping.spec import Mapping
+from ripple.specio import read_yaml, validate
+from ripple.workload.layer import Layer
+
+UNROLLING = re.compile(r"^([A-Z]+\d*),\s*(\d+)$")
+ZIGZAG_TO_RIPPLE = {"B": "N", "D": "N"}
+
+
+class ZigZagMappingEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    spatial_mapping: dict[str, list[str]] | None = None
+    temporal_ordering: list[tuple[str, int | Literal["*"]]] | None = None
+    memory_operand_links: dict[Literal["O", "W", "I"], str] = Field(
+        default_factory=lambda: {"O": "O", "I": "I1", "W": "I2"})
+    spatial_mapping_hint: dict[str, list[str]] | None = None
+
+
+class ZigZagMappingFile(RootModel[list[ZigZagMappingEntry]]):
+    root: list[ZigZagMappingEntry] = Field(min_length=1)
+
+
+def read_zigzag_mapping(path: str | Path, layer_name: str,
+                        operator_type: str) -> tuple[int, ZigZagMappingEntry]:
+    """The entry ZigZag would use for the layer, and its index in the file."""
+    entries = validate(ZigZagMappingFile, read_yaml(path), str(path)).root
+    for wanted in (layer_name, operator_type, "default"):
+        for index, entry in enumerate(entries):
+            if entry.name == wanted:
+                return index, entry
+    raise RippleInputError(f"no entry named {layer_name!r}, {operator_type!r} or 'default'",
+                           source=str(path))
+
+
+def import_zigzag_mapping(path: str | Path, layer: Layer, arch: Architecture, *,
+                          operator_type: str = "Conv",
+                          boundary: Literal["filter", "scatter"] = "filter") -> Imported[Mapping]:
+    """The mapping for ``layer`` on ``arch`` (an architecture imported with the same entry's
+    ``memory_operand_links``)."""
+    source = str(path)
+    index, entry = read_zigzag_mapping(path, layer.name, operator_type)
+    notes: list[str] = []
+    if entry.spatial_mapping_hint:
+        notes.append(f"[{index}].spatial_mapping_hint is for ZigZag's mapper; ignored")
+    spatial = {
+        array_dim: [_loop(text, source, f"[{index}].spatial_mapping.{array_dim}[{i}]")
+                    for i, text in enumerate(unrollings)]
+        for array_dim, unrollings in (entry.spatial_mapping or {}).items()
+    }
+    if not entry.temporal_ordering:
+        raise RippleInputError("no temporal_ordering: ZigZag's mapper (LOMA) would choose the "
+                               "loops; Ripple imports fixed mappings only", source=source,
+                               field=f"[{index}]")
+    temporal = []
+    for i, (dim, size) in enumerate(reversed(entry.temporal_ordering)):
+        position = len(entry.temporal_ordering) - 1 - i
+        if size == "*":
+            raise RippleInputError("a '*' size leaves the loop to ZigZag's mapper; Ripple needs "
+                                   "every size", source=source,
+                                   field=f"[{index}].temporal_ordering[{position}]")
+        dim = ZIGZAG_TO_RIPPLE.get(dim.upper(), dim.upper())
+        if dim not in _layer_dims(layer):
+            notes.append(f"temporal loop {dim}{size} dropped: the layer has no {dim}")
+            continue
+        temporal.append((dim, size))
+    if len(arch.levels) != 1:
+        levels = ", ".join(level.name for level in arch.levels)
+        raise RippleInputError(
+            f"the architecture has {len(arch.levels)} levels ({levels}); ZigZag's allocation of "
+            "a temporal_ordering to several levels is not reproduced: write the mapping in "
+            "Ripple's format", source=source, field=f"[{index}].temporal_ordering")
+    mapping = Mapping(name=entry.name, boundary=boundary, spatial=spatial,
+                      temporal={arch.levels[0].name: temporal})
+    return Imported(mapping, tuple(notes))
+
+
+def _layer_dims(layer: Layer) -> set[str]:
+    """Dimensions a loop may run over: every dimension, except that a fully connected layer has
+    no spatial ones."""
+    spatial = {"OY", "OX", "IY", "IX", "FY", "FX"}
+    everything = {"N", "G", "K", "C"} | spatial
+    return everything - spatial if layer.operator == "fc" else everything
+
+
+def _loop(text: str, source: str, field: str) -> tuple[str, int]:
+    found = UNROLLING.match(text.strip())
+    if not found:
+        raise RippleInputError(f"expected 'DIM, size', got {text!r}", source=source, field=field)
+    dim = found.group(1)
+    return ZIGZAG_TO_RIPPLE.get(dim, dim), int(found.group(2))
