@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from ripple.arch import load_architecture
+from ripple.arch import Architecture, load_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
+from ripple.dse.presets import preset_mapping, resolve
 from ripple.errors import RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
 from ripple.mapping import LoopNest, bind, load_mapping
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
-from ripple.results import LayerResult
+from ripple.results import LayerResult, NetworkResult
 from ripple.workload import Layer, Workload, load_any_workload
 from ripple.workload.onnx_export import save_onnx
 from ripple.workload.sources import import_any_workload
@@ -109,3 +110,16 @@ def seed_case() -> list[LayerResult]:
     """The seed case evaluated: weight-stationary, input-indexed scatter, event-driven."""
     return [evaluate(nest) for nest in seed_case_nests()]
 
+
+def evaluate_dataflow(workload: Workload, arch: Architecture, dataflow: str) -> NetworkResult:
+    """Every MAC layer of ``workload`` under the preset mapping of ``dataflow``."""
+    name = resolve(dataflow).name
+    layers = [evaluate(bind(layer, arch, preset_mapping(layer, arch, name), source=name))
+              for layer in workload.mac_layers]
+    return NetworkResult(workload.name, name, layers)
+
+
+def compare_dataflows(workload: Workload, arch: Architecture,
+                      dataflows: list[str]) -> list[NetworkResult]:
+    """The same workload and architecture under several dataflows."""
+    return [evaluate_dataflow(workload, arch, d) for d in dataflows]

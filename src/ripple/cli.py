@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ripple import __version__, api
 from ripple.errors import RippleInputError
-from ripple.report import comparison_table, layer_table, write_json
+from ripple.report import comparison_table, dataflow_table, layer_table, write_json
 from ripple.report.workloads import workload_document, workload_table
 
 
@@ -94,6 +94,29 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from ripple.arch import load_architecture
+    from ripple.workload import load_any_workload
+
+    workload = load_any_workload(args.network)
+    arch = load_architecture(args.arch)
+    results = api.compare_dataflows(workload, arch, args.dataflows.split(","))
+    if args.plot:
+        from ripple.viz import compare as plots
+
+        layers = [r.layer.name for r in results[0].layers]
+        plots.latency_energy_bars(results, args.plot)
+        plots.energy_breakdown(results, args.plot)
+        for layer in layers:
+            plots.readiness_timeline(results, layer, args.plot)
+    if args.json:
+        write_json({"comparison": [r.to_dict() for r in results]}, args.json)
+        if args.json == "-":
+            return 0
+    Console().print(dataflow_table(results))
+    return 0
+
+
 def _reads(result: object, operand: str) -> int:
     accesses = result.accesses  # type: ignore[attr-defined]
     return sum(per[operand].reads for per in accesses.values() if operand in per)
@@ -132,6 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("name", help="network name (see 'ripple zoo list')")
     export.add_argument("file", help="the .onnx file to write")
     export.set_defaults(run=_zoo_export)
+
+    cmp = commands.add_parser("compare", help="one workload under several dataflows")
+    cmp.add_argument("-n", "--network", required=True,
+                     help="workload: Ripple YAML, ONNX file, or zoo:NAME")
+    cmp.add_argument("-a", "--arch", required=True, help="architecture YAML")
+    cmp.add_argument("--dataflows", default="ws,os,is,rs,ed",
+                     help="comma-separated presets (ws, os, is, rs, ed or full names)")
+    cmp.add_argument("--json", metavar="FILE", help="write the results as JSON ('-': stdout)")
+    cmp.add_argument("--plot", metavar="DIR", help="write figures (PNG and SVG) into DIR")
+    cmp.set_defaults(run=_compare)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")
