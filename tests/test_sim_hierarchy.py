@@ -126,3 +126,11 @@ def test_failed_run_leaves_no_log(tmp_path):
     with pytest.raises(MappingError):
         simulate(bind(LAYER, arch(rf_capacity=8), MAPPING), log_path=path)
     assert not list(tmp_path.iterdir())
+
+
+def test_double_buffered_memory_needs_two_tiles():
+    data = arch(rf_capacity=16).model_dump()
+    data["levels"][1]["memories"][0]["double_buffered"] = True
+    double = Architecture.model_validate(data)
+    with pytest.raises(MappingError, match=r"rf_w.*double-buffered.*32 bits exceeds .* 16 bits"):
+        simulate(bind(LAYER, double, MAPPING))

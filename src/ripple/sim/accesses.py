@@ -44,10 +44,19 @@ class LinkCounter:
                  timing: OutputTiming | None) -> None:
         self.nest, self.plan, self.link = nest, plan, link
         self.timing = timing
-        self.fine = link.parent_inst * link.n_child_inst + link.child_inst
-        n_elem = _tensor_size(nest, plan, link.operand)
-        self.n_elem = n_elem
-        self.stream = TileStream(link.n_parent_inst * link.n_child_inst, n_elem)
+        # the stream's instance: the parent's for the MACs (they write nothing), the child's
+        # for an outermost residency (nothing is read), else the (parent, child) pair
+        self.need_child = link.child is not None
+        self.need_parent = link.parent is not None
+        n_c = link.n_child_inst if self.need_child else 1
+        n_p = link.n_parent_inst if self.need_parent else 1
+        self.n_c = n_c
+        self.fine = ((link.parent_inst if self.need_parent else 0) * n_c
+                     + (link.child_inst if self.need_child else 0))
+        self.n_elem = _tensor_size(nest, plan, link.operand)
+        self.stream = TileStream(n_p * n_c, self.n_elem)
+        self.injective_child = n_p == 1
+        self.injective_parent = n_c == 1
         self.parent_acc = OperandAccess()
         self.child_acc = OperandAccess()
         self.largest_tile = np.zeros(link.n_child_inst, dtype=I64)
@@ -57,13 +66,15 @@ class LinkCounter:
 
     def feed(self, chunk: MacChunk) -> None:
         elem = {"I": chunk.i_flat, "W": chunk.w_flat, "O": chunk.o_flat}[self.link.operand]
-        group = self.plan.prefix(chunk.step, self.link.prefix)
-        inst, cycle = self.fine[chunk.sp], chunk.cycle
+        step_group = self.plan.prefix(chunk.steps, self.link.prefix)
+        group, inst = step_group[chunk.mac_step], self.fine[chunk.sp]
         if self.link.operand == "I":  # a padding tap reads a generated zero, no element
             used = elem >= 0
             if not used.all():
-                group, inst, elem, cycle = group[used], inst[used], elem[used], cycle[used]
-        self._count(self.stream.feed(group, inst, elem, cycle))
+                group, inst, elem = group[used], inst[used], elem[used]
+        closed = self.stream.feed(group, inst, elem, step_group, chunk.step_cycles)
+        del group, inst, elem
+        self._count(closed)
 
     def finish(self) -> None:
         self._count(self.stream.flush())
@@ -72,11 +83,10 @@ class LinkCounter:
     def _count(self, tiles: ClosedTiles) -> None:
         if tiles.size == 0:
             return
-        link = self.link
-        n_c = link.n_child_inst
-        p_inst, c_inst = np.divmod(tiles.inst, n_c)
-        self._child_side(tiles, c_inst)
-        if link.parent is not None:
+        p_inst, c_inst = np.divmod(tiles.inst, self.n_c)
+        if self.need_child:
+            self._child_side(tiles, c_inst)
+        if self.need_parent:
             self._parent_side(tiles, p_inst)
 
     def _flags(self, elem: NDArray[np.int64], start: NDArray[np.int64],
@@ -94,24 +104,22 @@ class LinkCounter:
         """Per (fill, instance): instance, words, words read, final words. ``injective``: the
         tiles' (parent, child) instance pairs map one-to-one onto ``inst``."""
         if injective:
-            gg, ii, ee, ss, tt = tiles.group, inst, tiles.elem, tiles.start, tiles.end
+            gg, ii, ee = tiles.group, inst, tiles.elem
         else:
             gg, ii, ee = unique_triples(tiles.group, inst, tiles.elem, n_inst, self.n_elem)
-            where = np.searchsorted(tiles.group, gg)
-            ss, tt = tiles.start[where], tiles.end[where]
         if self.link.operand != "O":
             inst_of, words = run_sums(gg, ii)
             return inst_of, words, words, np.zeros_like(words)
-        read, final = self._flags(ee, ss, tt)
+        read, final = self._flags(ee, *tiles.bounds(gg))
         return run_sums(gg, ii, read, final)
 
     def _child_side(self, tiles: ClosedTiles, c_inst: NDArray[np.int64]) -> None:
         link = self.link
         inst_of, words, read, final = self._side(tiles, c_inst, link.n_child_inst,
-                                                 link.n_parent_inst == 1)
+                                                 self.injective_child)
         np.maximum.at(self.largest_tile, inst_of, words)
         if link.child is None or link.parent is None:
-            return  # the MACs write nothing; the outermost memory is never filled
+            return  # the outermost memory is never filled
         child, acc = link.child, self.child_acc
         if link.operand != "O":
             acc.writes += transactions(words, self.bits, child.write_bandwidth)
@@ -129,7 +137,7 @@ class LinkCounter:
         parent, acc = link.parent, self.parent_acc
         assert parent is not None
         _, words, read, final = self._side(tiles, p_inst, link.n_parent_inst,
-                                           link.n_child_inst == 1)
+                                           self.injective_parent)
         acc.reads += transactions(read, self.bits, parent.read_bandwidth)
         acc.read_bits += int(read.sum()) * self.bits
         if link.operand != "O":

@@ -24,7 +24,8 @@ class Execution:
         shape = plan.output_buffer_shape
         size = int(np.prod(shape))
         self.shape = shape
-        self.inputs = inputs.ravel()
+        # one trailing zero: a padding tap (flat index -1) reads it
+        self.inputs = np.append(inputs.ravel(), 0)
         self.weights = weights.ravel()
         self.buffer = np.zeros(size, dtype=I64)
         self.first = np.full(size, np.iinfo(I64).max, dtype=I64)
@@ -39,11 +40,12 @@ class Execution:
             return
         self.macs_issued += chunk.size
         self.macs_valid += int(np.count_nonzero(chunk.valid))
-        real = chunk.i_flat >= 0
-        activation = np.where(real, self.inputs[np.where(real, chunk.i_flat, 0)], 0)
-        np.add.at(self.buffer, chunk.o_flat, activation * self.weights[chunk.w_flat])
-        np.minimum.at(self.first, chunk.o_flat, chunk.cycle)
-        np.maximum.at(self.last, chunk.o_flat, chunk.cycle)
+        products = self.inputs[chunk.i_flat] * self.weights[chunk.w_flat]
+        np.add.at(self.buffer, chunk.o_flat, products)
+        del products
+        cycle = chunk.cycle()
+        np.minimum.at(self.first, chunk.o_flat, cycle)
+        np.maximum.at(self.last, chunk.o_flat, cycle)
 
     @property
     def output_buffer(self) -> NDArray[np.int64]:

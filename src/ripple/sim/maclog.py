@@ -64,7 +64,7 @@ class MacLogWriter:
         if chunk.size == 0:
             return
         coords = self.npe_coords[chunk.sp]
-        columns = [chunk.cycle] + [coords[:, a] for a in range(len(self.array_dims))]
+        columns = [chunk.cycle()] + [coords[:, a] for a in range(len(self.array_dims))]
         columns += [chunk.i_flat, chunk.w_flat, chunk.o_flat, chunk.valid]
         table = pa.Table.from_arrays([pa.array(c) for c in columns], schema=self.schema)
         assert self._writer is not None

@@ -75,6 +75,7 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
             execution.feed(chunk)
             if log is not None:
                 log.write(chunk)
+            del chunk  # before the next one is built: one chunk alive at a time
         accesses, largest = _count_accesses(nest, plan, execution, chunk_macs)
         for lvl in nest.arch.levels:
             for memory in lvl.memories:
@@ -108,6 +109,7 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution, chun
     for chunk in iter_chunks(nest, chunk_macs, plan):
         for counter in counters:
             counter.feed(chunk)
+        del chunk
     accesses = empty_accesses(nest.arch)
     largest: dict[str, dict[Operand, NDArray[np.int64]]] = {}
     for counter in counters:

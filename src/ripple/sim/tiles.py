@@ -21,18 +21,24 @@ _LIMIT = 1 << 62
 
 @dataclass(frozen=True)
 class ClosedTiles:
-    """Distinct ``(group, instance, element)`` triples of completed groups, sorted, with the
-    first and last cycle of each triple's group."""
+    """Distinct ``(group, instance, element)`` triples of completed groups, sorted, and the
+    first and last cycle of those groups."""
 
     group: NDArray[np.int64]
     inst: NDArray[np.int64]
     elem: NDArray[np.int64]
-    start: NDArray[np.int64]
-    end: NDArray[np.int64]
+    group_ids: NDArray[np.int64]
+    group_start: NDArray[np.int64]
+    group_end: NDArray[np.int64]
 
     @property
     def size(self) -> int:
         return int(self.group.size)
+
+    def bounds(self, group: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """First and last cycle of the group of each entry of ``group``."""
+        where = np.searchsorted(self.group_ids, group)
+        return self.group_start[where], self.group_end[where]
 
 
 def unique_triples(a: NDArray[np.int64], b: NDArray[np.int64], c: NDArray[np.int64],
@@ -43,17 +49,35 @@ def unique_triples(a: NDArray[np.int64], b: NDArray[np.int64], c: NDArray[np.int
     base = int(a.min())
     span = int(a.max()) - base + 1
     if span * nb * nc < _LIMIT:
-        key = np.unique(((a - base) * nb + b) * nc + c)
-        rest, cc = np.divmod(key, nc)
-        aa, bb = np.divmod(rest, nb)
-        return aa + base, bb, cc
+        key = a - base
+        key *= nb
+        key += b
+        key *= nc
+        key += c
+        key = _sorted_unique(key)
+        cc = key % nc
+        key //= nc
+        bb = key % nb
+        key //= nb
+        key += base
+        return key, bb, cc
     stacked = np.unique(np.stack([a, b, c], axis=1), axis=0)
     return stacked[:, 0].copy(), stacked[:, 1].copy(), stacked[:, 2].copy()
 
 
+def _sorted_unique(keys: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``np.unique`` by sorting ``keys`` in place (NumPy 2's hash-based ``unique`` is far
+    slower on these keys, which arrive nearly sorted)."""
+    keys.sort()
+    keep = np.empty(keys.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    return keys[keep]
+
+
 class TileStream:
-    """Feeds MACs ``(group, instance, element, cycle)`` in execution order; returns the
-    distinct triples of the groups that are complete."""
+    """Feeds MACs ``(group, instance, element)`` in execution order, with the group and cycle of
+    each issued step; returns the distinct triples of the groups that are complete."""
 
     def __init__(self, n_inst: int, n_elem: int) -> None:
         self.n_inst = n_inst
@@ -65,52 +89,51 @@ class TileStream:
         self._end = 0
 
     def feed(self, group: NDArray[np.int64], inst: NDArray[np.int64], elem: NDArray[np.int64],
-             cycle: NDArray[np.int64]) -> ClosedTiles:
-        """Add one chunk's MACs (``group`` non-decreasing, continuing the previous chunk)."""
-        if group.size == 0:
+             step_group: NDArray[np.int64], step_cycle: NDArray[np.int64]) -> ClosedTiles:
+        """Add one chunk: per MAC its group, instance and element; per issued step its group
+        (non-decreasing, continuing the previous chunk) and cycle."""
+        if step_group.size == 0:
             return _empty()
-        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-        ends = np.r_[starts[1:], group.size] - 1
-        g_ids, g_start, g_end = group[starts], cycle[starts].copy(), cycle[ends].copy()
+        starts = np.flatnonzero(np.r_[True, step_group[1:] != step_group[:-1]])
+        ends = np.r_[starts[1:], step_group.size] - 1
+        g_ids, g_start, g_end = step_group[starts], step_cycle[starts], step_cycle[ends]
+        gg, ii, ee = unique_triples(group, inst, elem, self.n_inst, self.n_elem)
         if self._group is not None:
             if g_ids[0] == self._group:
-                g_start[0] = self._start
+                g_start = np.r_[self._start, g_start[1:]]
+                head = int(np.searchsorted(gg, self._group, side="right"))
+                _, mi, me = unique_triples(np.zeros(self._inst.size + head, dtype=I64),
+                                           np.r_[self._inst, ii[:head]],
+                                           np.r_[self._elem, ee[:head]], self.n_inst, self.n_elem)
+                gg = np.r_[np.full(mi.size, self._group, dtype=I64), gg[head:]]
+                ii, ee = np.r_[mi, ii[head:]], np.r_[me, ee[head:]]
             else:
                 g_ids = np.r_[self._group, g_ids]
                 g_start = np.r_[self._start, g_start]
                 g_end = np.r_[self._end, g_end]
-            group = np.r_[np.full(self._inst.size, self._group, dtype=I64), group]
-            inst = np.r_[self._inst, inst]
-            elem = np.r_[self._elem, elem]
-        gg, ii, ee = unique_triples(group, inst, elem, self.n_inst, self.n_elem)
+                gg = np.r_[np.full(self._inst.size, self._group, dtype=I64), gg]
+                ii, ee = np.r_[self._inst, ii], np.r_[self._elem, ee]
         last = int(g_ids[-1])
         n_closed = int(np.searchsorted(gg, last, side="left"))
         self._group = last
         self._inst, self._elem = ii[n_closed:], ee[n_closed:]
         self._start, self._end = int(g_start[-1]), int(g_end[-1])
-        return _closed(gg[:n_closed], ii[:n_closed], ee[:n_closed], g_ids, g_start, g_end)
+        return ClosedTiles(gg[:n_closed], ii[:n_closed], ee[:n_closed], g_ids, g_start, g_end)
 
     def flush(self) -> ClosedTiles:
         """Close the open group (end of the stream)."""
         if self._group is None or self._inst.size == 0:
             return _empty()
         g = np.full(self._inst.size, self._group, dtype=I64)
-        out = ClosedTiles(g, self._inst, self._elem, np.full_like(g, self._start),
-                          np.full_like(g, self._end))
+        out = ClosedTiles(g, self._inst, self._elem, g[:1].copy(),
+                          np.array([self._start], dtype=I64), np.array([self._end], dtype=I64))
         self._group = None
         return out
 
 
-def _closed(gg: NDArray[np.int64], ii: NDArray[np.int64], ee: NDArray[np.int64],
-            g_ids: NDArray[np.int64], g_start: NDArray[np.int64],
-            g_end: NDArray[np.int64]) -> ClosedTiles:
-    where = np.searchsorted(g_ids, gg)
-    return ClosedTiles(gg, ii, ee, g_start[where], g_end[where])
-
-
 def _empty() -> ClosedTiles:
     z = np.zeros(0, dtype=I64)
-    return ClosedTiles(z, z, z, z, z)
+    return ClosedTiles(z, z, z, z, z, z)
 
 
 def run_sums(group: NDArray[np.int64], inst: NDArray[np.int64],
