@@ -6,18 +6,21 @@ from pathlib import Path
 from typing import Literal
 
 from ripple.arch import Architecture, load_architecture
+from ripple.arch.timeloop_import import import_timeloop_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.dse.presets import preset_mapping, resolve
 from ripple.errors import RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
 from ripple.mapping import LoopNest, bind, load_mapping
+from ripple.mapping.timeloop_import import import_timeloop_mapping, timeloop_keep
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
 from ripple.results import LayerResult, NetworkResult
-from ripple.workload import Layer, Workload, load_any_workload
+from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.onnx_export import save_onnx
 from ripple.workload.sources import import_any_workload
+from ripple.workload.timeloop_import import import_timeloop_problem
 from ripple.workload.zigzag_import import import_zigzag_workload, zigzag_operator_types
 from ripple.workload.zoo import ZOO, zoo_workload
 
@@ -94,6 +97,20 @@ def evaluate_zigzag(accelerator: str | Path, workload: str | Path, mapping: str 
     nests: ``scatter`` is ZigZag's own count)."""
     nest = load_zigzag_nest(accelerator, workload, mapping, boundary=boundary, layer=layer)
     return Imported(evaluate(nest.value), nest.notes)
+
+
+def load_timeloop_nest(problem: str | Path, arch: str | Path, ert: str | Path,
+                       mapping: str | Path) -> Imported[tuple[LoopNest, Densities]]:
+    """A Timeloop problem, architecture (``arch.yaml`` and ``ERT.yaml``) and mapping as a bound
+    loop nest, with the problem's densities and the notes of the imports. The mapping's
+    keep/bypass directives decide which operands each imported memory holds."""
+    layer = import_timeloop_problem(problem)
+    hardware = import_timeloop_architecture(arch, ert, keep=timeloop_keep(mapping))
+    loops = import_timeloop_mapping(mapping, layer.value.layer, hardware.value.architecture,
+                                    hardware.value.storage)
+    nest = bind(layer.value.layer, hardware.value.architecture, loops.value,
+                source=str(mapping))
+    return Imported((nest, layer.value.densities), layer.notes + hardware.notes + loops.notes)
 
 
 def seed_case_nests() -> list[LoopNest]:

@@ -38,6 +38,15 @@ class Precision(StrictModel):
     O_final: PositiveInt = 16
 
 
+class Densities(StrictModel):
+    """Fraction of nonzero elements per operand, as a source file states them (Sparseloop's
+    problem files). Data only: no model reads them yet."""
+
+    I: float = Field(default=1.0, gt=0, le=1)
+    W: float = Field(default=1.0, gt=0, le=1)
+    O: float = Field(default=1.0, gt=0, le=1)
+
+
 def pair(value: object) -> object:
     """``3`` -> ``(3, 3)``: one integer for both axes, or ``[y, x]``."""
     if isinstance(value, int):

@@ -1,5 +1,5 @@
 """One entry point for every workload source: a Ripple YAML file, an ONNX model, the zoo, or
-another tool's YAML (a ZigZag workload is a list of layers).
+another tool's YAML (a ZigZag workload is a list of layers; a Timeloop problem has ``problem:``).
 
 The CLI's ``-w`` and the library's :func:`load_any_workload` take the same string, so a notebook
 and a shell command name a workload the same way.
@@ -14,6 +14,7 @@ from ripple.specio import read_yaml
 from ripple.workload.loader import workload_from_data
 from ripple.workload.network import Workload
 from ripple.workload.onnx_import import import_onnx
+from ripple.workload.timeloop_import import import_timeloop_problem
 from ripple.workload.zigzag_import import import_zigzag_workload
 from ripple.workload.zoo import zoo_workload
 
@@ -22,7 +23,9 @@ ZOO_PREFIX = "zoo:"
 
 def import_any_workload(spec: str | Path, *,
                         skip_unsupported: bool = False) -> Imported[Workload]:
-    """``zoo:NAME``, a path ending in ``.onnx``, or a YAML file: Ripple's, or ZigZag's (a list).
+    """``zoo:NAME``, a path ending in ``.onnx``, or a YAML file: Ripple's, ZigZag's or
+    Timeloop's (its densities are dropped here; see
+    :func:`ripple.workload.timeloop_import.import_timeloop_problem`).
 
     ``skip_unsupported`` applies to ONNX models: unsupported nodes are left out, each with a
     note, instead of stopping the import.
@@ -37,6 +40,10 @@ def import_any_workload(spec: str | Path, *,
     data = read_yaml(text)
     if isinstance(data, list):
         return import_zigzag_workload(text)
+    if isinstance(data, dict) and "problem" in data:
+        problem = import_timeloop_problem(text)
+        layer = problem.value.layer
+        return Imported(Workload(name=layer.name, layers=[layer]), problem.notes)
     return Imported(workload_from_data(data, text))
 
 

@@ -1,0 +1,195 @@
+"""Import a Timeloop / Sparseloop architecture (v0.3 tree and its energy reference table, ERT)
+as a Ripple architecture.
+
+How the pieces map:
+
+- the tree, outermost first, gives Timeloop's storage hierarchy; ``name[0..n]`` is ``n+1``
+  instances, multiplied down the tree. Each storage level with ``depth`` (or ``entries``) 0 is a
+  pass-through (Eyeriss' ``DummyBuffer``): it holds nothing but keeps its fanout.
+- fanout: between a storage level and the next one down (or the MACs), ``instances(inner) /
+  instances(outer)``, split into ``meshX(inner)/meshX(outer)`` along X and the rest along Y
+  (``meshX`` defaults to the instance count). Each axis wider than 1 is an array dimension named
+  ``<level>.X`` / ``<level>.Y``, the name Timeloop's spatial mapping targets. A memory serves the
+  fanouts at and below it (one instance shared across them) and is replicated along the others.
+- each real storage level is one Ripple level holding one memory; its operands are what the
+  mapping keeps there (``keep``/``bypass``; every operand when the mapping says nothing).
+- energies: the ERT's ``read``/``write`` per action (an action listed with arguments takes its
+  costliest variant) per transaction of the memory's ``width`` bits (``block_size`` words): the
+  unit Timeloop charges. Ripple ties the transaction to the per-cycle bandwidth, so a memory moves
+  one block per cycle; Timeloop's ``read_bandwidth``/``write_bandwidth`` (words per cycle) are
+  noted, not modelled. Bandwidth is shared by the data spaces of a memory (``ports: shared``).
+- capacity: ``depth x width`` bits (DRAM unbounded). MAC energy: ``mac_random``.
+- MAC conventions: Timeloop's, so no operand is latched at the MAC (``latch: none``) and the
+  first read of a partial sum is elided.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ripple.arch.spec import Architecture
+from ripple.errors import RippleInputError
+from ripple.imported import Imported
+from ripple.specio import read_yaml, validate
+
+_RANGE = re.compile(r"^(.*)\[(\d+)\.\.(\d+)\]$")
+ALL_OPERANDS = ("I", "W", "O")
+
+
+@dataclass
+class _Component:
+    name: str
+    attributes: dict[str, Any]
+    instances: int
+    mesh_x: int
+
+    def attr(self, *names: str, default: Any = None) -> Any:
+        for name in names:
+            if name in self.attributes:
+                return self.attributes[name]
+        return default
+
+    @property
+    def depth(self) -> int | None:
+        value = self.attr("depth", "data_storage_depth", "entries")
+        return None if value is None else int(value)
+
+
+def _split_name(name: str) -> tuple[str, int]:
+    found = _RANGE.match(name)
+    if not found:
+        return name, 1
+    return found.group(1), int(found.group(3)) - int(found.group(2)) + 1
+
+
+def _flatten(node: dict[str, Any], instances: int, path: str, out: list[_Component],
+             source: str) -> None:
+    """Components of the tree in order, outermost first, with their instance counts."""
+    instances *= _split_name(str(node.get("name", "")))[1]
+    for i, local in enumerate(node.get("local", [])):
+        if not isinstance(local, dict) or "name" not in local or "class" not in local:
+            raise RippleInputError("a component needs a name and a class", source=source,
+                                   field=f"{path}.local[{i}]")
+        local_name, local_count = _split_name(local["name"])
+        attributes = local.get("attributes", {}) or {}
+        total = instances * local_count
+        out.append(_Component(local_name, attributes, total, int(attributes.get("meshX", total))))
+    for i, child in enumerate(node.get("subtree", [])):
+        _flatten(child, instances, f"{path}.subtree[{i}]", out, source)
+
+
+def _ert(path: str | Path) -> dict[str, dict[str, float]]:
+    """Component name (last part of the ERT path, ranges dropped) -> action -> energy."""
+    data = read_yaml(path)
+    tables = data.get("ERT", {}).get("tables") if isinstance(data, dict) else None
+    if not isinstance(tables, list):
+        raise RippleInputError("expected ERT.tables (Accelergy's energy reference table)",
+                               source=str(path))
+    out: dict[str, dict[str, float]] = {}
+    for table in tables:
+        name = re.sub(r"\[\d+\.\.\d+\]", "", str(table["name"])).split(".")[-1]
+        actions: dict[str, float] = {}
+        for action in table.get("actions", []):
+            energy = float(action["energy"])
+            actions[action["name"]] = max(actions.get(action["name"], energy), energy)
+        out[name] = actions
+    return out
+
+
+@dataclass(frozen=True)
+class TimeloopArchitecture:
+    """The Ripple architecture and Timeloop's storage levels, outermost first, pass-throughs
+    included: the targets a Timeloop mapping names."""
+
+    architecture: Architecture
+    storage: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Fanout:
+    level: str
+    x: int
+    y: int
+
+    def dims(self) -> dict[str, int]:
+        return {f"{self.level}.{axis}": size for axis, size in (("X", self.x), ("Y", self.y))
+                if size > 1}
+
+
+def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
+                                 keep: dict[str, list[str]] | None = None
+                                 ) -> Imported[TimeloopArchitecture]:
+    """Read ``arch.yaml`` and ``ERT.yaml``; ``keep`` gives the operands each storage level holds
+    (see :func:`ripple.mapping.timeloop_import.timeloop_keep`)."""
+    source = str(arch_path)
+    data = read_yaml(arch_path)
+    root = data.get("architecture") if isinstance(data, dict) else None
+    if not isinstance(root, dict) or not root.get("subtree"):
+        raise RippleInputError("expected architecture.subtree (Timeloop v0.3)", source=source)
+    components: list[_Component] = []
+    for i, node in enumerate(root["subtree"]):
+        _flatten(node, 1, f"architecture.subtree[{i}]", components, source)
+    energies = _ert(ert_path)
+    for component in components:
+        if component.name not in energies:
+            raise RippleInputError(f"no energies for component {component.name!r}",
+                                   source=str(ert_path))
+    macs = [c for c in components if any(a.startswith("mac") for a in energies[c.name])]
+    storage = [c for c in components if "read" in energies[c.name]]
+    if len(macs) != 1 or not storage:
+        raise RippleInputError("expected storage levels and one MAC component", source=source)
+    mac = macs[0]
+    fanouts = [_fanout(outer, inner, source)
+               for outer, inner in zip(storage, [*storage[1:], mac], strict=True)]
+    notes: list[str] = []
+    levels = []
+    for index, component in enumerate(storage):
+        if component.depth == 0:
+            continue
+        served = [d for f in fanouts[index:] for d in f.dims()]
+        operands = (keep or {}).get(component.name, list(ALL_OPERANDS))
+        if not operands:
+            continue
+        levels.append({"name": component.name, "memories": [
+            _memory(component, operands, served, energies[component.name], notes)]})
+    array = {d: s for f in fanouts for d, s in f.dims().items()} or {"X": 1}
+    name = _split_name(str(root["subtree"][0].get("name", "timeloop")))[0]
+    arch = validate(Architecture, {
+        "name": name, "array": array, "levels": levels,
+        "mac": {"energy_pj": energies[mac.name].get("mac_random", 0.0), "latch": "none",
+                "first_read_elision": True},
+    }, source)
+    return Imported(TimeloopArchitecture(arch, tuple(c.name for c in storage)), tuple(notes))
+
+
+def _fanout(outer: _Component, inner: _Component, source: str) -> _Fanout:
+    total, rest = divmod(inner.instances, outer.instances)
+    x, rest_x = divmod(inner.mesh_x, outer.mesh_x)
+    if rest or rest_x or total % max(x, 1):
+        raise RippleInputError(f"{inner.name} ({inner.instances} instances, meshX "
+                               f"{inner.mesh_x}) does not divide evenly under {outer.name} "
+                               f"({outer.instances}, meshX {outer.mesh_x})", source=source)
+    return _Fanout(outer.name, x, total // x)
+
+
+def _memory(component: _Component, operands: list[str], served: list[str],
+            energy: dict[str, float], notes: list[str]) -> dict[str, Any]:
+    width = int(component.attr("width", "data_storage_width", default=0))
+    if width <= 0:
+        raise RippleInputError(f"storage {component.name!r} needs a width")
+    depth = component.depth
+    for kind in ("read", "write"):
+        bandwidth = component.attr(f"{kind}_bandwidth")
+        if bandwidth is not None:
+            notes.append(f"{component.name}: {kind}_bandwidth {bandwidth} words/cycle not "
+                         f"modelled; one {width}-bit block per cycle")
+    return {
+        "name": component.name, "operands": operands,
+        "capacity_bits": None if depth is None else depth * width,
+        "read_bandwidth": width, "write_bandwidth": width,
+        "read_energy_pj": energy["read"], "write_energy_pj": energy.get("write", energy["read"]),
+        "served_dims": served, "ports": "shared",
+    }

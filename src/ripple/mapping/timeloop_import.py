@@ -1,0 +1,197 @@
+"""Import a Timeloop mapping (a list of ``target``/``type`` directives) as a Ripple mapping.
+
+- ``factors`` (``R=1 S=11`` or ``C1 M16``) and ``permutation`` (INNERMOST FIRST, spaces
+  ignored) per target. A factor 0 is the remainder of its dimension, ``ceil(bound / the product
+  of the other factors)``, as in Timeloop's constraint files. Factors of 1 are dropped.
+- temporal loops of a storage target become the loops of its Ripple level, outermost first;
+  those of a pass-through target (Eyeriss' ``DummyBuffer``) go innermost in the nearest level
+  above, which is where Timeloop puts them: inside that level's tile, outside the next one's.
+- spatial loops of target ``T`` run over array dimensions ``T.X`` (the first ``split`` entries of
+  the permutation) and ``T.Y`` (the rest), the dimensions the architecture import names.
+- ``keep``/``bypass`` (``bypass`` or ``datatype`` directives) must agree with the operands the
+  imported architecture gives each level (:func:`timeloop_keep` builds that argument).
+
+Digit order: Timeloop's nest puts a target's spatial loops below its temporal loops, so a
+temporal loop at an inner target is a less significant digit than an outer spatial loop of the
+same dimension; Ripple makes spatial loops the least significant digits of their dimension.
+Tile sizes are products of factors either way; only which elements share a tile differs, and
+for a sliding-window dimension (P, Q) that could change an input footprint. Each dimension where
+the two orders differ is noted.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ripple.arch.spec import Architecture
+from ripple.errors import RippleInputError
+from ripple.imported import Imported
+from ripple.mapping.spec import Mapping
+from ripple.specio import read_yaml, validate
+from ripple.workload.layer import Layer
+
+DATASPACES = {"Inputs": "I", "Weights": "W", "Outputs": "O"}
+TIMELOOP_TO_RIPPLE = {"C": "C", "M": "K", "N": "N", "P": "OX", "Q": "OY", "R": "FX", "S": "FY"}
+_FACTOR = re.compile(r"^([A-Z])=?(\d+)$")
+
+
+class Directive(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: str
+    type: Literal["temporal", "spatial", "bypass", "datatype"]
+    factors: str | None = None
+    permutation: str | None = None
+    split: int | None = None
+    keep: list[str] | None = None
+    bypass: list[str] | None = None
+    stream: list[str] | None = None
+
+
+class MappingFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mapping: list[Directive] = Field(min_length=1)
+
+
+def _directives(path: str | Path) -> list[Directive]:
+    return validate(MappingFile, read_yaml(path), str(path)).mapping
+
+
+def timeloop_keep(path: str | Path) -> dict[str, list[str]]:
+    """Operands each target keeps, from the mapping's ``keep``/``bypass`` directives."""
+    out: dict[str, list[str]] = {}
+    for index, d in enumerate(_directives(path)):
+        if d.type not in ("bypass", "datatype"):
+            continue
+        names = d.keep if d.keep is not None else [n for n in DATASPACES
+                                                    if n not in (d.bypass or [])]
+        unknown = [n for n in names + (d.bypass or []) if n not in DATASPACES]
+        if unknown:
+            raise RippleInputError(f"unknown data space {unknown[0]!r}", source=str(path),
+                                   field=f"mapping[{index}]")
+        out[d.target] = [op for name, op in DATASPACES.items() if name in names]
+    return out
+
+
+def import_timeloop_mapping(path: str | Path, layer: Layer, arch: Architecture,
+                            storage: tuple[str, ...]) -> Imported[Mapping]:
+    """The mapping for ``layer`` on ``arch``; ``storage`` lists Timeloop's storage levels
+    outermost first (the architecture import returns it)."""
+    source = str(path)
+    directives = _directives(path)
+    loops = [(i, d) for i, d in enumerate(directives) if d.type in ("temporal", "spatial")]
+    for i, d in loops:
+        if d.target not in storage:
+            raise RippleInputError(f"unknown target {d.target!r} (storage levels: "
+                                   f"{', '.join(storage)})", source=source, field=f"mapping[{i}]")
+    factors = _resolve_factors(loops, layer, source)
+    levels = [lvl.name for lvl in arch.levels]
+    temporal: dict[str, list[tuple[str, int]]] = {}
+    spatial: dict[str, list[tuple[str, int]]] = {}
+    nest: list[tuple[str, str, int]] = []  # Timeloop's order, outermost first: (kind, dim, size)
+    for target in storage:
+        owner = _owner(target, storage, levels, source)
+        for kind in ("temporal", "spatial"):
+            for i, d in loops:
+                if d.target != target or d.type != kind:
+                    continue
+                order = _permutation(d, factors[i], source, i)
+                if kind == "temporal":
+                    chosen = [(dim, factors[i][dim]) for dim in reversed(order)]
+                    temporal.setdefault(owner, []).extend(
+                        (TIMELOOP_TO_RIPPLE[dim], size) for dim, size in chosen if size > 1)
+                else:
+                    split = len(order) if d.split is None else d.split
+                    for axis, dims in (("X", order[:split]), ("Y", order[split:])):
+                        spatial.setdefault(f"{target}.{axis}", []).extend(
+                            (TIMELOOP_TO_RIPPLE[dim], factors[i][dim])
+                            for dim in reversed(dims) if factors[i][dim] > 1)
+                    chosen = [(dim, factors[i][dim]) for dim in reversed(order)]
+                nest += [(kind, dim, size) for dim, size in chosen if size > 1]
+    _check_keep(directives, arch, storage, source)
+    mapping = Mapping(name=Path(source).stem, spatial={k: v for k, v in spatial.items() if v},
+                      temporal={k: v for k, v in temporal.items() if v})
+    return Imported(mapping, tuple(_digit_order_notes(nest)))
+
+
+def _resolve_factors(loops: list[tuple[int, Directive]], layer: Layer,
+                     source: str) -> dict[int, dict[str, int]]:
+    """Factors per directive, every Timeloop dimension present, zeros resolved."""
+    bounds = {"C": layer.C, "M": layer.K, "N": layer.N, "P": layer.OX, "Q": layer.OY,
+              "R": layer.FX, "S": layer.FY}
+    parsed: dict[int, dict[str, int]] = {}
+    for i, d in loops:
+        values = {dim: 1 for dim in bounds}
+        for token in (d.factors or "").split():
+            found = _FACTOR.match(token)
+            if not found or found.group(1) not in bounds:
+                raise RippleInputError(f"factor {token!r} is not DIM=size over C M R S N P Q",
+                                       source=source, field=f"mapping[{i}].factors")
+            values[found.group(1)] = int(found.group(2))
+        parsed[i] = values
+    for dim, bound in bounds.items():
+        zeros = [i for i in parsed if parsed[i][dim] == 0]
+        if len(zeros) > 1:
+            raise RippleInputError(f"{dim} has a 0 (remainder) factor at {len(zeros)} targets",
+                                   source=source, field=f"mapping[{zeros[1]}].factors")
+        if zeros:
+            rest = math.prod(parsed[i][dim] for i in parsed if i != zeros[0])
+            parsed[zeros[0]][dim] = -(-bound // rest)
+    return parsed
+
+
+def _permutation(d: Directive, factors: dict[str, int], source: str, index: int) -> list[str]:
+    order = list((d.permutation or "").replace(" ", ""))
+    missing = [dim for dim, size in factors.items() if size > 1 and dim not in order]
+    if missing:
+        raise RippleInputError(f"dimension {missing[0]} has factor {factors[missing[0]]} but is "
+                               "not in the permutation", source=source,
+                               field=f"mapping[{index}].permutation")
+    return [dim for dim in order if dim in factors]
+
+
+def _owner(target: str, storage: tuple[str, ...], levels: list[str], source: str) -> str:
+    """The Ripple level holding ``target``'s temporal loops: itself, or the nearest level above
+    a pass-through."""
+    for name in reversed(storage[: storage.index(target) + 1]):
+        if name in levels:
+            return name
+    raise RippleInputError(f"{target} is a pass-through with no memory level above it",
+                           source=source)
+
+
+def _check_keep(directives: list[Directive], arch: Architecture, storage: tuple[str, ...],
+                source: str) -> None:
+    held = {m.name: set(m.operands) for lvl in arch.levels for m in lvl.memories}
+    for index, d in enumerate(directives):
+        if d.type not in ("bypass", "datatype"):
+            continue
+        names = d.keep if d.keep is not None else [n for n in DATASPACES
+                                                    if n not in (d.bypass or [])]
+        kept = {DATASPACES[n] for n in names if n in DATASPACES}
+        if held.get(d.target, set()) != kept and (d.target in held or kept):
+            raise RippleInputError(f"{d.target} keeps {sorted(kept)} here but the architecture "
+                                   f"holds {sorted(held.get(d.target, set()))} there; import the "
+                                   "architecture with this mapping's keep", source=source,
+                                   field=f"mapping[{index}]")
+
+
+def _digit_order_notes(nest: list[tuple[str, str, int]]) -> list[str]:
+    notes = []
+    for dim in TIMELOOP_TO_RIPPLE:
+        kinds = [(kind, size) for kind, d, size in nest if d == dim]
+        first_spatial = next((i for i, (kind, _) in enumerate(kinds) if kind == "spatial"), None)
+        if first_spatial is None:
+            continue
+        inner = [size for kind, size in kinds[first_spatial:] if kind == "temporal"]
+        if inner:
+            notes.append(f"{dim} ({TIMELOOP_TO_RIPPLE[dim]}): Timeloop orders a spatial loop "
+                         f"above temporal {dim} loop(s) {inner}; Ripple makes spatial loops the "
+                         "innermost digits: same tile sizes, different element order")
+    return notes
