@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.mapping import LoopNest
-from ripple.results import Latency, LayerResult, empty_accesses
+from ripple.results import Latency, LayerResult, OperandAccess, empty_accesses
 from ripple.sim.accesses import LinkCounter, OutputTiming
 from ripple.sim.capacity import check_capacity
 from ripple.sim.execute import Execution
@@ -97,7 +97,9 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
                             mac_log_rows=log_rows, inputs=i_tensor, weights=w_tensor)
 
 
-def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution, chunk_macs: int):
+def _count_accesses(
+    nest: LoopNest, plan: StreamPlan, execution: Execution, chunk_macs: int
+) -> tuple[dict[str, dict[Operand, OperandAccess]], dict[str, dict[Operand, NDArray[np.int64]]]]:
     """Second pass: every link's fills, as transactions per memory and operand, and the
     largest tile of every memory instance per operand."""
     timing = OutputTiming(first=execution.first, last=execution.last)
