@@ -234,3 +234,31 @@ def test_layer_is_the_fc_of_lenet():
     """A Layer built by hand equals the imported one: the import adds nothing of its own."""
     fc1 = import_onnx(ONNX_DIR / "lenet5.onnx").workload.node("fc1")
     assert fc1 == Layer(name="fc1", operator="fc", K=120, C=400, inputs=("flatten",))
+
+
+def test_export_round_trip_of_every_operation():
+    """Every operation survives export and re-import with its attributes and shapes."""
+    from ripple.workload import Workload
+    from ripple.workload.onnx_export import workload_to_onnx
+
+    nodes = [
+        Layer(name="conv", K=4, C=3, IY=9, IX=9, FY=3, FX=3, padding=(1, 0, 2, 1), stride=2),
+        Operation(name="relu", operator="relu", inputs=("conv",), input_shapes=[(1, 4, 4, 5)]),
+        Operation(name="cat", operator="concat", inputs=("conv", "relu"),
+                  input_shapes=[(1, 4, 4, 5)] * 2),
+        Operation(name="avg", operator="avgpool", inputs=("cat",), input_shapes=[(1, 8, 4, 5)],
+                  kernel=2, stride=2, ceil_mode=True),
+        Operation(name="max", operator="maxpool", inputs=("avg",), input_shapes=[(1, 8, 2, 3)],
+                  kernel=(1, 2), padding=(0, 0, 1, 0)),
+        Operation(name="add", operator="add", inputs=("max", "max"),
+                  input_shapes=[(1, 8, 2, 3)] * 2),
+        Operation(name="gap", operator="globalavgpool", inputs=("add",),
+                  input_shapes=[(1, 8, 2, 3)]),
+        Operation(name="reshape", operator="reshape", inputs=("gap",),
+                  input_shapes=[(1, 8, 1, 1)], output_shape=(1, 8)),
+        Layer(name="fc", operator="fc", K=5, C=8, inputs=("reshape",)),
+        Operation(name="flat", operator="flatten", inputs=("fc",), input_shapes=[(1, 5)]),
+    ]
+    workload = Workload(name="ops", layers=nodes)
+    back = import_onnx_model(workload_to_onnx(workload)).workload
+    assert back.layers == workload.layers
