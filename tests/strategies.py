@@ -118,5 +118,6 @@ def mappings(draw, layer: Layer, arch: Architecture) -> Mapping:
         for dim in draw(st.permutations(slots[name])):
             temporal[name].append((dim, sizes_of[dim].pop(0)))
     boundary = draw(st.sampled_from(("filter", "scatter"))) if index == "input" else "filter"
-    return Mapping(index=index, boundary=boundary, skip_padding=draw(st.booleans()),
+    skip_padding = index == "output" and draw(st.booleans())
+    return Mapping(index=index, boundary=boundary, skip_padding=skip_padding,
                    spatial=spatial, temporal=temporal)

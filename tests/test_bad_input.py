@@ -23,6 +23,9 @@ CASES = {
     "mixing OY with IY": (WS, "[OY, 3]", "[IY, 3]", "temporal", "mixes output-indexed"),
     "array overflow": (WS, "[[K, 8]]", "[[K, 16]]", "spatial.D1", "dimension of size 8"),
     "unknown level": (WS, "sram:", "dram:", "temporal.dram", "unknown level"),
+    "skip_padding on events": ("mapping_event_driven.yaml", "boundary: filter",
+                               "boundary: filter\nskip_padding: true", "skip_padding",
+                               "output-indexed nests only"),
     # the first capacity in the file is the input SRAM's
     "capacity": ("arch.yaml", "capacity_bits: 2097152", "capacity_bits: 64", "temporal",
                  "'input_sram' overflows"),
@@ -36,7 +39,8 @@ BLAMED = {"capacity": WS}
 def test_bad_input_is_one_clear_line(case, tmp_path):
     target, old, new, field, words = CASES[case]
     files = {}
-    for name in ("workload.yaml", "arch.yaml", WS):
+    mapping = target if target.startswith("mapping") else WS
+    for name in ("workload.yaml", "arch.yaml", mapping):
         text = (SEED / name).read_text()
         if name == target:
             assert old in text, f"test setup: {old!r} not in {name}"
@@ -45,7 +49,7 @@ def test_bad_input_is_one_clear_line(case, tmp_path):
         files[name].write_text(text)
     out = tmp_path / "result.json"
     proc = run_cli("evaluate", "-w", str(files["workload.yaml"]), "-a", str(files["arch.yaml"]),
-                   "-m", str(files[WS]), "--json", str(out))
+                   "-m", str(files[mapping]), "--json", str(out))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()

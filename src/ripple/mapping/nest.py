@@ -93,6 +93,9 @@ def bind(layer: Layer, arch: Architecture, mapping: Mapping, source: str = "mapp
     if mapping.boundary == "scatter" and index == "output":
         raise MappingError("'scatter' applies to input-indexed nests only (IY/IX loops)",
                            source=source, field="boundary")
+    if mapping.skip_padding and index == "input":
+        raise MappingError("'skip_padding' applies to output-indexed nests only; an input-indexed "
+                           "nest never issues a padding tap", source=source, field="skip_padding")
 
     spatial: list[Loop] = []
     for array_dim, loops in mapping.spatial.items():
