@@ -10,7 +10,7 @@ and a given one is checked.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
@@ -19,9 +19,7 @@ from ripple.workload.layer import StrictModel, expand_padding, pair
 OperationKind = Literal[
     "maxpool", "avgpool", "globalavgpool", "relu", "add", "concat", "flatten", "reshape"
 ]
-OPERATION_KINDS: tuple[str, ...] = (
-    "maxpool", "avgpool", "globalavgpool", "relu", "add", "concat", "flatten", "reshape"
-)
+OPERATION_KINDS: tuple[str, ...] = get_args(OperationKind)
 POOLS = ("maxpool", "avgpool")
 
 #: A tensor shape, batch first: ``(N, C, H, W)`` for feature maps, ``(N, F)`` for vectors.
