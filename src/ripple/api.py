@@ -136,6 +136,17 @@ def evaluate_dataflow(workload: Workload, arch: Architecture, dataflow: str) -> 
     return NetworkResult(workload.name, name, layers)
 
 
+def evaluate_network(workload: str | Path, arch: str | Path, dataflow: str,
+                     layer: str | None = None) -> NetworkResult:
+    """A workload file (YAML, ONNX or zoo:NAME) under a dataflow preset: every MAC layer, or the
+    one named ``layer``."""
+    network = load_any_workload(workload)
+    if layer is not None:
+        chosen = choose_layer(network, layer, str(workload))
+        network = network.model_copy(update={"layers": [chosen]})
+    return evaluate_dataflow(network, load_architecture(arch), dataflow)
+
+
 def compare_dataflows(workload: Workload, arch: Architecture,
                       dataflows: list[str]) -> list[NetworkResult]:
     """The same workload and architecture under several dataflows."""

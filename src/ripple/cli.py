@@ -22,12 +22,14 @@ def _evaluate(args: argparse.Namespace) -> int:
         imported = api.evaluate_zigzag(accelerator, workload, mapping,
                                        boundary=args.boundary or "filter", layer=args.layer)
         result, notes = imported.value, imported.notes
+    elif args.dataflow:
+        return _evaluate_network(args)
     else:
         missing = [flag for flag, value in (("-w", args.workload), ("-a", args.arch),
                                             ("-m", args.mapping)) if value is None]
         if missing:
-            raise RippleInputError(f"give {', '.join(missing)} (or --zigzag ACCEL WORKLOAD "
-                                   "MAPPING)")
+            raise RippleInputError(f"give {', '.join(missing)} (or --dataflow PRESET instead of "
+                                   "-m, or --zigzag ACCEL WORKLOAD MAPPING)")
         if args.boundary:
             raise RippleInputError("--boundary applies to --zigzag; a Ripple mapping states "
                                    "its boundary")
@@ -40,6 +42,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     console.print(layer_table(result))
     for note in notes:
         console.print(f"note: {note}", highlight=False)
+    return 0
+
+
+def _evaluate_network(args: argparse.Namespace) -> int:
+    """Every MAC layer (or the one named by --layer) under a dataflow preset."""
+    if args.mapping:
+        raise RippleInputError("give either -m MAPPING or --dataflow PRESET, not both")
+    if args.workload is None or args.arch is None:
+        raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
+    result = api.evaluate_network(args.workload, args.arch, args.dataflow, args.layer)
+    if args.json:
+        write_json(result.to_dict(), args.json)
+        if args.json == "-":
+            return 0
+    Console().print(dataflow_table([result]))
     return 0
 
 
@@ -137,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--boundary", choices=("filter", "scatter"),
                     help="with --zigzag, for input-indexed nests: filter (default) issues only "
                          "valid pairs, scatter is ZigZag's count")
+    ev.add_argument("--dataflow", metavar="PRESET",
+                    help="instead of -m: every MAC layer under a preset (ws, os, is, rs, ed)")
     ev.add_argument("--layer", help="layer name, when the workload has several")
     ev.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     ev.set_defaults(run=_evaluate)
