@@ -78,7 +78,8 @@ def mappings(draw, layer: Layer) -> Mapping:
     nest = [loops[next(ranks[loops[i][0]])] for i in order]
     cut = draw(st.integers(0, len(nest)))
     boundary = draw(st.sampled_from(("filter", "scatter"))) if index == "input" else "filter"
-    return Mapping(index=index, boundary=boundary, skip_padding=draw(st.booleans()),
+    skip_padding = index == "output" and draw(st.booleans())  # input nests issue no padding tap
+    return Mapping(index=index, boundary=boundary, skip_padding=skip_padding,
                    spatial=spatial, temporal={"dram": nest[:cut], "buf": nest[cut:]})
 
 
