@@ -13,8 +13,7 @@ from ripple.errors import MappingError
 from ripple.mapping.nest import bind
 from ripple.mapping.spec import Mapping
 from ripple.model.capacity import check_capacity, largest_tiles
-from ripple.model.factors import build_factors
-from ripple.model.groups import FactorGroups
+from ripple.model.nestview import NestFactors
 from ripple.workload.layer import Layer
 
 Loops = list[tuple[str, int]]
@@ -22,8 +21,7 @@ Loops = list[tuple[str, int]]
 
 def _fits(layer: Layer, arch: Architecture, mapping: Mapping, level: int) -> bool:
     nest = bind(layer, arch, mapping, source=mapping.name)
-    groups = [FactorGroups(f) for f in build_factors(nest)]
-    tiles = largest_tiles(nest, groups)
+    tiles = largest_tiles(nest, NestFactors.of(nest))
     names = {m.name for m in arch.levels[level].memories}
     try:
         check_capacity(nest, {name: t for name, t in tiles.items() if name in names})
@@ -58,7 +56,7 @@ def allocate(layer: Layer, arch: Architecture, base: Mapping, loops: Loops) -> M
             break
     mapping = _with(base, arch, placed, rest)
     nest = bind(layer, arch, mapping, source=f"preset {base.name}")
-    check_capacity(nest, largest_tiles(nest, [FactorGroups(f) for f in build_factors(nest)]))
+    check_capacity(nest, largest_tiles(nest, NestFactors.of(nest)))
     return mapping
 
 

@@ -8,16 +8,15 @@ and both pack words into transactions of their own port width (docs/accesses.md)
 from __future__ import annotations
 
 from ripple.mapping.nest import LoopNest
-from ripple.model.groups import FactorGroups, combine
+from ripple.model.groups import combine
 from ripple.model.links import operand_links
+from ripple.model.nestview import NestFactors
 from ripple.model.transfers import words_and_transactions
 from ripple.results.result import OperandAccess, empty_accesses
 from ripple.workload.layer import OPERANDS
 
 
-def count_accesses(
-    nest: LoopNest, groups: list[FactorGroups]
-) -> dict[str, dict[str, OperandAccess]]:
+def count_accesses(nest: LoopNest, view: NestFactors) -> dict[str, dict[str, OperandAccess]]:
     """Reads, writes and final writes of every memory for every operand it holds."""
     table = empty_accesses(nest.arch)
     elide = nest.arch.mac.first_read_elision
@@ -27,8 +26,8 @@ def count_accesses(
             for channel, sides in link.channels():
                 for side in sides:
                     assert side.memory is not None
-                    fixed = link.group_loops | side.instances
-                    rows, counts = combine(g.histogram(fixed, operand, outputs) for g in groups)
+                    rows, counts = combine(view.histograms(link.prefix, side.instances, operand,
+                                                           outputs))
                     bits, tx, final_tx = words_and_transactions(
                         operand, channel, rows, nest.layer.precision, side.bandwidth, elide)
                     total_bits, total_tx = int(bits @ counts), int(tx @ counts)

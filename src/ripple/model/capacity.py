@@ -6,21 +6,22 @@ import math
 
 from ripple.errors import MappingError
 from ripple.mapping.nest import LoopNest
-from ripple.model.groups import FactorGroups
 from ripple.model.links import fill_prefix, instance_loops
+from ripple.model.nestview import NestFactors
 from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
 from ripple.workload.layer import OPERANDS, Operand
 
 
-def largest_tiles(nest: LoopNest, groups: list[FactorGroups]) -> dict[str, dict[Operand, int]]:
+def largest_tiles(nest: LoopNest, view: NestFactors) -> dict[str, dict[Operand, int]]:
     """Words of the largest tile each memory instance holds, per operand."""
     out: dict[str, dict[Operand, int]] = {}
     for operand in OPERANDS:
         for position, (level, memory) in enumerate(nest.arch.chain(operand)):
             # the outermost memory of an operand is never refilled: it holds all of it
             prefix = 0 if position == 0 else fill_prefix(nest, operand, nest.cut(level))
-            fixed = frozenset(range(prefix)) | instance_loops(nest, memory)
-            words = math.prod(g.max_footprint(fixed, operand) for g in groups)
+            local = view.local(prefix, instance_loops(nest, memory))
+            words = math.prod(g.max_footprint(q, inst, operand)
+                              for g, (q, inst) in zip(view.groups, local, strict=True))
             out.setdefault(memory.name, {})[operand] = words
     return out
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from ripple.mapping.nest import LoopNest
 from ripple.model.accesses import count_accesses
 from ripple.model.capacity import check_capacity, check_output_replication, largest_tiles
-from ripple.model.factors import build_factors
-from ripple.model.groups import FactorGroups
-from ripple.model.readiness import issued_steps, step_cycles
+from ripple.model.nestview import NestFactors
+from ripple.model.readiness import step_cycles
 from ripple.model.timing import layer_timing
 from ripple.results.result import LayerResult
 from ripple.workload.axis import count_pairs
@@ -30,14 +29,13 @@ def mac_counts(nest: LoopNest) -> tuple[int, int]:
 def evaluate(nest: LoopNest) -> LayerResult:
     """Exact counts of ``nest`` without enumerating MACs or steps."""
     check_output_replication(nest)
-    factors = build_factors(nest)
-    groups = [FactorGroups(f) for f in factors]
-    check_capacity(nest, largest_tiles(nest, groups))
+    view = NestFactors.of(nest)
+    check_capacity(nest, largest_tiles(nest, view))
     issued, valid = mac_counts(nest)
     layer = nest.layer
-    timing = layer_timing(nest, groups, issued_steps(factors))
-    last = step_cycles(nest, factors, last=True)
-    first = step_cycles(nest, factors, last=False)
+    timing = layer_timing(nest, view)
+    last = step_cycles(view, last=True)
+    first = step_cycles(view, last=False)
     shape = (layer.N, layer.G * layer.K_group, last.shape[-2], last.shape[-1])
     return LayerResult(
         layer=layer,
@@ -47,7 +45,7 @@ def evaluate(nest: LoopNest) -> LayerResult:
         macs_issued=issued,
         macs_valid=valid,
         latency=timing.latency,
-        accesses=count_accesses(nest, groups),
+        accesses=count_accesses(nest, view),
         ready=(last + 1).reshape(shape),
         first=first.reshape(shape),
         extras={"timing": timing.to_dict()},

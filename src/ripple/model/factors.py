@@ -6,6 +6,10 @@ The iteration space of a layer is a Cartesian product of *factors*: the dimensio
 and which loop digits it has all factor over them, so every count of the model is a product (or
 a histogram product) of per-factor quantities. A factor's table lists its *issued* elements
 (at most ``IY x FY`` pairs for an axis, never MACs) with their digits and operand coordinates.
+
+A factor depends only on the layer, the nest kind and its own loops (a :class:`FactorSpec`), not
+on where those loops sit among the other factors' loops; that is what lets an exploration reuse
+one factor's tables across every loop order.
 """
 
 from __future__ import annotations
@@ -15,142 +19,132 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.mapping.nest import LoopNest
 from ripple.model.relevance import is_relevant
-from ripple.workload.layer import OPERANDS, Operand
+from ripple.workload.layer import OPERANDS, IndexKind, Layer, Operand
 
 IntArray = NDArray[np.int64]
+FACTOR_NAMES = ("N", "G", "K", "C", "Y", "X")
+
+
+@dataclass(frozen=True)
+class FactorLoop:
+    dim: str
+    size: int
+    array_dim: str | None = None  # None: a temporal loop
+
+
+@dataclass(frozen=True)
+class NestKind:
+    """What decides which MACs are issued: the layer and how the nest runs over it."""
+
+    layer: Layer
+    index: IndexKind
+    boundary: str
+    skip_padding: bool
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    """A factor's loops: its temporal loops in nest order, then its spatial loops (the least
+    significant digits) in array order."""
+
+    name: str
+    loops: tuple[FactorLoop, ...]
+
+    @property
+    def n_temporal(self) -> int:
+        return sum(1 for lp in self.loops if lp.array_dim is None)
+
+    def dims(self, index: IndexKind) -> tuple[str, ...]:
+        if self.name in ("Y", "X"):
+            return (("O" if index == "output" else "I") + self.name, "F" + self.name)
+        return (self.name,)
 
 
 @dataclass
 class Factor:
-    """Issued elements of one factor of the iteration space.
+    """Issued elements of one factor.
 
-    ``digits[loop_id]`` is each element's digit for a loop of this factor (loop ids: temporal
-    position, or ``len(temporal) + i`` for the i-th spatial loop). ``coords[op]`` is the
+    ``digits[i]`` is each element's digit for the factor's ``i``-th loop. ``coords[op]`` is the
     element's coordinate in this factor's part of the operand tensor (``-1``: it touches no
     stored element, e.g. a padding tap), 0 when the factor does not index the operand.
     ``rank`` orders the elements by their temporal digits in nest order.
     """
 
-    name: str
-    temporal: list[int]
-    spatial: list[int]
-    sizes: dict[int, int]
-    digits: dict[int, IntArray]
+    spec: FactorSpec
+    digits: list[IntArray]
     coords: dict[Operand, IntArray]
     out_extent: int
     rank: IntArray = field(init=False)
 
     def __post_init__(self) -> None:
         rank = np.zeros(self.size, dtype=np.int64)
-        for loop in self.temporal:
-            rank = rank * self.sizes[loop] + self.digits[loop]
+        for i in range(self.spec.n_temporal):
+            rank = rank * self.spec.loops[i].size + self.digits[i]
         self.rank = rank
 
     @property
     def size(self) -> int:
-        return len(next(iter(self.coords.values())))
+        return len(self.coords["W"])
 
     @property
-    def loops(self) -> list[int]:
-        return self.temporal + self.spatial
+    def sizes(self) -> list[int]:
+        return [lp.size for lp in self.spec.loops]
 
 
-def _loop_ids(nest: LoopNest) -> dict[int, tuple[str, int]]:
-    ids: dict[int, tuple[str, int]] = {}
-    for pos, lp in enumerate(nest.temporal):
-        ids[pos] = (lp.dim, lp.size)
-    for i, lp in enumerate(nest.spatial):
-        ids[len(nest.temporal) + i] = (lp.dim, lp.size)
-    return ids
-
-
-def _digits_of(nest: LoopNest, dim: str, index: IntArray) -> tuple[dict[int, IntArray],
-                                                                   dict[int, int]]:
-    """Digits of ``index`` for every loop over ``dim`` (outer loops most significant)."""
-    loops = _loop_ids(nest)
-    ids = sorted(i for i, (d, _) in loops.items() if d == dim)  # temporal first, then spatial
-    sizes = {i: loops[i][1] for i in ids}
-    digits: dict[int, IntArray] = {}
+def _digits(spec: FactorSpec, dim: str, index: IntArray, digits: list[IntArray | None]) -> None:
+    """Digits of ``index`` for every loop of ``spec`` over ``dim`` (outer loops first)."""
     weight = 1
-    for i in reversed(ids):
-        digits[i] = (index // weight) % sizes[i]
-        weight *= sizes[i]
-    return digits, sizes
+    for i in reversed(range(len(spec.loops))):
+        if spec.loops[i].dim == dim:
+            digits[i] = (index // weight) % spec.loops[i].size
+            weight *= spec.loops[i].size
 
 
-def _dim_factor(nest: LoopNest, dim: str) -> Factor:
-    bound = nest.bound(dim)
+def _dim_factor(kind: NestKind, spec: FactorSpec) -> Factor:
+    bound = kind.layer.bound(spec.name)
     index = np.arange(bound, dtype=np.int64)
-    digits, sizes = _digits_of(nest, dim, index)
+    digits: list[IntArray | None] = [None] * len(spec.loops)
+    _digits(spec, spec.name, index, digits)
     coords = {
-        op: index if is_relevant(nest.index, op, dim) else np.zeros(bound, dtype=np.int64)
+        op: index if is_relevant(kind.index, op, spec.name) else np.zeros(bound, dtype=np.int64)
         for op in OPERANDS
     }
-    n_temporal = len(nest.temporal)
-    return Factor(
-        name=dim,
-        temporal=sorted(i for i in digits if i < n_temporal),
-        spatial=sorted(i for i in digits if i >= n_temporal),
-        sizes=sizes,
-        digits=digits,
-        coords=coords,
-        out_extent=bound if is_relevant(nest.index, "O", dim) else 1,
-    )
+    out_extent = bound if is_relevant(kind.index, "O", spec.name) else 1
+    return Factor(spec, digits, coords, out_extent)  # type: ignore[arg-type]
 
 
-def _axis_factor(nest: LoopNest, which: str) -> Factor:
+def _axis_factor(kind: NestKind, spec: FactorSpec) -> Factor:
     """Issued ``(position, tap)`` pairs of one spatial axis and their coordinates."""
-    geom = nest.layer.axis("y" if which == "Y" else "x")
-    pos_dim = ("O" if nest.index == "output" else "I") + which
-    tap_dim = "F" + which
-    n_pos = geom.outputs if nest.index == "output" else geom.inputs
+    geom = kind.layer.axis("y" if spec.name == "Y" else "x")
+    pos_dim, tap_dim = spec.dims(kind.index)
+    n_pos = geom.outputs if kind.index == "output" else geom.inputs
     pos, tap = (a.ravel() for a in np.meshgrid(np.arange(n_pos, dtype=np.int64),
                                               np.arange(geom.taps, dtype=np.int64),
                                               indexing="ij"))
-    if nest.index == "output":
+    if kind.index == "output":
         iy = pos * geom.stride + tap * geom.dilation - geom.pad
         valid = (iy >= 0) & (iy < geom.inputs)
-        issued = valid if nest.skip_padding else np.ones_like(valid)
-        coord_i = np.where(valid, iy, -1)
-        coord_o = pos
-        out_extent = geom.outputs
+        issued = valid if kind.skip_padding else np.ones_like(valid)
+        coord_i, coord_o, out_extent = np.where(valid, iy, -1), pos, geom.outputs
     else:
         num = pos + geom.pad - tap * geom.dilation
         oy = num // geom.stride
         valid = (num % geom.stride == 0) & (oy >= 0) & (oy < geom.outputs)
         coord_i = pos
-        if nest.boundary == "scatter":
+        if kind.boundary == "scatter":
             issued = np.ones_like(valid)
             coord_o = pos - tap * geom.dilation + (geom.taps - 1) * geom.dilation
             out_extent = geom.scatter_extent
         else:
-            issued = valid
-            coord_o = np.where(valid, oy, -1)
-            out_extent = geom.outputs
-    keep = issued
-    pos, tap = pos[keep], tap[keep]
-    digits_p, sizes_p = _digits_of(nest, pos_dim, pos)
-    digits_t, sizes_t = _digits_of(nest, tap_dim, tap)
-    digits = {**digits_p, **digits_t}
-    sizes = {**sizes_p, **sizes_t}
-    n_temporal = len(nest.temporal)
-    loops = sorted(digits)
-    return Factor(
-        name=which,
-        temporal=[i for i in loops if i < n_temporal],
-        spatial=[i for i in loops if i >= n_temporal],
-        sizes=sizes,
-        digits=digits,
-        coords={"I": coord_i[keep], "W": tap, "O": coord_o[keep]},
-        out_extent=out_extent,
-    )
+            issued, coord_o, out_extent = valid, np.where(valid, oy, -1), geom.outputs
+    pos, tap = pos[issued], tap[issued]
+    digits: list[IntArray | None] = [None] * len(spec.loops)
+    _digits(spec, pos_dim, pos, digits)
+    _digits(spec, tap_dim, tap, digits)
+    coords = {"I": coord_i[issued], "W": tap, "O": coord_o[issued]}
+    return Factor(spec, digits, coords, out_extent)  # type: ignore[arg-type]
 
 
-def build_factors(nest: LoopNest) -> list[Factor]:
-    """The factors of the nest, in output-tensor order ``N G K C Y X``."""
-    return [_dim_factor(nest, d) for d in ("N", "G", "K", "C")] + [
-        _axis_factor(nest, "Y"),
-        _axis_factor(nest, "X"),
-    ]
+def build_factor(kind: NestKind, spec: FactorSpec) -> Factor:
+    return _axis_factor(kind, spec) if spec.name in ("Y", "X") else _dim_factor(kind, spec)

@@ -1,9 +1,9 @@
 """Statistics of groups of MACs, per factor, and their combination across factors.
 
-A *group* is the set of issued MACs that agree on a chosen set of loop digits (a prefix of the
-temporal loops, possibly with the spatial digits that select one memory instance). Because the
-iteration space is a product of factors, a group is a product of per-factor groups and its
-statistics are products of per-factor statistics:
+A *group* is the set of issued MACs that agree on a chosen set of loop digits: the first ``q``
+temporal loops of the factor (a prefix of the nest), possibly with the spatial digits that select
+one memory instance. Because the iteration space is a product of factors, a group is a product of
+per-factor groups and its statistics are products of per-factor statistics:
 
 - ``fp``: distinct operand elements the group touches (its tile, in words);
 - ``fin`` / ``first``: outputs whose last / first issued MAC lies in the group.
@@ -24,6 +24,7 @@ from ripple.model.factors import Factor, IntArray
 from ripple.workload.layer import Operand
 
 Histogram = tuple[NDArray[np.int64], NDArray[np.int64]]  # rows (h, s), counts (h,)
+Instances = tuple[int, ...]  # indices of the factor's spatial loops that select an instance
 
 
 @dataclass
@@ -36,36 +37,39 @@ class InstanceSets:
 
 
 class FactorGroups:
-    """Group statistics of one factor, cached by the set of fixed loops."""
+    """Group statistics of one factor, cached by the fixed loops."""
 
     def __init__(self, factor: Factor):
         self.factor = factor
-        self._cache: dict[tuple[frozenset[int], Operand, bool], Histogram] = {}
+        self._cache: dict[tuple[int, Instances, Operand, bool], Histogram] = {}
         self._extremes = {kind: _extreme_elements(factor, kind) for kind in ("last", "first")}
+        self.issued_steps = len(np.unique(factor.rank))
 
-    def key(self, fixed: frozenset[int]) -> IntArray:
-        """Group id of each element: its digits on the fixed loops, as one integer."""
+    def key(self, q: int, instances: Instances = ()) -> IntArray:
+        """Group id of each element: its digits on the first ``q`` temporal loops and on the
+        spatial loops ``instances``, as one integer."""
         f = self.factor
+        sizes = f.sizes
         key = np.zeros(f.size, dtype=np.int64)
-        for loop in f.loops:
-            if loop in fixed:
-                key = key * f.sizes[loop] + f.digits[loop]
+        for i in [*range(q), *(f.spec.n_temporal + j for j in instances)]:
+            key = key * sizes[i] + f.digits[i]
         return key
 
-    def histogram(self, fixed: frozenset[int], operand: Operand, outputs: bool) -> Histogram:
+    def _n_values(self, instances: Instances) -> int:
+        base = self.factor.spec.n_temporal
+        return int(np.prod([self.factor.sizes[base + j] for j in instances], dtype=np.int64))
+
+    def histogram(self, q: int, instances: Instances, operand: Operand, outputs: bool) -> Histogram:
         """Histogram of ``(fp,)`` rows, or ``(fp, fin, first)`` rows when ``outputs``."""
-        cache_key = (fixed & frozenset(self.factor.loops), operand, outputs)
+        cache_key = (q, instances, operand, outputs)
         if cache_key not in self._cache:
-            self._cache[cache_key] = self._compute(cache_key[0], operand, outputs)
+            _, rows = self.rows(self.key(q, instances), operand, outputs)
+            values, counts = np.unique(rows, axis=0, return_counts=True)
+            self._cache[cache_key] = (values, counts.astype(np.int64))
         return self._cache[cache_key]
 
-    def _compute(self, fixed: frozenset[int], operand: Operand, outputs: bool) -> Histogram:
-        _, rows = self.rows(self.key(fixed), operand, outputs)
-        values, counts = np.unique(rows, axis=0, return_counts=True)
-        return values, counts.astype(np.int64)
-
-    def max_footprint(self, fixed: frozenset[int], operand: Operand) -> int:
-        values, _ = self.histogram(fixed, operand, False)
+    def max_footprint(self, q: int, instances: Instances, operand: Operand) -> int:
+        values, _ = self.histogram(q, instances, operand, False)
         return int(values[:, 0].max(initial=0))
 
     def rows(self, key: IntArray, operand: Operand, outputs: bool) -> tuple[IntArray, IntArray]:
@@ -78,22 +82,20 @@ class FactorGroups:
                 columns.append(np.bincount(group_of[self._extremes[kind]], minlength=n))
         return groups, np.stack(columns, axis=1).astype(np.int64)
 
-    def instance_sets(self, fixed: frozenset[int], instance_specs: list[frozenset[int]],
-                      operand: Operand, outputs: bool) -> InstanceSets:
-        """Per group (digits on ``fixed``) and per instance spec (the loops selecting one
-        instance of a memory), the distinct statistic rows of the group's instances. Returned as
-        a histogram over groups of these row-set tuples, with the first and last group's."""
-        f = self.factor
-        if f.size == 0:  # nothing issued in this factor: no transfer at all
+    def instance_sets(self, q: int, instance_specs: list[Instances], operand: Operand,
+                      outputs: bool) -> InstanceSets:
+        """Per group (the first ``q`` temporal digits) and per instance spec, the distinct
+        statistic rows of the group's instances: a histogram over groups of these row-set
+        tuples, with the first and last group's."""
+        if self.factor.size == 0:  # nothing issued in this factor: no transfer at all
             nothing = tuple(np.zeros((0, 3 if outputs else 1), dtype=np.int64)
                             for _ in instance_specs)
             return InstanceSets([], nothing, nothing)
-        group_key = self.key(fixed & frozenset(f.loops))
+        group_key = self.key(q)
         per_spec = []
         for instances in instance_specs:
-            inner = frozenset(lp for lp in f.loops if lp in instances)
-            n_inst = int(np.prod([f.sizes[lp] for lp in inner], dtype=np.int64))
-            pairs, rows = self.rows(group_key * n_inst + self.key(inner), operand, outputs)
+            n_inst = self._n_values(instances)
+            pairs, rows = self.rows(group_key * n_inst + self.key(0, instances), operand, outputs)
             group = pairs // n_inst
             order = np.lexsort((*rows.T[::-1], group))
             group, rows = group[order], rows[order]
@@ -110,18 +112,17 @@ class FactorGroups:
         return InstanceSets([(sets, count) for sets, count in histogram.values()],
                             per_group[0], per_group[-1])
 
-    def instance_profiles(self, parts: list[tuple[frozenset[int], Operand, bool]],
-                          instances: frozenset[int]) -> list[list[Histogram]]:
-        """Distinct *profiles* of the instances. A profile is, for one instance (digits on
-        ``instances``), the histogram of its group rows for every part; a part is one grouping
-        (fixed loops) of one operand, with or without output statistics."""
-        f = self.factor
-        inner = frozenset(lp for lp in f.loops if lp in instances)
-        n_inst = int(np.prod([f.sizes[lp] for lp in inner], dtype=np.int64))
-        inst_key = self.key(inner)
+    def instance_profiles(self, parts: list[tuple[int, Operand, bool]],
+                          instances: Instances) -> list[list[Histogram]]:
+        """Distinct *profiles* of the instances. A profile is, for one instance (digits on the
+        spatial loops ``instances``), the histogram of its group rows for every part; a part is
+        one grouping (``q`` leading temporal loops) of one operand, with or without output
+        statistics."""
+        n_inst = self._n_values(instances)
+        inst_key = self.key(0, instances)
         per_part = []
-        for fixed, operand, outputs in parts:
-            pairs, rows = self.rows(self.key(fixed) * n_inst + inst_key, operand, outputs)
+        for q, operand, outputs in parts:
+            pairs, rows = self.rows(self.key(q) * n_inst + inst_key, operand, outputs)
             per_part.append((pairs % n_inst, rows))
         profiles: dict[bytes, list[Histogram]] = {}
         for value in np.unique(inst_key):

@@ -22,13 +22,8 @@ class Link:
     parent: Memory
     child: Memory | None  # None: the MACs
     prefix: int  # r: fills happen when the first r temporal digits change
-    parent_instances: frozenset[int]  # spatial loop ids selecting one parent instance
+    parent_instances: frozenset[int]  # spatial loops (indices) selecting one parent instance
     child_instances: frozenset[int]
-
-    @property
-    def group_loops(self) -> frozenset[int]:
-        """The loops whose digits identify one fill (one residency of the child's tile)."""
-        return frozenset(range(self.prefix))
 
     def channels(self) -> list[tuple[Channel, list[Side]]]:
         """The fill (parent read, child write) and, for outputs, the write-back (child read,
@@ -42,10 +37,10 @@ class Link:
 
 
 def instance_loops(nest: LoopNest, memory: Memory | None) -> frozenset[int]:
-    """Spatial loops along which ``memory`` is replicated (all of them for the MACs)."""
+    """Spatial loops (indices into nest.spatial) along which ``memory`` is replicated (all of
+    them for the MACs)."""
     served = set() if memory is None else set(nest.arch.served(memory))
-    base = len(nest.temporal)
-    return frozenset(base + i for i, lp in enumerate(nest.spatial) if lp.array_dim not in served)
+    return frozenset(i for i, lp in enumerate(nest.spatial) if lp.array_dim not in served)
 
 
 def fill_prefix(nest: LoopNest, operand: Operand, cut: int) -> int:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.mapping.nest import LoopNest
 from ripple.model.factors import Factor, IntArray
+from ripple.model.nestview import NestFactors
 
 
 class _StepTable:
@@ -23,7 +23,7 @@ class _StepTable:
     def __init__(self, factor: Factor):
         self.factor = factor
         self.steps = np.unique(factor.rank)
-        sizes = [factor.sizes[loop] for loop in factor.temporal]
+        sizes = factor.sizes[: factor.spec.n_temporal]
         # weights[k]: divisor that keeps the first k digits of a rank
         self.weights = [int(np.prod(sizes[k:], dtype=np.int64)) for k in range(len(sizes) + 1)]
 
@@ -52,18 +52,19 @@ def _extreme_ranks(factor: Factor, last: bool) -> IntArray:
     return out
 
 
-def step_cycles(nest: LoopNest, factors: list[Factor], last: bool) -> NDArray[np.int64]:
+def step_cycles(view: NestFactors, last: bool) -> NDArray[np.int64]:
     """Cycle of each output's last (or first) MAC, shape ``(N, G, K, 1, Y, X)``; -1 where an
     output receives no MAC."""
+    factors = view.factors
     tables = [_StepTable(f) for f in factors]
     ranks = [_extreme_ranks(f, last) for f in factors]
     touched = [r >= 0 if last else r < np.iinfo(np.int64).max for r in ranks]
     safe = [np.where(t, r, 0) for r, t in zip(ranks, touched, strict=True)]
-    owner = {loop: i for i, f in enumerate(factors) for loop in f.temporal}
+    owner = {p: i for i, positions in enumerate(view.positions) for p in positions}
     shape = tuple(f.out_extent for f in factors)
     cycle = np.zeros(shape, dtype=np.int64)
     seen = [0] * len(factors)  # digits of each factor before the current position
-    for position in range(len(nest.temporal)):
+    for position in range(len(view.nest.temporal)):
         f_owner = owner[position]
         term = np.ones(shape, dtype=np.int64)
         for i, table in enumerate(tables):
@@ -79,6 +80,3 @@ def step_cycles(nest: LoopNest, factors: list[Factor], last: bool) -> NDArray[np
         mask &= t.reshape([-1 if j == i else 1 for j in range(len(factors))])
     return np.where(mask, cycle, -1)
 
-
-def issued_steps(factors: list[Factor]) -> int:
-    return int(np.prod([len(np.unique(f.rank)) for f in factors], dtype=np.int64))

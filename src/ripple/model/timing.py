@@ -19,8 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.mapping.nest import LoopNest
-from ripple.model.groups import FactorGroups, combine
+from ripple.model.groups import combine
 from ripple.model.links import Link, operand_links
+from ripple.model.nestview import NestFactors
 from ripple.model.transfers import Channel, Side, words_and_transactions
 from ripple.results.result import Latency
 from ripple.workload.layer import OPERANDS
@@ -48,14 +49,17 @@ def _outer(row_sets: Sequence[NDArray[np.int64]]) -> NDArray[np.int64]:
 class _ChannelTimes:
     """Duration of each transfer of one channel: summed over groups, and the first and last."""
 
-    def __init__(self, nest: LoopNest, groups: list[FactorGroups], link: Link, channel: Channel,
+    def __init__(self, nest: LoopNest, view: NestFactors, link: Link, channel: Channel,
                  sides: list[Side]):
         self.link, self.channel, self.sides = link, channel, sides
         self.precision = nest.layer.precision
         self.elide = nest.arch.mac.first_read_elision
         outputs = link.operand == "O"
-        per_factor = [g.instance_sets(link.group_loops, [s.instances for s in sides],
-                                      link.operand, outputs) for g in groups]
+        per_factor = []
+        for i, group in enumerate(view.groups):
+            q = view.local(link.prefix)[i][0]
+            specs = [view.local(0, s.instances)[i][1] for s in sides]
+            per_factor.append(group.instance_sets(q, specs, link.operand, outputs))
         self.total = 0
         for combo in itertools.product(*(f.histogram for f in per_factor)):
             count = math.prod(c for _, c in combo)
@@ -73,7 +77,7 @@ class _ChannelTimes:
         return longest
 
 
-def _port_loads(nest: LoopNest, groups: list[FactorGroups]) -> dict[Port, int]:
+def _port_loads(nest: LoopNest, view: NestFactors) -> dict[Port, int]:
     """Transactions through each port, at its busiest instance."""
     parts: dict[Port, list[tuple[Link, Channel, Side]]] = defaultdict(list)
     for operand in OPERANDS:
@@ -86,9 +90,12 @@ def _port_loads(nest: LoopNest, groups: list[FactorGroups]) -> dict[Port, int]:
     loads: dict[Port, int] = {}
     for port, users in parts.items():
         instances = users[0][2].instances  # one memory: the same instance loops for every user
-        specs = [(link.group_loops, link.operand, link.operand == "O") for link, _, _ in users]
         busiest = 0
-        profiles = [g.instance_profiles(specs, instances) for g in groups]
+        profiles = []
+        for i, group in enumerate(view.groups):
+            parts = [(view.local(link.prefix)[i][0], link.operand, link.operand == "O")
+                     for link, _, _ in users]
+            profiles.append(group.instance_profiles(parts, view.local(0, instances)[i][1]))
         for combo in itertools.product(*profiles):
             total = 0
             for i, (link, channel, side) in enumerate(users):
@@ -101,7 +108,8 @@ def _port_loads(nest: LoopNest, groups: list[FactorGroups]) -> dict[Port, int]:
     return loads
 
 
-def layer_timing(nest: LoopNest, groups: list[FactorGroups], compute: int) -> Timing:
+def layer_timing(nest: LoopNest, view: NestFactors) -> Timing:
+    compute = view.issued_steps
     fill_by_operand = dict.fromkeys(OPERANDS, 0)
     drain = refill = 0
     for operand in OPERANDS:
@@ -109,7 +117,7 @@ def layer_timing(nest: LoopNest, groups: list[FactorGroups], compute: int) -> Ti
             if link.child is None:  # the MACs: their transfers overlap with the steps
                 continue
             for channel, sides in link.channels():
-                times = _ChannelTimes(nest, groups, link, channel, sides)
+                times = _ChannelTimes(nest, view, link, channel, sides)
                 edge = times.first if channel == "fill" else times.last
                 if channel == "fill":
                     fill_by_operand[operand] += edge
@@ -118,7 +126,7 @@ def layer_timing(nest: LoopNest, groups: list[FactorGroups], compute: int) -> Ti
                 if not link.child.double_buffered:
                     refill += times.total - edge
     fill = max(fill_by_operand.values())
-    loads = _port_loads(nest, groups)
+    loads = _port_loads(nest, view)
     otherwise = fill + compute + refill + drain
     bandwidth_stall = max(0, max(loads.values(), default=0) - otherwise)
     return Timing(Latency(compute=compute, stall=refill + bandwidth_stall, fill=fill,

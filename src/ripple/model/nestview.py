@@ -1,0 +1,80 @@
+"""A loop nest seen as its factors: which loops belong to which factor, and where they sit.
+
+Links and readiness speak of global positions (a prefix of the temporal loops, spatial loops
+that select a memory instance); factor tables speak of each factor's own loops. This module
+translates between the two, and keeps the factor tables in a cache shared by every nest of the
+same layer, so that mappings that share a factor's loops share its tables.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ripple.mapping.nest import LoopNest
+from ripple.model.factors import (
+    FACTOR_NAMES,
+    FactorLoop,
+    FactorSpec,
+    NestKind,
+    build_factor,
+)
+from ripple.model.groups import FactorGroups, Histogram, Instances
+from ripple.workload.layer import Operand
+
+_FACTOR_OF = {"N": "N", "G": "G", "K": "K", "C": "C", "OY": "Y", "IY": "Y", "FY": "Y",
+              "OX": "X", "IX": "X", "FX": "X"}
+
+
+@lru_cache(maxsize=4096)
+def factor_groups(kind: NestKind, spec: FactorSpec) -> FactorGroups:
+    return FactorGroups(build_factor(kind, spec))
+
+
+@dataclass
+class NestFactors:
+    """The factors of a nest in output-tensor order ``N G K C Y X``."""
+
+    nest: LoopNest
+    groups: list[FactorGroups]
+    positions: list[tuple[int, ...]]  # global temporal positions of each factor's loops
+    spatial: list[tuple[int, ...]]  # indices into nest.spatial of each factor's spatial loops
+
+    @classmethod
+    def of(cls, nest: LoopNest) -> NestFactors:
+        kind = NestKind(nest.layer, nest.index, nest.boundary, nest.skip_padding)
+        groups, positions, spatial = [], [], []
+        for name in FACTOR_NAMES:
+            temporal = [p for p, lp in enumerate(nest.temporal) if _FACTOR_OF[lp.dim] == name]
+            unrolled = [j for j, lp in enumerate(nest.spatial) if _FACTOR_OF[lp.dim] == name]
+            loops = [FactorLoop(nest.temporal[p].dim, nest.temporal[p].size) for p in temporal]
+            loops += [FactorLoop(nest.spatial[j].dim, nest.spatial[j].size,
+                                 nest.spatial[j].array_dim) for j in unrolled]
+            groups.append(factor_groups(kind, FactorSpec(name, tuple(loops))))
+            positions.append(tuple(temporal))
+            spatial.append(tuple(unrolled))
+        return cls(nest, groups, positions, spatial)
+
+    @property
+    def factors(self) -> list:
+        return [g.factor for g in self.groups]
+
+    def local(self, prefix: int, instances: frozenset[int] = frozenset()
+              ) -> list[tuple[int, Instances]]:
+        """Per factor: how many of its temporal loops lie in the first ``prefix`` positions,
+        and which of its spatial loops are among ``instances`` (indices into nest.spatial)."""
+        return [(bisect_left(pos, prefix), tuple(i for i, j in enumerate(sp) if j in instances))
+                for pos, sp in zip(self.positions, self.spatial, strict=True)]
+
+    def histograms(self, prefix: int, instances: frozenset[int], operand: Operand,
+                   outputs: bool) -> list[Histogram]:
+        return [g.histogram(q, inst, operand, outputs)
+                for g, (q, inst) in zip(self.groups, self.local(prefix, instances), strict=True)]
+
+    @property
+    def issued_steps(self) -> int:
+        total = 1
+        for g in self.groups:
+            total *= g.issued_steps
+        return total
