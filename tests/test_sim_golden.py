@@ -4,6 +4,8 @@ counts do not depend on how the MAC stream is chunked."""
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -122,3 +124,12 @@ def test_golden_against_naive_loops():
                 naive[n, k, oy, ox] += (inputs[n, g * layer.C_group + c, iy, ix]
                                         * weights[k, c, fy, fx])
     assert np.array_equal(out, naive)
+
+
+def test_simulator_never_imports_the_model():
+    """Agreement is evidence only if the two are independent (SPEC section 5)."""
+    code = ("import sys, ripple.sim; "
+            "print(sorted(m for m in sys.modules if m.startswith('ripple.model')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -6,27 +6,28 @@ once per fill, each child instance writes its own part, ``ceil(words*bits/bandwi
 side and instance; outputs are read before accumulation (minus first contributions under
 ``first_read_elision``) and written back at the end of the residency, partial and final words
 in separate transactions. The largest part of each instance is recorded for the capacity check.
+Every side of every transfer also goes to :mod:`ripple.sim.timing`: the link's channel clocks
+(how long each transfer lasts) and the port loads (how much each port instance carries).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ripple.arch import Memory
 from ripple.mapping import LoopNest
 from ripple.results import OperandAccess
 from ripple.sim.links import Link
 from ripple.sim.stream import MacChunk, StreamPlan
 from ripple.sim.tiles import ClosedTiles, TileStream, run_sums, unique_triples
+from ripple.sim.timing import ChannelClock, Direction, LinkClocks, PortLoads, Transfer
 
 I64 = np.int64
-
-
-def transactions(words: NDArray[np.int64], bits: int, bandwidth: int) -> int:
-    """Sum of ``ceil(words*bits / bandwidth)`` over fills (an empty part costs nothing)."""
-    return int(((words * bits + bandwidth - 1) // bandwidth).sum())
+Channel = Literal["fill", "writeback"]
 
 
 @dataclass
@@ -37,13 +38,28 @@ class OutputTiming:
     last: NDArray[np.int64]
 
 
+@dataclass(frozen=True)
+class Runs:
+    """One side of a batch of fills, per distinct (fill group, instance), sorted: the words of
+    the instance's part, the words read before accumulation and the words final at write-back
+    (for inputs and weights: every word is read, none is final)."""
+
+    group: NDArray[np.int64]
+    inst: NDArray[np.int64]
+    words: NDArray[np.int64]
+    read: NDArray[np.int64]
+    final: NDArray[np.int64]
+
+
 class LinkCounter:
-    """Streams one link's fills and accumulates its reads, writes and largest tiles."""
+    """Streams one link's fills; accumulates its reads, writes and largest tiles, and hands
+    every transfer to the link's channel clocks and the shared port loads."""
 
     def __init__(self, nest: LoopNest, plan: StreamPlan, link: Link,
-                 timing: OutputTiming | None) -> None:
+                 timing: OutputTiming | None, loads: PortLoads) -> None:
         self.nest, self.plan, self.link = nest, plan, link
         self.timing = timing
+        self.loads = loads
         # the stream's instance: the parent's for the MACs (they write nothing), the child's
         # for an outermost residency (nothing is read), else the (parent, child) pair
         self.need_child = link.child is not None
@@ -63,10 +79,33 @@ class LinkCounter:
         precision = nest.layer.precision
         self.bits = {"I": precision.I, "W": precision.W, "O": precision.O}[link.operand]
         self.final_bits = precision.O_final
+        self.clocks = LinkClocks(link.operand, link.child, ChannelClock(),
+                                 ChannelClock() if link.operand == "O" else None)
+        self._first_group: int | None = None
+        self._last_group: int | None = None
+        if link.parent is not None:
+            for _, sides in self._channel_sides():
+                for memory, direction, n_inst in sides:
+                    loads.register(memory, link.operand, direction, n_inst)
+
+    def _channel_sides(self) -> list[tuple[Channel, list[tuple[Memory, Direction, int]]]]:
+        """For a transfer link: each channel's sides (memory, direction, instances)."""
+        link = self.link
+        assert link.parent is not None
+        down: list[tuple[Memory, Direction, int]] = [(link.parent, "read", link.n_parent_inst)]
+        up: list[tuple[Memory, Direction, int]] = [(link.parent, "write", link.n_parent_inst)]
+        if link.child is not None:
+            down.append((link.child, "write", link.n_child_inst))
+            up.append((link.child, "read", link.n_child_inst))
+        return [("fill", down)] + ([("writeback", up)] if link.operand == "O" else [])
 
     def feed(self, chunk: MacChunk) -> None:
         elem = {"I": chunk.i_flat, "W": chunk.w_flat, "O": chunk.o_flat}[self.link.operand]
         step_group = self.plan.prefix(chunk.steps, self.link.prefix)
+        if step_group.size:
+            if self._first_group is None:
+                self._first_group = int(step_group[0])
+            self._last_group = int(step_group[-1])
         group, inst = step_group[chunk.mac_step], self.fine[chunk.sp]
         if self.link.operand == "I":  # a padding tap reads a generated zero, no element
             used = elem >= 0
@@ -78,16 +117,62 @@ class LinkCounter:
 
     def finish(self) -> None:
         self._count(self.stream.flush())
+        self.clocks.fill.finish(self._first_group, self._last_group)
+        if self.clocks.writeback is not None:
+            self.clocks.writeback.finish(self._first_group, self._last_group)
 
     # ----- one batch of completed fills ---------------------------------------------------
     def _count(self, tiles: ClosedTiles) -> None:
         if tiles.size == 0:
             return
+        link = self.link
         p_inst, c_inst = np.divmod(tiles.inst, self.n_c)
+        child = None
         if self.need_child:
-            self._child_side(tiles, c_inst)
-        if self.need_parent:
-            self._parent_side(tiles, p_inst)
+            child = self._side(tiles, c_inst, link.n_child_inst, self.injective_child)
+            np.maximum.at(self.largest_tile, child.inst, child.words)
+        if link.parent is None:
+            return  # the outermost memory's residency: it is never filled
+        parent = self._side(tiles, p_inst, link.n_parent_inst, self.injective_parent)
+        runs = {link.parent.name: (parent, self.parent_acc)}
+        if child is not None:
+            assert link.child is not None
+            runs[link.child.name] = (child, self.child_acc)
+        for channel, sides in self._channel_sides():
+            transfers = []
+            for memory, direction, _ in sides:
+                side, acc = runs[memory.name]
+                transfers.append(self._move(side, acc, memory, direction, channel))
+            clock = self.clocks.fill if channel == "fill" else self.clocks.writeback
+            assert clock is not None
+            clock.add(transfers)
+
+    def _move(self, runs: Runs, acc: OperandAccess, memory: Memory, direction: Direction,
+              channel: Channel) -> Transfer:
+        """Transactions of one side of one channel per run, added to the side's access count
+        and to its port. A fill moves the words read from the parent; a write-back moves
+        partial words at the partial and final words at the final precision, never sharing a
+        transaction."""
+        bandwidth = memory.read_bandwidth if direction == "read" else memory.write_bandwidth
+        final_tx = np.zeros_like(runs.words)
+        if channel == "fill":
+            tx = _transactions(runs.read, self.bits, bandwidth)
+            bits = int(runs.read.sum()) * self.bits
+        else:
+            partial = runs.words - runs.final
+            final_tx = _transactions(runs.final, self.final_bits, bandwidth)
+            tx = _transactions(partial, self.bits, bandwidth) + final_tx
+            bits = int(partial.sum()) * self.bits + int(runs.final.sum()) * self.final_bits
+        if direction == "read":
+            acc.reads += int(tx.sum())
+            acc.read_bits += bits
+        else:
+            acc.writes += int(tx.sum())
+            acc.final_writes += int(final_tx.sum())
+            acc.write_bits += bits
+        transfer = Transfer(memory, direction, runs.group, runs.inst, tx)
+        self.loads.add(self.link.operand, transfer)
+        return transfer
 
     def _flags(self, elem: NDArray[np.int64], start: NDArray[np.int64],
                end: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -100,53 +185,23 @@ class LinkCounter:
         return read, final
 
     def _side(self, tiles: ClosedTiles, inst: NDArray[np.int64], n_inst: int,
-              injective: bool) -> tuple[NDArray[np.int64], ...]:
-        """Per (fill, instance): instance, words, words read, final words. ``injective``: the
-        tiles' (parent, child) instance pairs map one-to-one onto ``inst``."""
+              injective: bool) -> Runs:
+        """The runs of one side. ``injective``: the tiles' (parent, child) instance pairs map
+        one-to-one onto ``inst``, so no two triples collapse."""
         if injective:
             gg, ii, ee = tiles.group, inst, tiles.elem
         else:
             gg, ii, ee = unique_triples(tiles.group, inst, tiles.elem, n_inst, self.n_elem)
         if self.link.operand != "O":
-            inst_of, words = run_sums(gg, ii)
-            return inst_of, words, words, np.zeros_like(words)
+            group, inst_of, words = run_sums(gg, ii)
+            return Runs(group, inst_of, words, words, np.zeros_like(words))
         read, final = self._flags(ee, *tiles.bounds(gg))
-        return run_sums(gg, ii, read, final)
+        return Runs(*run_sums(gg, ii, read, final))
 
-    def _child_side(self, tiles: ClosedTiles, c_inst: NDArray[np.int64]) -> None:
-        link = self.link
-        inst_of, words, read, final = self._side(tiles, c_inst, link.n_child_inst,
-                                                 self.injective_child)
-        np.maximum.at(self.largest_tile, inst_of, words)
-        if link.child is None or link.parent is None:
-            return  # the outermost memory is never filled
-        child, acc = link.child, self.child_acc
-        if link.operand != "O":
-            acc.writes += transactions(words, self.bits, child.write_bandwidth)
-            acc.write_bits += int(words.sum()) * self.bits
-            return
-        partial = words - final
-        acc.writes += transactions(read, self.bits, child.write_bandwidth)
-        acc.write_bits += int(read.sum()) * self.bits
-        acc.reads += (transactions(partial, self.bits, child.read_bandwidth)
-                      + transactions(final, self.final_bits, child.read_bandwidth))
-        acc.read_bits += int(partial.sum()) * self.bits + int(final.sum()) * self.final_bits
 
-    def _parent_side(self, tiles: ClosedTiles, p_inst: NDArray[np.int64]) -> None:
-        link = self.link
-        parent, acc = link.parent, self.parent_acc
-        assert parent is not None
-        _, words, read, final = self._side(tiles, p_inst, link.n_parent_inst,
-                                           self.injective_parent)
-        acc.reads += transactions(read, self.bits, parent.read_bandwidth)
-        acc.read_bits += int(read.sum()) * self.bits
-        if link.operand != "O":
-            return
-        partial = words - final
-        final_tx = transactions(final, self.final_bits, parent.write_bandwidth)
-        acc.writes += transactions(partial, self.bits, parent.write_bandwidth) + final_tx
-        acc.final_writes += final_tx
-        acc.write_bits += int(partial.sum()) * self.bits + int(final.sum()) * self.final_bits
+def _transactions(words: NDArray[np.int64], bits: int, bandwidth: int) -> NDArray[np.int64]:
+    """``ceil(words*bits / bandwidth)`` per run (an empty part costs nothing)."""
+    return (words * bits + bandwidth - 1) // bandwidth
 
 
 def _tensor_size(nest: LoopNest, plan: StreamPlan, operand: str) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.mapping import LoopNest
-from ripple.results import Latency, LayerResult, OperandAccess, empty_accesses
+from ripple.results import LayerResult, OperandAccess, empty_accesses
 from ripple.sim.accesses import LinkCounter, OutputTiming
 from ripple.sim.capacity import check_capacity
 from ripple.sim.execute import Execution
@@ -26,6 +26,7 @@ from ripple.sim.links import check_output_replication, plan_links
 from ripple.sim.maclog import MacLogWriter
 from ripple.sim.stream import StreamPlan, iter_chunks
 from ripple.sim.tensors import operand_tensors
+from ripple.sim.timing import LinkClocks, PortLoads, layer_latency, timing_extras
 from ripple.workload import Operand
 
 
@@ -76,17 +77,19 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
             if log is not None:
                 log.write(chunk)
             del chunk  # before the next one is built: one chunk alive at a time
-        accesses, largest = _count_accesses(nest, plan, execution, chunk_macs)
+        counted = _count_accesses(nest, plan, execution, chunk_macs)
         for lvl in nest.arch.levels:
             for memory in lvl.memories:
-                check_capacity(layer, memory, largest.get(memory.name, {}))
+                check_capacity(layer, memory, counted.largest.get(memory.name, {}))
         log_rows = log.rows if log is not None else 0
 
     ready, first = execution.readiness()
     result = LayerResult(
         layer=layer, arch=nest.arch, mapping_name=nest.mapping.name, nest=nest.describe(),
         macs_issued=execution.macs_issued, macs_valid=execution.macs_valid,
-        latency=Latency(compute=execution.cycles), accesses=accesses, ready=ready, first=first,
+        latency=layer_latency(counted.clocks, counted.loads, execution.cycles),
+        accesses=counted.accesses, ready=ready, first=first,
+        extras={"timing": timing_extras(counted.loads)},
     )
     buffer = execution.output_buffer
     output = crop_scatter(layer, buffer) if plan.scatter else buffer
@@ -97,29 +100,41 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
                             mac_log_rows=log_rows, inputs=i_tensor, weights=w_tensor)
 
 
-def _count_accesses(
-    nest: LoopNest, plan: StreamPlan, execution: Execution, chunk_macs: int
-) -> tuple[dict[str, dict[Operand, OperandAccess]], dict[str, dict[Operand, NDArray[np.int64]]]]:
-    """Second pass: every link's fills, as transactions per memory and operand, and the
-    largest tile of every memory instance per operand."""
+@dataclass
+class Counted:
+    """What the access pass found: transactions per memory and operand, the largest tile of
+    every memory instance per operand, and the transfers' clocks and port loads."""
+
+    accesses: dict[str, dict[Operand, OperandAccess]]
+    largest: dict[str, dict[Operand, NDArray[np.int64]]]
+    clocks: list[LinkClocks]
+    loads: PortLoads
+
+
+def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
+                    chunk_macs: int) -> Counted:
+    """Second pass: every link's fills, as transactions per memory and operand and as timed
+    transfers, and the largest tile of every memory instance per operand."""
     timing = OutputTiming(first=execution.first, last=execution.last)
+    loads = PortLoads()
     counters = []
     for link in plan_links(nest, plan.npe_coords):
         if link.parent is None and link.child is not None and link.child.capacity_bits is None:
             continue  # an unbounded outermost memory: its residency needs no tracking
-        counters.append(LinkCounter(nest, plan, link, timing if link.operand == "O" else None))
+        counters.append(LinkCounter(nest, plan, link, timing if link.operand == "O" else None,
+                                    loads))
     for chunk in iter_chunks(nest, chunk_macs, plan):
         for counter in counters:
             counter.feed(chunk)
         del chunk
-    accesses = empty_accesses(nest.arch)
-    largest: dict[str, dict[Operand, NDArray[np.int64]]] = {}
+    counted = Counted(empty_accesses(nest.arch), {}, [], loads)
     for counter in counters:
         counter.finish()
         link = counter.link
         if link.parent is not None:
-            accesses[link.parent.name][link.operand].add(counter.parent_acc)
+            counted.accesses[link.parent.name][link.operand].add(counter.parent_acc)
+            counted.clocks.append(counter.clocks)
         if link.child is not None:
-            accesses[link.child.name][link.operand].add(counter.child_acc)
-            largest.setdefault(link.child.name, {})[link.operand] = counter.largest_tile
-    return accesses, largest
+            counted.accesses[link.child.name][link.operand].add(counter.child_acc)
+            counted.largest.setdefault(link.child.name, {})[link.operand] = counter.largest_tile
+    return counted

@@ -138,13 +138,13 @@ def _empty() -> ClosedTiles:
 
 def run_sums(group: NDArray[np.int64], inst: NDArray[np.int64],
              *weights: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
-    """For sorted triples, per distinct ``(group, instance)``: the instance, the number of
-    elements, and the sum of each weight array over them."""
+    """For sorted triples, per distinct ``(group, instance)``: the group, the instance, the
+    number of elements, and the sum of each weight array over them."""
     if group.size == 0:
         z = np.zeros(0, dtype=I64)
-        return (z, z, *(z for _ in weights))
+        return (z, z, z, *(z for _ in weights))
     change = np.r_[True, (group[1:] != group[:-1]) | (inst[1:] != inst[:-1])]
     starts = np.flatnonzero(change)
     counts = np.diff(np.r_[starts, group.size])
     sums = tuple(np.add.reduceat(w.astype(I64), starts) for w in weights)
-    return (inst[starts], counts, *sums)
+    return (group[starts], inst[starts], counts, *sums)
