@@ -1,4 +1,4 @@
-"""Transactions per memory and operand, from the group statistics of each link.
+"""Transactions per memory and operand, summed over the sides of every link's channels.
 
 For every link the parent side and the child side are counted separately: the parent reads the
 union of a fill once (multicast, in-array reduction), each child instance writes its own part,
@@ -8,10 +8,9 @@ and both pack words into transactions of their own port width (docs/accesses.md)
 from __future__ import annotations
 
 from ripple.mapping.nest import LoopNest
-from ripple.model.groups import combine
+from ripple.model.components import Transfer, side_totals
 from ripple.model.links import operand_links
 from ripple.model.nestview import NestFactors
-from ripple.model.transfers import words_and_transactions
 from ripple.results.result import OperandAccess, empty_accesses
 from ripple.workload.layer import OPERANDS
 
@@ -19,22 +18,19 @@ from ripple.workload.layer import OPERANDS
 def count_accesses(nest: LoopNest, view: NestFactors) -> dict[str, dict[str, OperandAccess]]:
     """Reads, writes and final writes of every memory for every operand it holds."""
     table = empty_accesses(nest.arch)
-    elide = nest.arch.mac.first_read_elision
+    precision, elide = nest.layer.precision, nest.arch.mac.first_read_elision
     for operand in OPERANDS:
-        outputs = operand == "O"
         for link in operand_links(nest, operand):
+            qs = view.qs(link.prefix)
             for channel, sides in link.channels():
                 for side in sides:
                     assert side.memory is not None
-                    rows, counts = combine(view.histograms(link.prefix, side.instances, operand,
-                                                           outputs))
-                    bits, tx, final_tx = words_and_transactions(
-                        operand, channel, rows, nest.layer.precision, side.bandwidth, elide)
-                    total_bits, total_tx = int(bits @ counts), int(tx @ counts)
+                    transfer = Transfer(operand, channel, side.bandwidth, precision, elide)
+                    tx, bits, final_tx = side_totals(view.groups, qs, view.insts(side.instances),
+                                                     transfer)
                     acc = table[side.memory.name][operand]
                     if side.direction == "read":
-                        acc.add(OperandAccess(reads=total_tx, read_bits=total_bits))
+                        acc.add(OperandAccess(reads=tx, read_bits=bits))
                     else:
-                        acc.add(OperandAccess(writes=total_tx, write_bits=total_bits,
-                                              final_writes=int(final_tx @ counts)))
+                        acc.add(OperandAccess(writes=tx, write_bits=bits, final_writes=final_tx))
     return table

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 from ripple.errors import MappingError
 from ripple.mapping.nest import LoopNest
+from ripple.model.components import tile_words
 from ripple.model.links import fill_prefix, instance_loops
 from ripple.model.nestview import NestFactors
 from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
@@ -19,9 +18,8 @@ def largest_tiles(nest: LoopNest, view: NestFactors) -> dict[str, dict[Operand, 
         for position, (level, memory) in enumerate(nest.arch.chain(operand)):
             # the outermost memory of an operand is never refilled: it holds all of it
             prefix = 0 if position == 0 else fill_prefix(nest, operand, nest.cut(level))
-            local = view.local(prefix, instance_loops(nest, memory))
-            words = math.prod(g.max_footprint(q, inst, operand)
-                              for g, (q, inst) in zip(view.groups, local, strict=True))
+            words = tile_words(view.groups, view.qs(prefix),
+                               view.insts(instance_loops(nest, memory)), operand)
             out.setdefault(memory.name, {})[operand] = words
     return out
 

@@ -20,8 +20,7 @@ from ripple.model.factors import (
     NestKind,
     build_factor,
 )
-from ripple.model.groups import FactorGroups, Histogram, Instances
-from ripple.workload.layer import Operand
+from ripple.model.groups import FactorGroups, Instances
 
 _FACTOR_OF = {"N": "N", "G": "G", "K": "K", "C": "C", "OY": "Y", "IY": "Y", "FY": "Y",
               "OX": "X", "IX": "X", "FX": "X"}
@@ -37,7 +36,7 @@ class NestFactors:
     """The factors of a nest in output-tensor order ``N G K C Y X``."""
 
     nest: LoopNest
-    groups: list[FactorGroups]
+    groups: tuple[FactorGroups, ...]
     positions: list[tuple[int, ...]]  # global temporal positions of each factor's loops
     spatial: list[tuple[int, ...]]  # indices into nest.spatial of each factor's spatial loops
 
@@ -54,23 +53,20 @@ class NestFactors:
             groups.append(factor_groups(kind, FactorSpec(name, tuple(loops))))
             positions.append(tuple(temporal))
             spatial.append(tuple(unrolled))
-        return cls(nest, groups, positions, spatial)
+        return cls(nest, tuple(groups), positions, spatial)
 
     @property
     def factors(self) -> list:
         return [g.factor for g in self.groups]
 
-    def local(self, prefix: int, instances: frozenset[int] = frozenset()
-              ) -> list[tuple[int, Instances]]:
-        """Per factor: how many of its temporal loops lie in the first ``prefix`` positions,
-        and which of its spatial loops are among ``instances`` (indices into nest.spatial)."""
-        return [(bisect_left(pos, prefix), tuple(i for i, j in enumerate(sp) if j in instances))
-                for pos, sp in zip(self.positions, self.spatial, strict=True)]
+    def qs(self, prefix: int) -> tuple[int, ...]:
+        """Per factor, how many of its temporal loops lie in the first ``prefix`` positions."""
+        return tuple(bisect_left(pos, prefix) for pos in self.positions)
 
-    def histograms(self, prefix: int, instances: frozenset[int], operand: Operand,
-                   outputs: bool) -> list[Histogram]:
-        return [g.histogram(q, inst, operand, outputs)
-                for g, (q, inst) in zip(self.groups, self.local(prefix, instances), strict=True)]
+    def insts(self, instances: frozenset[int]) -> tuple[Instances, ...]:
+        """Per factor, which of its spatial loops are among ``instances`` (nest.spatial
+        indices)."""
+        return tuple(tuple(i for i, j in enumerate(sp) if j in instances) for sp in self.spatial)
 
     @property
     def issued_steps(self) -> int:
