@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 from ripple.arch import Architecture, load_architecture
 from ripple.arch.timeloop_import import import_timeloop_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
+from ripple.dse.constraints import Constraints, load_constraints
+from ripple.dse.explore import explore
+from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
 from ripple.errors import RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
@@ -151,3 +155,19 @@ def compare_dataflows(workload: Workload, arch: Architecture,
                       dataflows: list[str]) -> list[NetworkResult]:
     """The same workload and architecture under several dataflows."""
     return [evaluate_dataflow(workload, arch, d) for d in dataflows]
+
+
+def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
+                  constraints: str | Path | None = None, layer: str | None = None,
+                  workers: int = 1, scheduler: str | None = None, resume: bool = False,
+                  limit: int | None = None, batch_size: int = 16_384,
+                  progress: Callable[[int], None] | None = None) -> ExplorationOutcome:
+    """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture."""
+    network = load_any_workload(workload)
+    layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
+    rules = load_constraints(constraints) if constraints else Constraints()
+    architecture = load_architecture(arch)
+    run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
+                  resume=resume, batch_size=batch_size, limit=limit, progress=progress)
+    return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
+                              f"{network.name} on {architecture.name}")

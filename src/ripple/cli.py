@@ -11,7 +11,13 @@ from rich.table import Table
 
 from ripple import __version__, api
 from ripple.errors import RippleInputError
-from ripple.report import comparison_table, dataflow_table, layer_table, write_json
+from ripple.report import (
+    comparison_table,
+    dataflow_table,
+    explore_summary,
+    layer_table,
+    write_json,
+)
 from ripple.report.workloads import workload_document, workload_table
 
 
@@ -134,6 +140,38 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explore(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = [TextColumn("exploring"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]} mappings/s"), TimeElapsedColumn()]
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("explore", total=args.limit, rate="-")
+
+        def advance(rows: int) -> None:
+            bar.advance(task, rows)
+            elapsed = bar.tasks[0].elapsed or 0.0
+            done = bar.tasks[0].completed
+            bar.update(task, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
+
+        outcome = api.explore_files(args.workload, args.arch, constraints=args.constraints,
+                                    layer=args.layer, export=args.export, workers=args.workers,
+                                    scheduler=args.scheduler, resume=args.resume,
+                                    limit=args.limit, batch_size=args.batch_size,
+                                    progress=advance)
+    if args.plot:
+        from ripple.viz.explore import mapspace_scatter
+
+        mapspace_scatter(outcome.run, outcome.title, args.plot)
+    document = outcome.document(args.objective, report=args.report)
+    if args.json:
+        write_json(document, args.json)
+        if args.json == "-":
+            return 0 if outcome.run.complete else 130
+    Console().print(explore_summary(document))
+    return 0 if outcome.run.complete else 130
+
+
 def _reads(result: object, operand: str) -> int:
     accesses = result.accesses  # type: ignore[attr-defined]
     return sum(per[operand].reads for per in accesses.values() if operand in per)
@@ -184,6 +222,26 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--json", metavar="FILE", help="write the results as JSON ('-': stdout)")
     cmp.add_argument("--plot", metavar="DIR", help="write figures (PNG and SVG) into DIR")
     cmp.set_defaults(run=_compare)
+
+    ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
+    ex.add_argument("-w", "--workload", required=True,
+                    help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
+    ex.add_argument("-a", "--arch", required=True, help="architecture YAML")
+    ex.add_argument("--layer", help="explore this MAC layer only (default: every MAC layer)")
+    ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, preset)")
+    ex.add_argument("--objective", choices=("energy", "latency", "edp", "pareto"),
+                    default="energy")
+    ex.add_argument("--export", required=True, help="FILE.parquet or FILE.csv: one row a mapping")
+    ex.add_argument("--plot", metavar="DIR", help="scatter of the space with the Pareto front")
+    ex.add_argument("--workers", type=int, default=1, help="local worker processes")
+    ex.add_argument("--scheduler", help="a Dask scheduler address (instead of --workers)")
+    ex.add_argument("--resume", action="store_true", help="finish an interrupted run")
+    ex.add_argument("--report", action="store_true",
+                    help="what one objective's optimum loses against another's")
+    ex.add_argument("--limit", type=int, help="stop after this many mappings")
+    ex.add_argument("--batch-size", type=int, default=16_384, help="mappings per task")
+    ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
+    ex.set_defaults(run=_explore)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")

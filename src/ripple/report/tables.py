@@ -104,3 +104,32 @@ def dataflow_table(results: list[NetworkResult]) -> Table:
                       f"{lat['fill'] + lat['drain']:,}", f"{total['energy_pj'] / 1e3:,.2f}",
                       f"{total['macs']['issued']:,}", f"{total['peak_live_psums']:,}")
     return table
+
+
+def explore_summary(document: dict) -> Table:
+    """The optimum (or the Pareto front) of each layer of an exploration."""
+    status = "complete" if document["complete"] else "PARTIAL (interrupted; --resume finishes it)"
+    table = Table(title=f"exploration: {document['rows']:,} rows in {document['export']} "
+                        f"({status}), objective {document['objective']}")
+    for column in ("layer", "evaluated", "valid", "energy pJ", "cycles", "loops"):
+        table.add_column(column, justify="left" if column in ("layer", "loops") else "right")
+    for layer in document["layers"]:
+        chosen = layer.get("pareto_front") or [layer.get("best")]
+        for row in chosen:
+            if not row:
+                continue
+            table.add_row(layer["layer"], f"{layer['evaluated']:,}", f"{layer['valid']:,}",
+                          f"{row['energy_pj']:,.2f}", f"{row['latency_cycles']:,}",
+                          f"{row['loops']} | {row['spatial']} ({row['index']})")
+        report = layer.get("report")
+        if report:
+            table.add_row("", "", "", "", "", (
+                f"latency optimum costs {report['latency_optimum_energy_loss_pct']:.1f}% more "
+                f"energy; energy optimum {report['energy_optimum_latency_loss_pct']:.1f}% more "
+                f"cycles; within 1/5/10% of the energy optimum: "
+                f"{'/'.join(str(v) for v in report['within_of_optimum']['energy'].values())}"))
+    if "total" in document:
+        total = document["total"]
+        table.add_row("total", "", "", f"{total['energy_pj']:,.2f}",
+                      f"{total['latency_cycles']:,}", "")
+    return table

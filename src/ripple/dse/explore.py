@@ -1,0 +1,197 @@
+"""Running an exploration: tasks (one skeleton, one chunk of its orders) evaluated on a backend,
+rows streamed to part files, summaries kept for the objective and the report.
+
+Backends: in-process (``workers=1``), a local process pool (``workers=N``), or a Dask
+distributed cluster (``scheduler=ADDRESS``). Every backend runs the same task function and
+the export is merged in task order, so all three give the same export row for row.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ripple.arch.spec import Architecture
+from ripple.dse import space
+from ripple.dse.batch import SkeletonBatch
+from ripple.dse.constraints import Constraints
+from ripple.dse.rows import batch_table
+from ripple.dse.skeleton import Skeleton
+from ripple.dse.store import PartStore, fingerprint, write_part
+from ripple.errors import MappingError
+from ripple.workload.layer import Layer
+
+
+@dataclass
+class Task:
+    task_id: int
+    layer: Layer
+    skeleton: Skeleton
+    orders: NDArray[np.int64]
+
+
+@dataclass
+class TaskSummary:
+    task_id: int
+    layer: str
+    energy: NDArray[np.float64]
+    latency: NDArray[np.int64]
+    valid: NDArray[np.bool_]
+
+
+_BATCHES: dict[tuple[Layer, Skeleton], SkeletonBatch] = {}
+
+
+def run_task(arch: Architecture, task: Task, part: str) -> TaskSummary:
+    """Evaluate one task and write its part file (runs in a worker)."""
+    key = (task.layer, task.skeleton)
+    if key not in _BATCHES:
+        if len(_BATCHES) > 256:
+            _BATCHES.clear()
+        _BATCHES[key] = SkeletonBatch(task.layer, arch, task.skeleton)
+    columns = _BATCHES[key].evaluate(task.orders)
+    table = batch_table(task.task_id, task.layer.name, task.skeleton, arch, task.orders, columns)
+    write_part(Path(part), table)
+    return TaskSummary(task.task_id, task.layer.name, columns.energy_pj, columns.latency["total"],
+                       columns.valid)
+
+
+def tasks(layers: list[Layer], arch: Architecture, constraints: Constraints, batch_size: int,
+          limit: int | None) -> Iterator[Task]:
+    """Every task of the exploration, in a fixed order (ids are stable across runs)."""
+    task_id = produced = 0
+    for layer in layers:
+        for skeleton in space.skeletons(layer, arch, constraints):
+            try:
+                SkeletonBatch(layer, arch, skeleton)
+            except MappingError:
+                continue  # e.g. an unrolling that would split outputs over memory instances
+            for chunk in space.orders(skeleton, constraints, chunk=batch_size):
+                if limit is not None and produced + len(chunk) > limit:
+                    chunk = chunk[: limit - produced]
+                if len(chunk):
+                    yield Task(task_id, layer, skeleton, chunk)
+                    task_id += 1
+                    produced += len(chunk)
+                if limit is not None and produced >= limit:
+                    return
+
+
+@dataclass
+class Exploration:
+    """What a run leaves in memory: per task, energy, latency and validity of each row."""
+
+    summaries: list[TaskSummary] = field(default_factory=list)
+    complete: bool = False
+    rows_written: int = 0
+
+    def of_layer(self, layer: str) -> Exploration:
+        return Exploration([s for s in self.summaries if s.layer == layer], self.complete,
+                           self.rows_written)
+
+    def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64],
+                              NDArray[np.int64], NDArray[np.bool_]]:
+        ordered = sorted(self.summaries, key=lambda s: s.task_id)
+        task = np.concatenate([np.full(len(s.valid), s.task_id) for s in ordered] or [[]])
+        row = np.concatenate([np.arange(len(s.valid)) for s in ordered] or [[]])
+        energy = np.concatenate([s.energy for s in ordered] or [[]])
+        latency = np.concatenate([s.latency for s in ordered] or [[]])
+        valid = np.concatenate([s.valid for s in ordered] or [[]]).astype(bool)
+        return task.astype(np.int64), row.astype(np.int64), energy, latency.astype(np.int64), valid
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def explore(layers: list[Layer], arch: Architecture, constraints: Constraints, export: str | Path,
+            *, workers: int = 1, scheduler: str | None = None, resume: bool = False,
+            batch_size: int = 16_384, limit: int | None = None,
+            progress: Callable[[int], None] | None = None) -> Exploration:
+    """Explore the mapspace of ``layers`` on ``arch``; every mapping becomes a row of
+    ``export``. An interrupted run leaves a partial export marked as such; ``resume`` finishes
+    it without redoing finished tasks."""
+    store = PartStore(export, fingerprint(layers, arch, constraints, batch_size, limit), resume)
+    done = store.done()
+    result = Exploration()
+    if resume:
+        result.summaries += _summaries_of_parts(store, done)
+    pending = (t for t in tasks(layers, arch, constraints, batch_size, limit)
+               if t.task_id not in done)
+
+    def record(summary: TaskSummary) -> None:
+        result.summaries.append(summary)
+        if progress:
+            progress(len(summary.valid))
+
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        if scheduler is not None:
+            _run_dask(scheduler, arch, pending, store, record)
+        elif workers > 1:
+            _run_pool(workers, arch, pending, store, record)
+        else:
+            for task in pending:
+                record(run_task(arch, task, str(store.part_path(task.task_id))))
+        result.complete = True
+    except (KeyboardInterrupt, _Interrupted):
+        result.complete = False
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        result.rows_written = store.finish(result.complete)
+    return result
+
+
+def _raise_interrupted(*_: Any) -> None:
+    raise _Interrupted
+
+
+def _run_pool(workers: int, arch: Architecture, pending: Iterator[Task], store: PartStore,
+              record: Callable[[TaskSummary], None]) -> None:
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        in_flight: set[Future[TaskSummary]] = set()
+        for task in pending:
+            in_flight.add(pool.submit(run_task, arch, task, str(store.part_path(task.task_id))))
+            if len(in_flight) >= 2 * workers:
+                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    record(future.result())
+        for future in in_flight:
+            record(future.result())
+
+
+def _run_dask(address: str, arch: Architecture, pending: Iterator[Task], store: PartStore,
+              record: Callable[[TaskSummary], None]) -> None:
+    from distributed import Client, as_completed
+
+    with Client(address) as client:
+        arch_future = client.scatter(arch, broadcast=True)
+        window = 2 * max(1, len(client.scheduler_info()["workers"]))
+        futures = as_completed()
+        for task in pending:
+            futures.add(client.submit(run_task, arch_future, task,
+                                      str(store.part_path(task.task_id)), pure=False))
+            if futures.count() >= window:
+                record(next(futures).result())
+        for future in futures:
+            record(future.result())
+
+
+def _summaries_of_parts(store: PartStore, done: set[int]) -> list[TaskSummary]:
+    import pyarrow.parquet as pq
+
+    out = []
+    for task_id in sorted(done):
+        table = pq.read_table(store.part_path(task_id),
+                              columns=["layer", "energy_pj", "latency_cycles", "valid"])
+        out.append(TaskSummary(task_id, table["layer"][0].as_py(), table["energy_pj"].to_numpy(),
+                               table["latency_cycles"].to_numpy(), table["valid"].to_numpy()))
+    return out

@@ -1,0 +1,242 @@
+"""The mapspace of one layer on one architecture: skeletons, and the loop orders of each.
+
+- spatial unrollings: per array dimension one layer dimension (or none), sized by a divisor of
+  its bound or by the whole array dimension (the last step clipped), above a utilisation floor;
+  a dimension that reduces into outputs only where every memory holding outputs serves it;
+- tilings: the rest of each dimension split into prime-factor loops (merged, smallest first,
+  down to ``max_loops_per_level``), placed on levels bottom-up where the tiles fit;
+- orders: every distinct permutation within each level. Permutations of identical loops give
+  identical nests and are dropped; nothing else is (no order is dropped that could differ).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ripple.arch.spec import Architecture
+from ripple.dse.constraints import Constraints
+from ripple.dse.presets import resolve
+from ripple.dse.skeleton import Loop, Skeleton
+from ripple.errors import MappingError, RippleInputError
+from ripple.mapping.nest import bind
+from ripple.model.capacity import check_capacity, largest_tiles
+from ripple.model.nestview import NestFactors
+from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
+from ripple.workload.layer import INPUT_INDEXED_DIMS, OUTPUT_INDEXED_DIMS, IndexKind, Layer
+
+Spatial = tuple[tuple[str, int, str], ...]
+
+
+def _bound(layer: Layer, dim: str) -> int:
+    return layer.bound(dim)
+
+
+def _dims(index: IndexKind) -> tuple[str, ...]:
+    return OUTPUT_INDEXED_DIMS if index == "output" else INPUT_INDEXED_DIMS
+
+
+def _sizes(bound: int, room: int) -> list[int]:
+    """Unrolling sizes of a dimension on an array dimension: divisors, and the whole array
+    dimension when it does not divide (the last step then runs clipped)."""
+    sizes = {s for s in range(2, min(bound, room) + 1) if bound % s == 0}
+    sizes.add(min(bound, room))
+    return sorted(s for s in sizes if s > 1)
+
+
+def spatial_unrollings(layer: Layer, arch: Architecture, index: IndexKind,
+                       constraints: Constraints) -> list[Spatial]:
+    if constraints.spatial is not None:
+        return [tuple((d, s, a) for a in arch.array for d, s in constraints.spatial.get(a, []))]
+    o_served = set(arch.array)
+    for _, memory in arch.chain("O"):
+        o_served &= set(arch.served(memory))
+    options: list[list[tuple[str, int, str] | None]] = []
+    for array_dim, room in arch.array.items():
+        here: list[tuple[str, int, str] | None] = [None]
+        for dim in _dims(index):
+            if _bound(layer, dim) < 2:
+                continue
+            if dim not in OUTPUT_PARALLEL_DIMS and array_dim not in o_served:
+                continue
+            here += [(dim, s, array_dim) for s in _sizes(_bound(layer, dim), room)]
+        options.append(here)
+    unrollings = []
+    for combo in itertools.product(*options):
+        chosen = [c for c in combo if c is not None]
+        if len({d for d, _, _ in chosen}) < len(chosen):
+            continue  # one array dimension per layer dimension
+        if math.prod(s for _, s, _ in chosen) < constraints.utilisation_floor * arch.npes:
+            continue
+        unrollings.append(tuple(chosen))
+    return unrollings
+
+
+def _prime_factors(n: int) -> list[int]:
+    factors, p = [], 2
+    while p * p <= n:
+        while n % p == 0:
+            factors.append(p)
+            n //= p
+        p += 1
+    return factors + ([n] if n > 1 else [])
+
+
+def temporal_loops(layer: Layer, index: IndexKind, spatial: Spatial, limit: int) -> list[Loop]:
+    """Prime-factor loops of what the unrolling leaves of each dimension, merged (the two
+    smallest of one dimension first) until there are at most ``limit``."""
+    unrolled = {d: s for d, s, _ in spatial}
+    per_dim = {d: _prime_factors(-(-_bound(layer, d) // unrolled.get(d, 1))) for d in _dims(index)}
+    while sum(len(f) for f in per_dim.values()) > limit:
+        mergeable = [(sorted(f)[0] * sorted(f)[1], d) for d, f in per_dim.items() if len(f) > 1]
+        if not mergeable:
+            break
+        _, dim = min(mergeable)
+        f = sorted(per_dim[dim])
+        per_dim[dim] = [f[0] * f[1], *f[2:]]
+    return [(d, f) for d in _dims(index) for f in sorted(per_dim[d], reverse=True)]
+
+
+@dataclass(frozen=True)
+class _Placement:
+    levels: tuple[tuple[Loop, ...], ...]
+
+
+def _fits(layer: Layer, arch: Architecture, skeleton: Skeleton, level: int) -> bool:
+    nest = bind(layer, arch, skeleton.mapping(arch, np.arange(len(skeleton.loops))),
+                source="exploration")
+    names = {m.name for m in arch.levels[level].memories}
+    tiles = largest_tiles(nest, NestFactors.of(nest))
+    try:
+        check_capacity(nest, {n: t for n, t in tiles.items() if n in names})
+    except MappingError:
+        return False
+    return True
+
+
+def _sub_multisets(loops: list[Loop]) -> Iterator[tuple[Loop, ...]]:
+    counts = Counter(loops)
+    kinds = sorted(counts)
+    for picks in itertools.product(*(range(counts[k] + 1) for k in kinds)):
+        yield tuple(k for k, n in zip(kinds, picks, strict=True) for _ in range(n))
+
+
+def placements(layer: Layer, arch: Architecture, index: IndexKind, boundary: str,
+               spatial: Spatial, loops: list[Loop], constraints: Constraints
+               ) -> Iterator[Skeleton]:
+    """Every placement of the loops on the levels, bottom-up, where every level's tiles fit;
+    generated lazily (deep hierarchies have very many)."""
+    n_levels = len(arch.levels)
+    level_names = [lvl.name for lvl in arch.levels]
+    for dim, name in constraints.level_of.items():
+        if name not in level_names:
+            raise RippleInputError(f"unknown level {name!r} for {dim}", field=f"level_of.{dim}")
+    pinned = {d: level_names.index(n) for d, n in constraints.level_of.items()}
+
+    def place(level: int, remaining: list[Loop], below: tuple[tuple[Loop, ...], ...]
+              ) -> Iterator[Skeleton]:
+        if level == 0:
+            top = tuple(lp for lp in remaining)
+            if all(pinned.get(d, 0) == 0 for d, _ in top):
+                yield Skeleton(index, boundary, False, spatial, (top, *below))
+            return
+        for here in _sub_multisets(remaining):
+            if len(here) > constraints.max_loops_per_level:
+                continue
+            if any(pinned.get(d, level) != level for d, _ in here):
+                continue
+            rest = list((Counter(remaining) - Counter(here)).elements())
+            trial = Skeleton(index, boundary, False, spatial,
+                             (tuple(rest), *((),) * (level - 1), here, *below))
+            if _fits(layer, arch, trial, level):
+                yield from place(level - 1, rest, (here, *below))
+
+    yield from place(n_levels - 1, loops, ())
+
+
+def skeletons(layer: Layer, arch: Architecture, constraints: Constraints) -> Iterator[Skeleton]:
+    """Every skeleton of the mapspace under ``constraints``, in a fixed order."""
+    indices: list[IndexKind] = list(constraints.index)
+    if constraints.dataflow is not None:
+        indices = [resolve(constraints.dataflow).index]
+    for index in indices:
+        boundary = constraints.boundary if index == "input" else "filter"
+        unrollings = spatial_unrollings(layer, arch, index, constraints)
+        if constraints.dataflow is not None and constraints.spatial is None:
+            from ripple.dse.presets import preset_mapping
+
+            preset = preset_mapping(layer, arch, constraints.dataflow)
+            unrollings = [tuple((d, s, a) for a in arch.array
+                                for d, s in preset.spatial.get(a, []))]
+        for spatial in unrollings:
+            loops = temporal_loops(layer, index, spatial, constraints.max_loops_per_level)
+            yield from placements(layer, arch, index, boundary, spatial, loops, constraints)
+
+
+@lru_cache(maxsize=16)
+def _permutations(n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """All permutations of ``n`` loops, and for each the position of every loop."""
+    if n == 0:
+        return np.zeros((1, 0), dtype=np.int64), np.zeros((1, 0), dtype=np.int64)
+    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
+    return perms, np.argsort(perms, axis=1)
+
+
+def _level_orders(loops: tuple[Loop, ...], order: list[str] | None,
+                  partial: list[tuple[str, str]]) -> NDArray[np.int64]:
+    """Distinct permutations of one level's loops that respect the order constraints."""
+    perms, position = _permutations(len(loops))
+    keep = np.ones(len(perms), dtype=bool)
+    for i, j in itertools.combinations(range(len(loops)), 2):
+        a_first = position[:, i] < position[:, j]
+        if loops[i] == loops[j]:
+            keep &= a_first  # identical loops: one representative order
+        di, dj = loops[i][0], loops[j][0]
+        if order is not None and di != dj:
+            keep &= a_first == (order.index(di) < order.index(dj))
+        for outer, inner in partial:
+            if (di, dj) == (outer, inner):
+                keep &= a_first
+            elif (di, dj) == (inner, outer):
+                keep &= ~a_first
+    return perms[keep]
+
+
+def orders(skeleton: Skeleton, constraints: Constraints, chunk: int = 65_536
+           ) -> Iterator[NDArray[np.int64]]:
+    """The skeleton's loop orders, in chunks: rows of skeleton loop indices in nest order."""
+    order = None
+    if constraints.order is not None:
+        order = list(constraints.order)
+    elif constraints.dataflow is not None:
+        order = list(resolve(constraints.dataflow).order)
+    if order is not None:
+        order += [d for d in ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
+                  if d not in order]
+    per_level, start = [], 0
+    for level in skeleton.levels:
+        per_level.append(_level_orders(level, order, constraints.partial_order) + start)
+        start += len(level)
+    if any(len(p) == 0 for p in per_level):
+        return
+    sizes = [len(p) for p in per_level]
+    total = math.prod(sizes)
+    for begin in range(0, total, chunk):
+        flat = np.arange(begin, min(begin + chunk, total), dtype=np.int64)
+        parts = []
+        for level_orders, size, inner in zip(per_level, sizes,
+                                             [math.prod(sizes[i + 1:]) for i in
+                                              range(len(sizes))], strict=True):
+            parts.append(level_orders[(flat // inner) % size])
+        yield np.concatenate(parts, axis=1) if parts else np.zeros((len(flat), 0), np.int64)
+
+
+def count_orders(skeleton: Skeleton, constraints: Constraints) -> int:
+    return sum(len(chunk) for chunk in orders(skeleton, constraints))

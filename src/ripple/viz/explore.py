@@ -1,0 +1,30 @@
+"""The explored space as a scatter of energy against latency, with the Pareto front."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ripple.dse.analysis import pareto_front
+from ripple.dse.explore import Exploration
+from ripple.viz.figures import new_figure, save
+
+MAX_POINTS = 200_000
+
+
+def mapspace_scatter(run: Exploration, title: str, folder: str | Path) -> list[Path]:
+    _, _, energy, latency, valid = run.arrays()
+    e, lat = energy[valid], latency[valid]
+    fig, (ax,) = new_figure(7, 5)
+    shown = np.arange(len(e))
+    if len(shown) > MAX_POINTS:  # every point still counts in the front below
+        shown = np.random.default_rng(0).choice(len(e), MAX_POINTS, replace=False)
+    ax.scatter(lat[shown], e[shown] / 1e6, s=2, alpha=0.3, label=f"{len(e):,} valid mappings")
+    front = pareto_front(e, lat)
+    ax.plot(lat[front], e[front] / 1e6, "r.-", label=f"Pareto front ({len(front)})")
+    ax.set_xlabel("latency (cycles)")
+    ax.set_ylabel("energy (µJ)")
+    ax.set_title(title)
+    ax.legend()
+    return save(fig, folder, "mapspace")
