@@ -46,17 +46,28 @@ class TaskSummary:
     valid: NDArray[np.bool_]
 
 
-_BATCHES: dict[tuple[Layer, Skeleton], SkeletonBatch] = {}
+_BATCHES: dict[tuple[Layer, Skeleton], SkeletonBatch | None] = {}
+
+
+def skeleton_batch(layer: Layer, arch: Architecture, skeleton: Skeleton) -> SkeletonBatch | None:
+    """The skeleton's batch evaluator (kept per process), or None when the mapping is rejected
+    whatever the order (an unrolling that would split outputs over memory instances)."""
+    key = (layer, skeleton)
+    if key not in _BATCHES:
+        if len(_BATCHES) > 256:
+            _BATCHES.clear()
+        try:
+            _BATCHES[key] = SkeletonBatch(layer, arch, skeleton)
+        except MappingError:
+            _BATCHES[key] = None
+    return _BATCHES[key]
 
 
 def run_task(arch: Architecture, task: Task, part: str) -> TaskSummary:
     """Evaluate one task and write its part file (runs in a worker)."""
-    key = (task.layer, task.skeleton)
-    if key not in _BATCHES:
-        if len(_BATCHES) > 256:
-            _BATCHES.clear()
-        _BATCHES[key] = SkeletonBatch(task.layer, arch, task.skeleton)
-    columns = _BATCHES[key].evaluate(task.orders)
+    batch = skeleton_batch(task.layer, arch, task.skeleton)
+    assert batch is not None, "tasks() yields only skeletons that bind"
+    columns = batch.evaluate(task.orders)
     table = batch_table(task.task_id, task.layer.name, task.skeleton, arch, task.orders, columns)
     write_part(Path(part), table)
     return TaskSummary(task.task_id, task.layer.name, columns.energy_pj, columns.latency["total"],
@@ -69,10 +80,8 @@ def tasks(layers: list[Layer], arch: Architecture, constraints: Constraints, bat
     task_id = produced = 0
     for layer in layers:
         for skeleton in space.skeletons(layer, arch, constraints):
-            try:
-                SkeletonBatch(layer, arch, skeleton)
-            except MappingError:
-                continue  # e.g. an unrolling that would split outputs over memory instances
+            if skeleton_batch(layer, arch, skeleton) is None:
+                continue
             for chunk in space.orders(skeleton, constraints, chunk=batch_size):
                 if limit is not None and produced + len(chunk) > limit:
                     chunk = chunk[: limit - produced]

@@ -65,4 +65,5 @@ def batch_table(task_id: int, layer: str, skeleton: Skeleton, arch: Architecture
         data[f"{memory}.{op}.tile_words"] = words
     data["valid"] = columns.valid
     data["reason"] = columns.reason
-    return pa.table(data)
+    # from_arrays, not pa.table(): the latter imports pandas to check for a DataFrame
+    return pa.Table.from_arrays([pa.array(v) for v in data.values()], names=list(data))

@@ -93,6 +93,8 @@ def channel_durations(groups: Groups, qs: Qs, side_insts: tuple[Insts, ...],
 def busiest_port(groups: Groups, parts: tuple[tuple[Qs, Transfer], ...], insts: Insts) -> int:
     """Transactions through one port at its busiest instance; ``parts`` are the fills of every
     link channel side that uses the port."""
+    if not any(insts):  # one instance: its load is the parts' totals
+        return sum(side_totals(groups, qs, insts, transfer)[0] for qs, transfer in parts)
     profiles = [
         g.instance_profiles([(qs[i], t.operand, t.outputs) for qs, t in parts], insts[i])
         for i, g in enumerate(groups)

@@ -159,7 +159,8 @@ def _extreme_elements(factor: Factor, kind: str) -> IntArray:
 
 
 def combine(histograms: Iterable[Histogram]) -> Histogram:
-    """Histogram of element-wise products over the Cartesian product of groups."""
+    """Histogram of element-wise products over the Cartesian product of groups. Rows are not
+    merged: a factor's histogram has a handful of rows, so the product stays small."""
     values: NDArray[np.int64] | None = None
     counts = np.ones(1, dtype=np.int64)
     for v, c in histograms:
@@ -168,9 +169,5 @@ def combine(histograms: Iterable[Histogram]) -> Histogram:
             continue
         values = (values[:, None, :] * v[None, :, :]).reshape(-1, v.shape[1])
         counts = (counts[:, None] * c[None, :]).reshape(-1)
-        values, inverse = np.unique(values, axis=0, return_inverse=True)
-        merged = np.zeros(len(values), dtype=np.int64)
-        np.add.at(merged, inverse.reshape(-1), counts)
-        counts = merged
     assert values is not None, "combine() needs at least one histogram"
     return values, counts
