@@ -153,6 +153,9 @@ def placements(layer: Layer, arch: Architecture, index: IndexKind, boundary: str
             if any(pinned.get(d, level) != level for d, _ in here):
                 continue
             rest = list((Counter(remaining) - Counter(here)).elements())
+            here_dims, rest_dims = {d for d, _ in here}, {d for d, _ in rest}
+            if any(o in here_dims and i in rest_dims for o, i in constraints.partial_order):
+                continue  # an inner dimension's loop would sit above an outer one's
             trial = Skeleton(index, boundary, False, spatial,
                              (tuple(rest), *((),) * (level - 1), here, *below))
             if _fits(layer, arch, trial, level):
