@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from ripple.arch import load_architecture
 from ripple.dse.constraints import Constraints
 from ripple.dse.explore import explore
-from ripple.workload import Layer, load_workload
+from ripple.workload import Layer
 from tests.conftest import EXAMPLES, run_cli
 
 SEED = EXAMPLES / "seed_case"
