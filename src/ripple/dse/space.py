@@ -242,4 +242,20 @@ def orders(skeleton: Skeleton, constraints: Constraints, chunk: int = 65_536
 
 
 def count_orders(skeleton: Skeleton, constraints: Constraints) -> int:
-    return sum(len(chunk) for chunk in orders(skeleton, constraints))
+    return sum(len(chunk) for chunk in orders(skeleton, constraints, chunk=1 << 20))
+
+
+def count_mappings(layers: list[Layer], arch: Architecture, constraints: Constraints,
+                   budget_s: float = 2.0) -> int | None:
+    """How many mappings the exploration will evaluate, or None when counting would take
+    longer than ``budget_s`` (deep hierarchies): the progress bar then shows no ETA."""
+    import time
+
+    deadline = time.monotonic() + budget_s
+    total = 0
+    for layer in layers:
+        for skeleton in skeletons(layer, arch, constraints):
+            total += count_orders(skeleton, constraints)
+            if time.monotonic() > deadline:
+                return None
+    return total
