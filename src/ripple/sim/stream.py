@@ -9,16 +9,20 @@ overhanging iterations, applies the output-/input-indexed geometry, and keeps th
 Every index is a sum of a temporal part (a function of the step) and a spatial part (a function
 of the instance), and every coordinate the geometry needs (input row, output row, flat tensor
 offsets) is linear in the indices; so each is computed once per step and once per instance and
-only added on the (step, instance) grid. Steps are processed in chunks of about ``chunk_macs``
-grid points, so that memory stays bounded however large the layer is; issued steps are
-numbered as cycles across chunks.
+only added on the (step, instance) grid. A temporal part is itself a sum over loops of digit
+times coefficient, so it splits into a lookup over the outer loops' digits plus one over the
+inner loops' (no division per loop and step). Steps that issue nothing are dropped block by
+block before any per-MAC work; the rest are processed in chunks of about ``chunk_macs`` grid
+points, so that memory stays bounded however large the layer is; issued steps are numbered as
+cycles across chunks.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -126,6 +130,13 @@ class StreamPlan:
         self.out_y = layer.axis("y").scatter_extent if self.scatter else layer.OY
         self.out_x = layer.axis("x").scatter_extent if self.scatter else layer.OX
         self._forms()
+        # step = hi * lo_size + lo, with the outer loops' digits in hi and the inner ones' in lo:
+        # a temporal part (a sum over loops of digit * coefficient) is then one lookup in a
+        # table over hi plus one over lo, both about sqrt(steps) long; no division per loop
+        self.split_at = min(range(len(inner)), key=lambda j: max(inner[j], inner[0] // inner[j]))
+        self.lo_size = inner[self.split_at]
+        self.hi_size = inner[0] // self.lo_size
+        self._tables: dict[tuple[tuple[str, int], ...], tuple[NDArray[np.int64], ...]] = {}
 
     @property
     def output_buffer_shape(self) -> tuple[int, int, int, int]:
@@ -173,25 +184,40 @@ class StreamPlan:
         self.o_form = (o_form, o_const)  # filter nests add the divided rows per MAC
 
     # ----- per-step and per-instance parts -----------------------------------------------
-    def temporal_index(self, steps: NDArray[np.int64]) -> dict[str, NDArray[np.int64]]:
-        """Per dimension, the temporal part of its index at each of ``steps``."""
-        out = {dim: np.zeros(steps.size, dtype=I64) for dim in self.dims}
-        for j, lp in enumerate(self.nest.temporal):
-            out[lp.dim] += (steps // self.inner[j + 1]) % lp.size * self.temporal_weights[j]
-        return out
+    def tables(self, coefs: Linear) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The temporal part of the form with coefficients ``coefs``, over hi and over lo."""
+        key = tuple(sorted(coefs.items()))
+        if key not in self._tables:
+            per_loop = [coefs.get(lp.dim, 0) * w
+                        for lp, w in zip(self.nest.temporal, self.temporal_weights, strict=True)]
+            hi = np.arange(self.hi_size, dtype=I64)
+            lo = np.arange(self.lo_size, dtype=I64)
+            hi_part = np.zeros(self.hi_size, dtype=I64)
+            lo_part = np.zeros(self.lo_size, dtype=I64)
+            for j, lp in enumerate(self.nest.temporal):
+                if not per_loop[j]:
+                    continue
+                if j < self.split_at:
+                    hi_part += (hi // (self.inner[j + 1] // self.lo_size)) % lp.size * per_loop[j]
+                else:
+                    lo_part += (lo // self.inner[j + 1]) % lp.size * per_loop[j]
+            self._tables[key] = (hi_part, lo_part)
+        return self._tables[key]
 
-    def parts(self, form: tuple[Linear, int], t_idx: dict[str, NDArray[np.int64]]
-              ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """Temporal and spatial parts of a linear form (the constant goes to the spatial)."""
+    def temporal(self, coefs: Linear, hi: NDArray[np.int64],
+                 lo: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The temporal part of a form at the steps ``hi * lo_size + lo``."""
+        hi_part, lo_part = self.tables(coefs)
+        return hi_part[hi] + lo_part[lo]
+
+    def spatial(self, form: tuple[Linear, int]) -> NDArray[np.int64]:
+        """The spatial part of a form per instance (with the form's constant)."""
         coefs, const = form
-        n_steps = next(iter(t_idx.values())).size
-        t = np.zeros(n_steps, dtype=I64)
         s = np.full(self.n_spatial, const, dtype=I64)
         for dim, coef in coefs.items():
-            if dim in t_idx and coef:
-                t += coef * t_idx[dim]
+            if coef:
                 s += coef * self.spatial_index[dim]
-        return t, s
+        return s
 
     def prefix(self, steps: NDArray[np.int64], r: int) -> NDArray[np.int64]:
         """The first ``r`` digits of each step, as one integer (steps sharing them share it)."""
@@ -207,16 +233,113 @@ def iter_chunks(nest: LoopNest, chunk_macs: int = 2_000_000,
                 plan: StreamPlan | None = None) -> Iterator[MacChunk]:
     """Yield the issued MACs of ``nest`` in execution order, about ``chunk_macs`` candidate
     (step, instance) pairs at a time. (Consumers should drop a chunk before asking for the
-    next, so that only one is alive.)"""
+    next, so that only one is alive.)
+
+    Steps that issue nothing (all their pairs invalid under ``filter``, or clipped) are dropped
+    first, block by block of steps and per distinct spatial offset (:func:`_issuing`), so that
+    a strided input-indexed nest, most of whose candidate steps are invalid, costs a few
+    additions per step it skips; the remaining steps are regrouped into chunks."""
     plan = plan or StreamPlan(nest)
     per_chunk = max(1, chunk_macs // max(plan.n_spatial, 1))
+    his_per_block = max(1, per_chunk // plan.lo_size)
     cycle = 0
-    for s0 in range(0, plan.steps, per_chunk):
-        steps = np.arange(s0, min(s0 + per_chunk, plan.steps), dtype=I64)
-        chunk = _chunk(plan, steps, cycle)
-        cycle = chunk.cycles_after
-        yield chunk
-        del chunk
+    pending: list[NDArray[np.int64]] = []
+    held = 0
+    for h0 in range(0, plan.hi_size, his_per_block):
+        kept = _issuing(plan, h0, min(h0 + his_per_block, plan.hi_size))
+        pending.append(kept)
+        held += kept.size
+        last = h0 + his_per_block >= plan.hi_size
+        while held >= per_chunk or (last and held):
+            ready = np.concatenate(pending)
+            chunk = _chunk(plan, ready[:per_chunk], cycle)
+            pending, held = [ready[per_chunk:]], max(ready.size - per_chunk, 0)
+            cycle = chunk.cycles_after
+            yield chunk
+            del chunk
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition on a (step, instance) pair: ``table[t + s]`` with ``t`` a form's temporal
+    part per step and ``s`` its spatial part per instance, shifted so that every sum indexes
+    the precomputed truth table of the condition over the form's whole range (a lookup
+    replaces comparisons and the stride's modulo)."""
+
+    t: NDArray[np.int64]
+    s: NDArray[np.int64]
+    table: NDArray[np.bool_]
+
+    def test(self, index: NDArray[np.int64]) -> NDArray[np.bool_]:
+        return self.table[index]
+
+
+def _check(plan: StreamPlan, temporal: Callable[[Linear], NDArray[np.int64]],
+           form: tuple[Linear, int], holds: Callable[[NDArray[np.int64]], NDArray[np.bool_]]
+           ) -> Check:
+    hi_part, lo_part = plan.tables(form[0])
+    s = plan.spatial(form)
+    low = int(hi_part.min()) + int(lo_part.min()) + int(s.min())
+    high = int(hi_part.max()) + int(lo_part.max()) + int(s.max())
+    return Check(temporal(form[0]), s - low, holds(np.arange(low, high + 1, dtype=I64)))
+
+
+def _checks(plan: StreamPlan, temporal: Callable[[Linear], NDArray[np.int64]]
+            ) -> tuple[list[Check], list[Check]]:
+    """The conditions on a (step, instance) pair: those that keep it inside the layer bounds
+    (not clipped), and those that make it a valid (input, tap) pair. ``temporal`` gives a
+    form's temporal part at the steps in question."""
+    nest, layer = plan.nest, plan.nest.layer
+    inside = [_check(plan, temporal, ({dim: 1}, 0), partial(_below, high=layer.bound(dim)))
+              for dim in plan.clipped]
+    valid = []
+    for form, axis in ((plan.ypos, layer.axis("y")), (plan.xpos, layer.axis("x"))):
+        if nest.index == "output":  # the input row must be inside the input
+            holds = partial(_within, high=axis.inputs, stride=1)
+        else:  # the output row (pos / stride) must be an integer in [0, OY)
+            holds = partial(_within, high=axis.outputs * axis.stride, stride=axis.stride)
+        valid.append(_check(plan, temporal, form, holds))
+    return inside, valid
+
+
+def _below(pos: NDArray[np.int64], high: int) -> NDArray[np.bool_]:
+    return pos < high
+
+
+def _within(pos: NDArray[np.int64], high: int, stride: int) -> NDArray[np.bool_]:
+    ok = (pos >= 0) & (pos < high)
+    if stride > 1:
+        ok &= pos % stride == 0
+    return ok
+
+
+def _issuing(plan: StreamPlan, h0: int, h1: int) -> NDArray[np.int64]:
+    """The steps ``h0 * lo_size <= step < h1 * lo_size`` that issue at least one MAC: the
+    gating checks of :func:`_chunk` on the (hi, lo) grid of the block (no division), tested
+    once per distinct combination of spatial offsets instead of once per instance."""
+    def block(coefs: Linear) -> NDArray[np.int64]:
+        hi_part, lo_part = plan.tables(coefs)
+        return (hi_part[h0:h1, None] + lo_part[None, :]).ravel()
+
+    first = h0 * plan.lo_size
+    n_steps = (h1 - h0) * plan.lo_size
+    gating = _gating(plan, block)
+    if not gating:
+        return np.arange(first, first + n_steps, dtype=I64)
+    offsets = np.unique(np.stack([check.s for check in gating], axis=1), axis=0)
+    any_issued = np.zeros(n_steps, dtype=bool)
+    for row in offsets:
+        issued = np.ones(n_steps, dtype=bool)
+        for check, offset in zip(gating, row, strict=True):
+            issued &= check.test(check.t + offset)
+        any_issued |= issued
+    return np.flatnonzero(any_issued) + first
+
+
+def _gating(plan: StreamPlan, temporal: Callable[[Linear], NDArray[np.int64]]) -> list[Check]:
+    """The checks that decide whether a pair is issued: bounds, and validity under filter."""
+    inside, valid = _checks(plan, temporal)
+    return inside + (valid if plan.nest.filtered else [])
 
 
 def _grid(t: NDArray[np.int64], s: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -224,35 +347,29 @@ def _grid(t: NDArray[np.int64], s: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 def _chunk(plan: StreamPlan, steps: NDArray[np.int64], cycle0: int) -> MacChunk:
+    """The MACs of ``steps``, each of which issues at least one (:func:`_issuing`)."""
     nest, layer = plan.nest, plan.nest.layer
-    t_idx = plan.temporal_index(steps)
-    issued = np.ones((steps.size, plan.n_spatial), dtype=bool)
-    for dim in plan.clipped:
-        issued &= _grid(t_idx[dim], plan.spatial_index[dim]) < layer.bound(dim)
+    hi = steps // plan.lo_size
+    lo = steps - hi * plan.lo_size
 
+    def temporal(coefs: Linear) -> NDArray[np.int64]:
+        return plan.temporal(coefs, hi, lo)
+
+    inside, checks = _checks(plan, temporal)
+    issued = np.ones((steps.size, plan.n_spatial), dtype=bool)
+    for check in inside:
+        issued &= check.test(_grid(check.t, check.s))
     valid = np.ones_like(issued)
-    for form, axis in ((plan.ypos, layer.axis("y")), (plan.xpos, layer.axis("x"))):
-        pos = _grid(*plan.parts(form, t_idx))
-        if nest.index == "output":  # the input row must be inside the input
-            valid &= (pos >= 0) & (pos < axis.inputs)
-        else:  # the output row (pos / stride) must be an integer in [0, OY)
-            valid &= (pos >= 0) & (pos < axis.outputs * axis.stride)
-            if axis.stride > 1:
-                valid &= pos % axis.stride == 0
-        del pos
+    for check in checks:
+        valid &= check.test(_grid(check.t, check.s))
     if nest.filtered:
         issued &= valid
-
-    step_issued = issued.any(axis=1)
-    # renumber steps: local step -> index among the chunk's issued steps
-    issued_rank = np.cumsum(step_issued, dtype=I64) - 1
     local_step, sp = np.nonzero(issued)
     valid_mac = valid[local_step, sp]
     del issued, valid
 
     def gather(form: tuple[Linear, int]) -> NDArray[np.int64]:
-        t, s = plan.parts(form, t_idx)
-        return t[local_step] + s[sp]
+        return temporal(form[0])[local_step] + plan.spatial(form)[sp]
 
     i_flat = gather(plan.i_form)
     if nest.index == "output":
@@ -263,6 +380,5 @@ def _chunk(plan: StreamPlan, steps: NDArray[np.int64], cycle0: int) -> MacChunk:
         ay, ax = layer.axis("y"), layer.axis("x")
         o_flat += gather(plan.ypos) // ay.stride * plan.out_x
         o_flat += gather(plan.xpos) // ax.stride
-    return MacChunk(steps=steps[step_issued], first_cycle=cycle0,
-                    mac_step=issued_rank[local_step], sp=sp, i_flat=i_flat, w_flat=w_flat,
-                    o_flat=o_flat, valid=valid_mac)
+    return MacChunk(steps=steps, first_cycle=cycle0, mac_step=local_step, sp=sp, i_flat=i_flat,
+                    w_flat=w_flat, o_flat=o_flat, valid=valid_mac)

@@ -36,9 +36,15 @@ class ClosedTiles:
         return int(self.group.size)
 
     def bounds(self, group: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """First and last cycle of the group of each entry of ``group``."""
-        where = np.searchsorted(self.group_ids, group)
-        return self.group_start[where], self.group_end[where]
+        """First and last cycle of the group of each entry of ``group`` (sorted): looked up
+        once per run of equal groups."""
+        if group.size == 0:
+            return group, group
+        starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
+        lengths = np.diff(np.append(starts, group.size))
+        where = np.searchsorted(self.group_ids, group[starts])
+        return (np.repeat(self.group_start[where], lengths),
+                np.repeat(self.group_end[where], lengths))
 
 
 def unique_triples(a: NDArray[np.int64], b: NDArray[np.int64], c: NDArray[np.int64],
@@ -65,13 +71,21 @@ def unique_triples(a: NDArray[np.int64], b: NDArray[np.int64], c: NDArray[np.int
     return stacked[:, 0].copy(), stacked[:, 1].copy(), stacked[:, 2].copy()
 
 
+def join(*parts: NDArray[np.int64] | NDArray[np.bool_] | int | bool) -> NDArray:
+    """``np.r_`` for 1-D arrays and scalars, without its indexing machinery (hot loops)."""
+    return np.concatenate([np.atleast_1d(part) for part in parts])
+
+
 def _sorted_unique(keys: NDArray[np.int64]) -> NDArray[np.int64]:
     """``np.unique`` by sorting ``keys`` in place (NumPy 2's hash-based ``unique`` is far
-    slower on these keys, which arrive nearly sorted)."""
-    keys.sort()
+    slower on these keys, which arrive nearly sorted, and often sorted: then the sort is
+    skipped)."""
     keep = np.empty(keys.size, dtype=bool)
     keep[:1] = True
     np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    if (keys[1:] < keys[:-1]).any():
+        keys.sort()
+        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
     return keys[keep]
 
 
@@ -94,25 +108,25 @@ class TileStream:
         (non-decreasing, continuing the previous chunk) and cycle."""
         if step_group.size == 0:
             return _empty()
-        starts = np.flatnonzero(np.r_[True, step_group[1:] != step_group[:-1]])
-        ends = np.r_[starts[1:], step_group.size] - 1
+        starts = np.flatnonzero(join(True, step_group[1:] != step_group[:-1]))
+        ends = join(starts[1:], step_group.size) - 1
         g_ids, g_start, g_end = step_group[starts], step_cycle[starts], step_cycle[ends]
         gg, ii, ee = unique_triples(group, inst, elem, self.n_inst, self.n_elem)
         if self._group is not None:
             if g_ids[0] == self._group:
-                g_start = np.r_[self._start, g_start[1:]]
+                g_start = join(self._start, g_start[1:])
                 head = int(np.searchsorted(gg, self._group, side="right"))
                 _, mi, me = unique_triples(np.zeros(self._inst.size + head, dtype=I64),
-                                           np.r_[self._inst, ii[:head]],
-                                           np.r_[self._elem, ee[:head]], self.n_inst, self.n_elem)
-                gg = np.r_[np.full(mi.size, self._group, dtype=I64), gg[head:]]
-                ii, ee = np.r_[mi, ii[head:]], np.r_[me, ee[head:]]
+                                           join(self._inst, ii[:head]),
+                                           join(self._elem, ee[:head]), self.n_inst, self.n_elem)
+                gg = join(np.full(mi.size, self._group, dtype=I64), gg[head:])
+                ii, ee = join(mi, ii[head:]), join(me, ee[head:])
             else:
-                g_ids = np.r_[self._group, g_ids]
-                g_start = np.r_[self._start, g_start]
-                g_end = np.r_[self._end, g_end]
-                gg = np.r_[np.full(self._inst.size, self._group, dtype=I64), gg]
-                ii, ee = np.r_[self._inst, ii], np.r_[self._elem, ee]
+                g_ids = join(self._group, g_ids)
+                g_start = join(self._start, g_start)
+                g_end = join(self._end, g_end)
+                gg = join(np.full(self._inst.size, self._group, dtype=I64), gg)
+                ii, ee = join(self._inst, ii), join(self._elem, ee)
         last = int(g_ids[-1])
         n_closed = int(np.searchsorted(gg, last, side="left"))
         self._group = last
@@ -143,8 +157,8 @@ def run_sums(group: NDArray[np.int64], inst: NDArray[np.int64],
     if group.size == 0:
         z = np.zeros(0, dtype=I64)
         return (z, z, z, *(z for _ in weights))
-    change = np.r_[True, (group[1:] != group[:-1]) | (inst[1:] != inst[:-1])]
+    change = join(True, (group[1:] != group[:-1]) | (inst[1:] != inst[:-1]))
     starts = np.flatnonzero(change)
-    counts = np.diff(np.r_[starts, group.size])
+    counts = np.diff(join(starts, group.size))
     sums = tuple(np.add.reduceat(w.astype(I64), starts) for w in weights)
     return (group[starts], inst[starts], counts, *sums)

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from ripple.arch import Memory
 from ripple.results import Latency
+from ripple.sim.tiles import join
 from ripple.workload import OPERANDS, Operand
 
 I64 = np.int64
@@ -77,7 +78,7 @@ def _longest_per_fill(side: Transfer) -> tuple[NDArray[np.int64], NDArray[np.int
     """Per fill of ``side``: its group and the most transactions of one of its instances."""
     if side.group.size == 0:
         return side.group, side.transactions
-    starts = np.flatnonzero(np.r_[True, side.group[1:] != side.group[:-1]])
+    starts = np.flatnonzero(join(True, side.group[1:] != side.group[:-1]))
     return side.group[starts], np.maximum.reduceat(side.transactions, starts)
 
 
