@@ -7,11 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ripple.dse.batch import SkeletonBatch
-from ripple.dse.skeleton import Skeleton
 from ripple.errors import MappingError
 from ripple.mapping import bind
+from ripple.mapping.skeleton import Skeleton
 from ripple.model import evaluate
+from ripple.model.batch import SkeletonBatch
 from tests.strategies import architectures, layers, mappings
 
 
@@ -52,7 +52,7 @@ def test_batch_equals_evaluate(data):
     mapping = data.draw(mappings(layer, arch), label="mapping")
     skeleton = _skeleton(arch, mapping)
     try:
-        batch = SkeletonBatch(layer, arch, skeleton)
+        batch = SkeletonBatch.of(layer, arch, skeleton)
     except MappingError:
         return  # the spatial unrolling splits outputs: evaluate rejects it as well
     orders = _random_orders(skeleton, 6, data.draw(st.integers(0, 2**16), label="seed"))

@@ -8,26 +8,29 @@ checked with Ripple's exact tile sizes.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ripple.arch.spec import Architecture
 from ripple.errors import MappingError
 from ripple.mapping.nest import bind
 from ripple.mapping.spec import Mapping
-from ripple.model.capacity import check_capacity, largest_tiles
-from ripple.model.nestview import NestFactors
+from ripple.model.batch import SkeletonBatch
 from ripple.workload.layer import Layer
 
 Loops = list[tuple[str, int]]
 
 
+def _overflows(layer: Layer, arch: Architecture, mapping: Mapping,
+               level: int | None = None) -> list[str]:
+    """Why the mapping's tiles do not fit the memories of ``level`` (None: of every level)."""
+    batch = SkeletonBatch.of_nest(bind(layer, arch, mapping, source=f"preset {mapping.name}"))
+    tiles = batch.tiles(np.arange(batch.n)[None, :])
+    names = None if level is None else {m.name for m in arch.levels[level].memories}
+    return batch.overflows(tiles, 0, names)
+
+
 def _fits(layer: Layer, arch: Architecture, mapping: Mapping, level: int) -> bool:
-    nest = bind(layer, arch, mapping, source=mapping.name)
-    tiles = largest_tiles(nest, NestFactors.of(nest))
-    names = {m.name for m in arch.levels[level].memories}
-    try:
-        check_capacity(nest, {name: t for name, t in tiles.items() if name in names})
-    except MappingError:
-        return False
-    return True
+    return not _overflows(layer, arch, mapping, level)
 
 
 def _with(base: Mapping, arch: Architecture, placed: dict[int, Loops], rest: Loops) -> Mapping:
@@ -55,8 +58,9 @@ def allocate(layer: Layer, arch: Architecture, base: Mapping, loops: Loops) -> M
                 placed[level].insert(0, (dim, part))
             break
     mapping = _with(base, arch, placed, rest)
-    nest = bind(layer, arch, mapping, source=f"preset {base.name}")
-    check_capacity(nest, largest_tiles(nest, NestFactors.of(nest)))
+    problems = _overflows(layer, arch, mapping)
+    if problems:
+        raise MappingError(problems[0], source=f"preset {base.name}", field="temporal")
     return mapping
 
 

@@ -20,12 +20,12 @@ from numpy.typing import NDArray
 
 from ripple.arch.spec import Architecture
 from ripple.dse import space
-from ripple.dse.batch import SkeletonBatch
 from ripple.dse.constraints import Constraints
 from ripple.dse.rows import batch_table
-from ripple.dse.skeleton import Skeleton
 from ripple.dse.store import PartStore, fingerprint, write_part
 from ripple.errors import MappingError
+from ripple.mapping.skeleton import Skeleton
+from ripple.model.batch import SkeletonBatch
 from ripple.workload.layer import Layer
 
 
@@ -57,7 +57,7 @@ def skeleton_batch(layer: Layer, arch: Architecture, skeleton: Skeleton) -> Skel
         if len(_BATCHES) > 256:
             _BATCHES.clear()
         try:
-            _BATCHES[key] = SkeletonBatch(layer, arch, skeleton)
+            _BATCHES[key] = SkeletonBatch.of(layer, arch, skeleton)
         except MappingError:
             _BATCHES[key] = None
     return _BATCHES[key]

@@ -12,8 +12,8 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from ripple.arch.spec import Architecture
-from ripple.dse.batch import BatchColumns
-from ripple.dse.skeleton import Skeleton
+from ripple.mapping.skeleton import Skeleton
+from ripple.model.batch import BatchColumns
 
 
 def loop_strings(skeleton: Skeleton, arch: Architecture, orders: NDArray[np.int64]) -> list[str]:

@@ -24,11 +24,9 @@ from numpy.typing import NDArray
 from ripple.arch.spec import Architecture
 from ripple.dse.constraints import Constraints
 from ripple.dse.presets import resolve
-from ripple.dse.skeleton import Loop, Skeleton
-from ripple.errors import MappingError, RippleInputError
-from ripple.mapping.nest import bind
-from ripple.model.capacity import check_capacity, largest_tiles
-from ripple.model.nestview import NestFactors
+from ripple.errors import RippleInputError
+from ripple.mapping.skeleton import Loop, Skeleton
+from ripple.model.batch import SkeletonBatch
 from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
 from ripple.workload.layer import INPUT_INDEXED_DIMS, OUTPUT_INDEXED_DIMS, IndexKind, Layer
 
@@ -110,15 +108,9 @@ class _Placement:
 
 
 def _fits(layer: Layer, arch: Architecture, skeleton: Skeleton, level: int) -> bool:
-    nest = bind(layer, arch, skeleton.mapping(arch, np.arange(len(skeleton.loops))),
-                source="exploration")
-    names = {m.name for m in arch.levels[level].memories}
-    tiles = largest_tiles(nest, NestFactors.of(nest))
-    try:
-        check_capacity(nest, {n: t for n, t in tiles.items() if n in names})
-    except MappingError:
-        return False
-    return True
+    batch = SkeletonBatch.of(layer, arch, skeleton)
+    tiles = batch.tiles(np.arange(batch.n)[None, :])
+    return not batch.overflows(tiles, 0, {m.name for m in arch.levels[level].memories})
 
 
 def _sub_multisets(loops: list[Loop]) -> Iterator[tuple[Loop, ...]]:

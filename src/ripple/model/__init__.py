@@ -1,5 +1,8 @@
-"""The analytical model: exact counts from per-factor closed forms, no MAC enumeration."""
+"""The analytical model: exact counts from per-factor closed forms, no MAC enumeration,
+vectorised over batches of loop orders."""
 
-from ripple.model.evaluate import evaluate, mac_counts
+from ripple.model.batch import BatchColumns, SkeletonBatch
+from ripple.model.evaluate import evaluate
+from ripple.model.macs import mac_counts
 
-__all__ = ["evaluate", "mac_counts"]
+__all__ = ["BatchColumns", "SkeletonBatch", "evaluate", "mac_counts"]

@@ -1,45 +1,33 @@
-"""Capacity check: every memory instance must hold its largest tile of each operand."""
+"""Capacity: every memory instance must hold its largest tile of each operand (docs/accesses.md),
+and a memory holding outputs may not split an output over its instances."""
 
 from __future__ import annotations
 
+from ripple.arch.spec import Memory
 from ripple.errors import MappingError
 from ripple.mapping.nest import LoopNest
-from ripple.model.components import tile_words
-from ripple.model.links import fill_prefix, instance_loops
-from ripple.model.nestview import NestFactors
 from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
-from ripple.workload.layer import OPERANDS, Operand
+from ripple.workload.layer import Operand, Precision
 
 
-def largest_tiles(nest: LoopNest, view: NestFactors) -> dict[str, dict[Operand, int]]:
-    """Words of the largest tile each memory instance holds, per operand."""
-    out: dict[str, dict[Operand, int]] = {}
-    for operand in OPERANDS:
-        for position, (level, memory) in enumerate(nest.arch.chain(operand)):
-            # the outermost memory of an operand is never refilled: it holds all of it
-            prefix = 0 if position == 0 else fill_prefix(nest, operand, nest.cut(level))
-            words = tile_words(view.groups, view.qs(prefix),
-                               view.insts(instance_loops(nest, memory)), operand)
-            out.setdefault(memory.name, {})[operand] = words
-    return out
+def word_bits(precision: Precision) -> dict[Operand, int]:
+    """Bits a memory reserves per word: outputs at the larger of partial and final."""
+    return {"I": precision.I, "W": precision.W, "O": max(precision.O, precision.O_final)}
 
 
-def check_capacity(nest: LoopNest, tiles: dict[str, dict[Operand, int]]) -> None:
-    precision = nest.layer.precision
-    bits = {"I": precision.I, "W": precision.W, "O": max(precision.O, precision.O_final)}
-    for name, per_operand in tiles.items():
-        memory = nest.arch.memory(name)
-        if memory.capacity_bits is None:
-            continue
-        copies = 2 if memory.double_buffered else 1  # the next tile arrives beside the current
-        need = copies * sum(words * bits[op] for op, words in per_operand.items())
-        if need > memory.capacity_bits:
-            detail = ", ".join(f"{op} {words} words x {bits[op]} b" for op, words in
-                               per_operand.items())
-            buffered = " (double-buffered: twice)" if copies == 2 else ""
-            raise MappingError(f"memory {name!r} overflows: its largest tiles ({detail}){buffered}"
-                               f" need {need} bits, capacity is {memory.capacity_bits} bits",
-                               source=nest.source, field="temporal")
+def overflow(memory: Memory, tiles: dict[Operand, int], precision: Precision) -> str | None:
+    """Why ``memory`` cannot hold its largest ``tiles`` (words per operand), or None."""
+    if memory.capacity_bits is None:
+        return None
+    bits = word_bits(precision)
+    copies = 2 if memory.double_buffered else 1  # the next tile arrives beside the current
+    need = copies * sum(words * bits[op] for op, words in tiles.items())
+    if need <= memory.capacity_bits:
+        return None
+    detail = ", ".join(f"{op} {words} words x {bits[op]} b" for op, words in tiles.items())
+    buffered = " (double-buffered: twice)" if copies == 2 else ""
+    return (f"memory {memory.name!r} overflows: its largest tiles ({detail}){buffered} need "
+            f"{need} bits, capacity is {memory.capacity_bits} bits")
 
 
 def check_output_replication(nest: LoopNest) -> None:
