@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -21,6 +23,9 @@ from ripple.mapping.timeloop_import import import_timeloop_mapping, timeloop_kee
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
 from ripple.results import LayerResult, NetworkResult
+from ripple.sim import SimulationResult, simulate
+from ripple.sim.maclog import mac_log_file, temporary_log
+from ripple.sim.tensors import load_npy
 from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.onnx_export import save_onnx
 from ripple.workload.sources import import_any_workload
@@ -73,6 +78,55 @@ def evaluate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
                    layer: str | None = None) -> LayerResult:
     """Evaluate one mapping of one layer with the analytical model."""
     return evaluate(load_nest(workload, arch, mapping, layer))
+
+
+def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
+                   layer: str | None = None, *, inputs: str | Path | None = None,
+                   weights: str | Path | None = None, seed: int = 0,
+                   log: str | Path | None = None, animate: str | Path | None = None,
+                   plot: str | Path | None = None) -> SimulationResult:
+    """Run one mapping of one layer MAC by MAC with the reference simulator, on the tensors in
+    the ``.npy`` files ``inputs`` and ``weights`` (seeded random integers when omitted), and
+    check the output against the golden convolution.
+
+    ``log`` (.csv or .parquet) receives one row per issued MAC; ``animate`` (.gif or .mp4) the
+    animation of the run; ``plot`` (a folder) its utilisation and readiness figures. Figures
+    are read from the log, so without ``log`` a temporary one is written and deleted (and
+    ``mac_log_rows`` stays 0: no log was kept)."""
+    from ripple.viz import animation, simulation
+
+    if animate is not None:
+        animation.check_target(animate)  # before the work, not after it
+    nest = load_nest(workload, arch, mapping, layer)
+    tensors = [None if path is None else load_npy(path, what)
+               for path, what in ((inputs, "inputs"), (weights, "weights"))]
+    with mac_log_file(log, needed=animate is not None or plot is not None) as log_path:
+        run = simulate(nest, *tensors, seed=seed, log_path=log_path)
+        if log_path is not None:
+            view = animation.RunView(nest.mapping.name, run.result, log_path)
+            if animate is not None:
+                animation.animate([view], animate)
+            if plot is not None:
+                simulation.utilisation(view, plot)
+                simulation.readiness(view, plot)
+    return run if log is not None else dataclasses.replace(run, mac_log_rows=0)
+
+
+def seed_case_animation(path: str | Path) -> Path:
+    """The seed case's event-driven and scatter runs animated one above the other, on one
+    clock: the same inputs, 81 against 225 cycles, no wasted MAC against 1,152."""
+    from ripple.viz.animation import RunView, animate
+
+    nests = {nest.mapping.name: nest for nest in seed_case_nests()}
+    with contextlib.ExitStack() as stack:
+        views = []
+        for name in ("event_driven", "input_scatter"):
+            nest = nests[name]
+            log_path = stack.enter_context(temporary_log())
+            run = simulate(nest, log_path=log_path)
+            views.append(RunView(f"{name} ({nest.index}-indexed, {nest.boundary})", run.result,
+                                 log_path))
+        return animate(views, path)
 
 
 def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str | Path, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -114,6 +115,32 @@ def _demo(args: argparse.Namespace) -> int:
     )
     if args.json:
         write_json({"seed_case": [r.to_dict() for r in results]}, args.json)
+    written = api.seed_case_animation(Path(args.out) / "seed_event_driven_vs_scatter.gif")
+    console.print(f"\nwrote the animation of the event-driven and scatter runs: {written}",
+                  highlight=False)
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
+                             inputs=args.inputs, weights=args.weights, seed=args.seed,
+                             log=args.log, animate=args.animate, plot=args.plot)
+    if args.json:
+        write_json(run.to_dict(), args.json)
+    if args.json != "-":
+        console = Console()
+        console.print(layer_table(run.result))
+        verdict = "passed" if run.match else "FAILED"
+        console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
+                      highlight=False)
+        for what, path in (("MAC log", args.log), ("animation", args.animate),
+                           ("figures", args.plot)):
+            if path is not None:
+                console.print(f"wrote the {what}: {path}", highlight=False)
+    if not run.match:
+        print(f"ripple: golden check failed: the simulated output differs from the golden "
+              f"convolution (max abs error {run.max_abs_error})", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -223,6 +250,27 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--plot", metavar="DIR", help="write figures (PNG and SVG) into DIR")
     cmp.set_defaults(run=_compare)
 
+    sim = commands.add_parser("simulate", help="run one mapping MAC by MAC on real tensors "
+                              "and check the output against a golden convolution")
+    sim.add_argument("-w", "--workload", required=True,
+                     help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
+    sim.add_argument("-a", "--arch", required=True, help="architecture YAML")
+    sim.add_argument("-m", "--mapping", required=True, help="mapping YAML")
+    sim.add_argument("--layer", help="layer name, when the workload has several")
+    sim.add_argument("--inputs", metavar="X.npy", help="input tensor [N, C, IY, IX] (integers); "
+                     "default: seeded random")
+    sim.add_argument("--weights", metavar="W.npy",
+                     help="weight tensor [K, C/G, FY, FX] (integers); default: seeded random")
+    sim.add_argument("--seed", type=int, default=0, help="seed of the random tensors")
+    sim.add_argument("--log", metavar="FILE", help="write every issued MAC to FILE (.csv or "
+                     ".parquet)")
+    sim.add_argument("--animate", metavar="FILE", help="write an animation of the run (.gif, or "
+                     ".mp4 with ffmpeg)")
+    sim.add_argument("--plot", metavar="DIR",
+                     help="write NPE utilisation and output readiness figures into DIR")
+    sim.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
+    sim.set_defaults(run=_simulate)
+
     ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
     ex.add_argument("-w", "--workload", required=True,
                     help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
@@ -245,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")
+    demo.add_argument("--out", metavar="DIR", default="ripple-demo",
+                      help="folder for the animation (default: ./ripple-demo)")
     demo.set_defaults(run=_demo)
     return parser
 

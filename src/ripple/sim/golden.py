@@ -34,16 +34,23 @@ def golden_convolution(layer: Layer, inputs: NDArray[np.int64],
     return out.reshape(n, layer.K, layer.OY, layer.OX)
 
 
-def crop_scatter(layer: Layer, buffer: NDArray[np.int64]) -> NDArray[np.int64]:
-    """The layer's output from the enlarged buffer of a scatter nest.
+def scatter_rows(layer: Layer) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Rows and columns of the enlarged scatter buffer that hold the layer's outputs.
 
     A pair ``(iy, fy)`` lands in buffer row ``q = iy - fy*d + (FY-1)*d``; it is a valid
     contribution to output row ``oy`` exactly when ``iy + pad - fy*d = oy*s``, i.e. at
-    ``q = oy*s - pad + (FY-1)*d``. Rows outside the buffer receive nothing (all padding): zero.
+    ``q = oy*s - pad + (FY-1)*d`` (likewise for columns). Some may fall outside the buffer.
     """
     ay, ax = layer.axis("y"), layer.axis("x")
     qy = np.arange(layer.OY) * ay.stride - ay.pad + (ay.taps - 1) * ay.dilation
     qx = np.arange(layer.OX) * ax.stride - ax.pad + (ax.taps - 1) * ax.dilation
+    return qy, qx
+
+
+def crop_scatter(layer: Layer, buffer: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The layer's output from the enlarged buffer of a scatter nest (:func:`scatter_rows`).
+    Rows outside the buffer receive nothing (all padding): zero."""
+    qy, qx = scatter_rows(layer)
     in_y = (qy >= 0) & (qy < buffer.shape[2])
     in_x = (qx >= 0) & (qx < buffer.shape[3])
     picked = buffer[:, :, np.clip(qy, 0, buffer.shape[2] - 1)][

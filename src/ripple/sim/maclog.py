@@ -5,12 +5,16 @@ Columns: ``cycle``, one ``npe_<array dim>`` column per array dimension (the NPE 
 into ``W [K, C/G, FY, FX]``), ``output`` (flat index into the output buffer ``[N, K, OY, OX]``,
 enlarged for a scatter nest) and ``valid``. Rows are written as the stream is produced (one
 Parquet row group per chunk) so a log of 1e8 MACs never sits in memory. The file is written
-under a temporary name and renamed on success: a failed run leaves no half-written log.
+under a temporary name and renamed on success: a failed run leaves no half-written log. The
+readers stream the file back batch by batch, for the figures.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -89,3 +93,74 @@ def read_mac_log(path: str | Path) -> dict[str, NDArray]:
     else:
         table = pa_csv.read_csv(str(path))
     return {name: table.column(name).to_numpy() for name in table.column_names}
+
+
+def iter_mac_log(path: str | Path, columns: list[str]) -> Iterator[dict[str, NDArray]]:
+    """Stream a MAC log in batches of rows (only ``columns``), so that reading it, like
+    writing it, needs memory for one batch only."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        batches: Iterator[pa.RecordBatch] = pq.ParquetFile(str(path)).iter_batches(
+            columns=columns)
+    else:
+        batches = iter(pa_csv.open_csv(
+            str(path), convert_options=pa_csv.ConvertOptions(include_columns=columns)))
+    for batch in batches:
+        yield {name: batch.column(name).to_numpy(zero_copy_only=False) for name in columns}
+
+
+def activity(path: str | Path, edges: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
+    """Valid and wasted (issued, invalid) MACs with a cycle in ``[edges[i], edges[i+1])``."""
+    bins = edges.size - 1
+    valid = np.zeros(bins, dtype=np.int64)
+    wasted = np.zeros(bins, dtype=np.int64)
+    for rows in iter_mac_log(path, ["cycle", "valid"]):
+        where = np.searchsorted(edges, rows["cycle"], side="right") - 1
+        inside = (where >= 0) & (where < bins)
+        is_valid = rows["valid"].astype(bool)
+        valid += np.bincount(where[inside & is_valid], minlength=bins)
+        wasted += np.bincount(where[inside & ~is_valid], minlength=bins)
+    return valid, wasted
+
+
+def rows_at(path: str | Path, cycles: NDArray[np.int64], columns: list[str]
+            ) -> dict[str, NDArray]:
+    """The rows (only ``columns``, plus ``cycle``) whose cycle is one of ``cycles``."""
+    wanted = ["cycle", *[c for c in columns if c != "cycle"]]
+    parts: dict[str, list[NDArray]] = {name: [] for name in wanted}
+    for rows in iter_mac_log(path, wanted):
+        keep = np.isin(rows["cycle"], cycles)
+        for name in wanted:
+            parts[name].append(rows[name][keep])
+    return {name: np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+            for name, chunks in parts.items()}
+
+
+def first_use(path: str | Path, column: str, size: int) -> NDArray[np.int64]:
+    """Per index ``0 <= i < size`` of ``column`` (e.g. ``input``), the first cycle a MAC used
+    it; -1 when none did (negative indices, such as padding taps, are skipped)."""
+    never = np.iinfo(np.int64).max
+    first = np.full(size, never, dtype=np.int64)
+    for rows in iter_mac_log(path, ["cycle", column]):
+        used = rows[column] >= 0
+        np.minimum.at(first, rows[column][used], rows["cycle"][used])
+    first[first == never] = -1
+    return first
+
+
+@contextlib.contextmanager
+def temporary_log() -> Iterator[Path]:
+    """A Parquet log path in a temporary folder, deleted with its folder afterwards."""
+    with tempfile.TemporaryDirectory(prefix="ripple-log-") as folder:
+        yield Path(folder) / "macs.parquet"
+
+
+@contextlib.contextmanager
+def mac_log_file(path: str | Path | None, needed: bool) -> Iterator[Path | None]:
+    """The log to write: ``path`` when given; else, when ``needed`` (figures read the log), a
+    :func:`temporary_log`; else None (nothing per MAC is kept)."""
+    if path is not None or not needed:
+        yield None if path is None else Path(path)
+        return
+    with temporary_log() as log:
+        yield log

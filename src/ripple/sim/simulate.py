@@ -10,8 +10,10 @@ model: the two meet only in tests, which is what makes their agreement evidence.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,7 +26,7 @@ from ripple.sim.execute import Execution
 from ripple.sim.golden import crop_scatter, golden_convolution
 from ripple.sim.links import check_output_replication, plan_links
 from ripple.sim.maclog import MacLogWriter
-from ripple.sim.stream import StreamPlan, iter_chunks
+from ripple.sim.stream import MacChunk, StreamPlan, iter_chunks
 from ripple.sim.tensors import operand_tensors
 from ripple.sim.timing import LinkClocks, PortLoads, layer_latency, timing_extras
 from ripple.workload import Operand
@@ -48,6 +50,12 @@ class SimulationResult:
     inputs: NDArray[np.int64]
     weights: NDArray[np.int64]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The evaluate document plus the golden check and the number of MAC log rows."""
+        return {**self.result.to_dict(),
+                "golden": {"match": self.match, "max_abs_error": self.max_abs_error},
+                "mac_log_rows": self.mac_log_rows}
+
 
 def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarray | None = None,
              seed: int = 0, log_path: str | Path | None = None,
@@ -66,18 +74,19 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
     check_output_replication(nest)
     i_tensor, w_tensor = operand_tensors(layer, inputs, weights, seed)
     plan = StreamPlan(nest)
+    stream = _stream(nest, plan, chunk_macs)
 
     with contextlib.ExitStack() as stack:
         log = None
         if log_path is not None:
             log = stack.enter_context(MacLogWriter(log_path, plan.array_dims, plan.npe_coords))
         execution = Execution(plan, i_tensor, w_tensor)
-        for chunk in iter_chunks(nest, chunk_macs, plan):
+        for chunk in stream():
             execution.feed(chunk)
             if log is not None:
                 log.write(chunk)
             del chunk  # before the next one is built: one chunk alive at a time
-        counted = _count_accesses(nest, plan, execution, chunk_macs)
+        counted = _count_accesses(nest, plan, execution, stream)
         for lvl in nest.arch.levels:
             for memory in lvl.memories:
                 check_capacity(layer, memory, counted.largest.get(memory.name, {}))
@@ -111,8 +120,18 @@ class Counted:
     loads: PortLoads
 
 
+def _stream(nest: LoopNest, plan: StreamPlan,
+            chunk_macs: int) -> Callable[[], Iterable[MacChunk]]:
+    """The MAC stream, once per pass: rebuilt chunk by chunk (bounded memory), or, when the
+    whole layer is a single chunk, built once and replayed (small layers, fixed costs)."""
+    if plan.steps * plan.n_spatial > chunk_macs:
+        return lambda: iter_chunks(nest, chunk_macs, plan)
+    chunks = list(iter_chunks(nest, chunk_macs, plan))
+    return lambda: chunks
+
+
 def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
-                    chunk_macs: int) -> Counted:
+                    stream: Callable[[], Iterable[MacChunk]]) -> Counted:
     """Second pass: every link's fills, as transactions per memory and operand and as timed
     transfers, and the largest tile of every memory instance per operand."""
     timing = OutputTiming(first=execution.first, last=execution.last)
@@ -123,7 +142,7 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
             continue  # an unbounded outermost memory: its residency needs no tracking
         counters.append(LinkCounter(nest, plan, link, timing if link.operand == "O" else None,
                                     loads))
-    for chunk in iter_chunks(nest, chunk_macs, plan):
+    for chunk in stream():
         for counter in counters:
             counter.feed(chunk)
         del chunk

@@ -181,7 +181,14 @@ class StreamPlan:
             _add(o_form, {"IY": self.out_x, "FY": -ay.dilation * self.out_x,
                           "IX": 1, "FX": -ax.dilation}, 1)
             o_const = (ay.taps - 1) * ay.dilation * self.out_x + (ax.taps - 1) * ax.dilation
-        self.o_form = (o_form, o_const)  # filter nests add the divided rows per MAC
+        elif ay.stride == ax.stride == 1:  # filter: output row and column need no division
+            _add(o_form, ypos[0], self.out_x)
+            _add(o_form, xpos[0], 1)
+            o_const = ypos[1] * self.out_x + xpos[1]
+        # other filter nests add the divided rows and columns per MAC
+        self.divided_rows = nest.index == "input" and not self.scatter and (
+            ay.stride > 1 or ax.stride > 1)
+        self.o_form = (o_form, o_const)
 
     # ----- per-step and per-instance parts -----------------------------------------------
     def tables(self, coefs: Linear) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -365,18 +372,18 @@ def _chunk(plan: StreamPlan, steps: NDArray[np.int64], cycle0: int) -> MacChunk:
     if nest.filtered:
         issued &= valid
     local_step, sp = np.nonzero(issued)
-    valid_mac = valid[local_step, sp]
-    del issued, valid
+    valid_mac = valid[issued]
+    del valid
 
     def gather(form: tuple[Linear, int]) -> NDArray[np.int64]:
-        return temporal(form[0])[local_step] + plan.spatial(form)[sp]
+        return _grid(temporal(form[0]), plan.spatial(form))[issued]
 
     i_flat = gather(plan.i_form)
     if nest.index == "output":
         i_flat[~valid_mac] = -1
     w_flat = gather(plan.w_form)
     o_flat = gather(plan.o_form)
-    if nest.index == "input" and not plan.scatter:
+    if plan.divided_rows:
         ay, ax = layer.axis("y"), layer.axis("x")
         o_flat += gather(plan.ypos) // ay.stride * plan.out_x
         o_flat += gather(plan.xpos) // ax.stride

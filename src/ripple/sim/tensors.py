@@ -5,6 +5,8 @@ Integers keep the golden comparison exact (no rounding can hide or fake a mismat
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -38,3 +40,13 @@ def operand_tensors(layer: Layer, inputs: np.ndarray | None, weights: np.ndarray
                                    field=what)
         out.append(array.astype(np.int64))
     return out[0], out[1]
+
+
+def load_npy(path: str | Path, what: str) -> np.ndarray:
+    """A user's tensor from a ``.npy`` file (no pickled objects); shape and type are checked
+    by :func:`operand_tensors`."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise RippleInputError(f"cannot read a NumPy array: {exc}", source=str(path),
+                               field=what) from exc

@@ -9,6 +9,7 @@ import numpy as np
 
 from ripple.results.network import NetworkResult
 from ripple.viz.figures import new_figure, save
+from ripple.viz.readiness import label_readiness, plot_readiness
 
 LATENCY_PARTS = ("compute", "stall", "fill", "drain")
 
@@ -62,19 +63,8 @@ def readiness_timeline(results: list[NetworkResult], layer: str, folder: str | P
     fig, (done_ax, live_ax) = new_figure(10, 4, ncols=2)
     for result in results:
         match = [r for r in result.layers if r.layer.name == layer]
-        if not match:
-            continue
-        ready, first = match[0].ready.ravel(), match[0].first.ravel()
-        cycles = np.arange(int(ready.max()) + 1)
-        final = np.searchsorted(np.sort(ready), cycles, side="right") / ready.size
-        done_ax.step(cycles, final, where="post", label=result.dataflow)
-        started = np.searchsorted(np.sort(first), cycles, side="right")
-        finished = np.searchsorted(np.sort(ready - 1), cycles, side="right")
-        live_ax.step(cycles, started - finished, where="post", label=result.dataflow)
-    done_ax.set_title(f"{layer}: outputs final")
-    done_ax.set_xlabel("compute cycle")
-    done_ax.set_ylabel("share of outputs")
-    live_ax.set_title(f"{layer}: live partial sums")
-    live_ax.set_xlabel("compute cycle")
+        if match:
+            plot_readiness(done_ax, live_ax, match[0], result.dataflow)
+    label_readiness(done_ax, live_ax, layer)
     done_ax.legend()
     return save(fig, folder, f"readiness_{layer}")

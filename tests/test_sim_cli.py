@@ -1,0 +1,128 @@
+"""``ripple simulate``: the JSON document, the golden check's exit code, user tensors, bad input
+(one line, exit 2) and no partial files left behind by a failed run."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ripple import api
+from ripple.cli import main
+from ripple.sim import golden_convolution
+from tests.conftest import EXAMPLES, run_cli
+
+SEED = EXAMPLES / "seed_case"
+
+
+def _seed_args(mapping: str = "event_driven") -> list[str]:
+    return ["-w", str(SEED / "workload.yaml"), "-a", str(SEED / "arch.yaml"),
+            "-m", str(SEED / f"mapping_{mapping}.yaml")]
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main([*args, "--json", "-"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("mapping", "rows"), [("event_driven", 648), ("input_scatter", 1800)])
+def test_json_has_evaluate_keys_golden_and_log_rows(capsys, tmp_path, mapping, rows):
+    evaluated = _json(capsys, "evaluate", *_seed_args(mapping))
+    simulated = _json(capsys, "simulate", *_seed_args(mapping), "--log",
+                      str(tmp_path / "macs.parquet"))
+    assert set(simulated) == set(evaluated) | {"golden", "mac_log_rows"}
+    assert simulated["golden"] == {"match": True, "max_abs_error": 0}
+    assert simulated["mac_log_rows"] == rows
+    for key in ("macs", "latency", "accesses", "output_readiness", "timing"):
+        assert simulated[key] == evaluated[key], key
+    without_log = _json(capsys, "simulate", *_seed_args(mapping))
+    assert without_log["mac_log_rows"] == 0
+
+
+def test_user_tensors_are_used(tmp_path):
+    layer = api.load_nest(*_seed_args()[1::2]).layer
+    rng = np.random.default_rng(7)
+    inputs = rng.integers(-100, 100, size=layer.tensor_shape("I"))
+    weights = rng.integers(-100, 100, size=layer.tensor_shape("W"))
+    np.save(tmp_path / "x.npy", inputs)
+    np.save(tmp_path / "w.npy", weights)
+    run = api.simulate_files(*_seed_args()[1::2], inputs=tmp_path / "x.npy",
+                             weights=tmp_path / "w.npy")
+    assert run.match
+    np.testing.assert_array_equal(run.output, golden_convolution(layer, inputs, weights))
+
+
+def test_golden_mismatch_exits_1(monkeypatch, capsys, tmp_path):
+    """A simulator that computed something else must fail loudly (here the reference is
+    perturbed: no mapping file can make the two routes disagree)."""
+    module = importlib.import_module("ripple.sim.simulate")  # the package exports a function
+    monkeypatch.setattr(module, "golden_convolution",
+                        lambda layer, i, w: golden_convolution(layer, i, w) + 1)
+    out = tmp_path / "result.json"
+    assert main(["simulate", *_seed_args(), "--json", str(out)]) == 1
+    assert "golden check failed" in capsys.readouterr().err
+    assert json.loads(out.read_text())["golden"] == {"match": False, "max_abs_error": 1}
+
+
+def _bad_npy(folder: Path) -> dict[str, Path]:
+    np.save(folder / "small.npy", np.zeros((1, 1, 4, 4), dtype=np.int64))
+    np.save(folder / "float.npy", np.zeros((1, 1, 5, 5)))
+    (folder / "text.npy").write_text("not an array")
+    return {name: folder / f"{name}.npy" for name in ("small", "float", "text")}
+
+
+BAD = {
+    "missing inputs file": (["--inputs", "{tmp}/absent.npy"], "inputs"),
+    "not an array": (["--inputs", "{tmp}/text.npy"], "cannot read a NumPy array"),
+    "wrong shape": (["--inputs", "{tmp}/small.npy"], "needs (1, 1, 5, 5)"),
+    "float inputs": (["--inputs", "{tmp}/float.npy"], "must be integers"),
+    "animation format": (["--animate", "{tmp}/run.avi"], "use .gif or .mp4"),
+    "log format": (["--log", "{tmp}/macs.txt"], "use .csv or .parquet"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_one_line_and_leaves_nothing(case, tmp_path):
+    args, words = BAD[case]
+    _bad_npy(tmp_path)
+    before = set(tmp_path.iterdir())
+    out = tmp_path / "out"
+    proc = run_cli("simulate", *_seed_args(), *[a.format(tmp=tmp_path) for a in args],
+                   "--json", str(out / "result.json"), "--plot", str(out))
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], proc.stderr
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_mp4_without_ffmpeg_is_a_clear_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr("ripple.viz.animation.shutil.which", lambda name: None)
+    assert main(["simulate", *_seed_args(), "--animate", str(tmp_path / "run.mp4")]) == 2
+    assert "needs ffmpeg" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_failure_mid_run_leaves_no_partial_files(tmp_path):
+    """The capacity check fails after the log and the stream have started."""
+    arch = (SEED / "arch.yaml").read_text()
+    assert "capacity_bits: 2097152" in arch
+    small = tmp_path / "arch.yaml"
+    small.write_text(arch.replace("capacity_bits: 2097152", "capacity_bits: 64"))
+    before = set(tmp_path.iterdir())
+    proc = run_cli("simulate", "-w", str(SEED / "workload.yaml"), "-a", str(small), "-m",
+                   str(SEED / "mapping_event_driven.yaml"), "--log", str(tmp_path / "m.csv"),
+                   "--animate", str(tmp_path / "run.gif"), "--plot", str(tmp_path / "figs"),
+                   "--json", str(tmp_path / "r.json"))
+    assert proc.returncode == 2 and "overflows" in proc.stderr
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_plot_writes_utilisation_and_readiness(tmp_path):
+    proc = run_cli("simulate", *_seed_args("input_scatter"), "--plot", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["readiness.png", "readiness.svg", "utilisation.png", "utilisation.svg"]
