@@ -49,6 +49,7 @@ OUTPUT_SHADES = LinearSegmentedColormap.from_list("readiness", [EMPTY, PARTIAL, 
 INPUT_SHADES = LinearSegmentedColormap.from_list("read", ["#ffffff", "#6baed6"])
 CURRENT = "#ffb000"  # the inputs read in the current cycle
 WIDTH, ROW_HEIGHT, LEGEND_HEIGHT, DPI = 9.6, 3.3, 0.5, 72  # inches, and pixels per inch
+MAX_BORDERED = 48  # cells per side up to which cell borders are drawn
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,12 @@ class _Row:
         self.outputs = out_ax.imshow(np.zeros((oy, ox)), cmap=OUTPUT_SHADES, vmin=0, vmax=1,
                                      interpolation="nearest", animated=True)
         out_ax.set_title(f"output map {oy}x{ox} (N, K stacked)", fontsize=9)
-        # drawn over the images each frame: cell borders, and the image inside a scatter buffer
-        self.overlays = [_cell_borders(ax, *shape) for ax, shape in
-                         ((in_ax, (iy, ix)), (npe_ax, self.grid), (out_ax, (oy, ox)))]
+        # drawn over the images each frame: cell borders (where cells are large enough to
+        # see), and the image inside a scatter buffer
+        self.overlays: list[Artist] = [
+            _cell_borders(ax, *shape) for ax, shape in
+            ((in_ax, (iy, ix)), (npe_ax, self.grid), (out_ax, (oy, ox)))
+            if max(shape) <= MAX_BORDERED]
         if (oy, ox) != (layer.OY, layer.OX):  # the enlarged buffer of a scatter nest
             self.overlays += _image_outline(out_ax, layer, oy, ox)
         for ax in axes:
