@@ -31,6 +31,7 @@ from ripple.mapping import LoopNest
 
 I64 = np.int64
 Linear = dict[str, int]  # coefficient per dimension
+STEP_BLOCK = 1 << 18  # candidate steps filtered at a time, at least
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,8 @@ def iter_chunks(nest: LoopNest, chunk_macs: int = 2_000_000,
     additions per step it skips; the remaining steps are regrouped into chunks."""
     plan = plan or StreamPlan(nest)
     per_chunk = max(1, chunk_macs // max(plan.n_spatial, 1))
-    his_per_block = max(1, per_chunk // plan.lo_size)
+    # the step filter works per step, not per MAC: its blocks may be larger than a chunk
+    his_per_block = max(1, max(per_chunk, STEP_BLOCK) // plan.lo_size)
     cycle = 0
     pending: list[NDArray[np.int64]] = []
     held = 0
@@ -334,6 +336,14 @@ def _issuing(plan: StreamPlan, h0: int, h1: int) -> NDArray[np.int64]:
     if not gating:
         return np.arange(first, first + n_steps, dtype=I64)
     offsets = np.unique(np.stack([check.s for check in gating], axis=1), axis=0)
+    per_check = [np.unique(offsets[:, c]) for c in range(len(gating))]
+    if offsets.shape[0] == math.prod(values.size for values in per_check):
+        # every combination of the checks' offsets occurs (they depend on different spatial
+        # loops): a step issues when each check passes for one of its own offsets
+        issued = np.ones(n_steps, dtype=bool)
+        for check, values in zip(gating, per_check, strict=True):
+            issued &= _any_offset(check, values)
+        return np.flatnonzero(issued) + first
     any_issued = np.zeros(n_steps, dtype=bool)
     for row in offsets:
         issued = np.ones(n_steps, dtype=bool)
@@ -341,6 +351,13 @@ def _issuing(plan: StreamPlan, h0: int, h1: int) -> NDArray[np.int64]:
             issued &= check.test(check.t + offset)
         any_issued |= issued
     return np.flatnonzero(any_issued) + first
+
+
+def _any_offset(check: Check, offsets: NDArray[np.int64]) -> NDArray[np.bool_]:
+    passed = check.test(check.t + offsets[0])
+    for offset in offsets[1:]:
+        passed |= check.test(check.t + offset)
+    return passed
 
 
 def _gating(plan: StreamPlan, temporal: Callable[[Linear], NDArray[np.int64]]) -> list[Check]:
@@ -374,9 +391,13 @@ def _chunk(plan: StreamPlan, steps: NDArray[np.int64], cycle0: int) -> MacChunk:
     local_step, sp = np.nonzero(issued)
     valid_mac = valid[issued]
     del valid
+    dense = 2 * local_step.size >= issued.size
 
     def gather(form: tuple[Linear, int]) -> NDArray[np.int64]:
-        return _grid(temporal(form[0]), plan.spatial(form))[issued]
+        """Per MAC: on a mostly issued grid, the grid compressed; else two lookups."""
+        if dense:
+            return _grid(temporal(form[0]), plan.spatial(form))[issued]
+        return temporal(form[0])[local_step] + plan.spatial(form)[sp]
 
     i_flat = gather(plan.i_form)
     if nest.index == "output":
