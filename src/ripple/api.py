@@ -15,6 +15,7 @@ from ripple.dse.constraints import Constraints, load_constraints
 from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
+from ripple.dse.space import count_mappings
 from ripple.errors import RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
@@ -215,12 +216,17 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   constraints: str | Path | None = None, layer: str | None = None,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   limit: int | None = None, batch_size: int = 16_384,
-                  progress: Callable[[int], None] | None = None) -> ExplorationOutcome:
-    """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture."""
+                  progress: Callable[[int], None] | None = None,
+                  on_total: Callable[[int | None], None] | None = None) -> ExplorationOutcome:
+    """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture.
+    ``on_total`` receives the number of mappings to come (None when too costly to count)."""
     network = load_any_workload(workload)
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
     rules = load_constraints(constraints) if constraints else Constraints()
     architecture = load_architecture(arch)
+    if on_total is not None:
+        total = count_mappings(layers, architecture, rules)
+        on_total(min(total, limit) if total is not None and limit else total or limit)
     run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
                   resume=resume, batch_size=batch_size, limit=limit, progress=progress)
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),

@@ -168,10 +168,18 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _explore(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = [TextColumn("exploring"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]} mappings/s"), TimeElapsedColumn()]
+               TextColumn("{task.fields[rate]} mappings/s"), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("explore", total=args.limit, rate="-")
 
@@ -185,7 +193,8 @@ def _explore(args: argparse.Namespace) -> int:
                                     layer=args.layer, export=args.export, workers=args.workers,
                                     scheduler=args.scheduler, resume=args.resume,
                                     limit=args.limit, batch_size=args.batch_size,
-                                    progress=advance)
+                                    progress=advance,
+                                    on_total=lambda n: bar.update(task, total=n))
     if args.plot:
         from ripple.viz.explore import mapspace_scatter
 
