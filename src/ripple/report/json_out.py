@@ -22,6 +22,9 @@ def write_json(document: Any, target: str) -> None:
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text + "\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; a result is for everyone
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
