@@ -1,0 +1,162 @@
+"""What a tile costs on its core, from the single-core model, and what moving bits costs.
+
+A MAC tile is a smaller layer: a channel share is a convolution with fewer output channels (and
+fewer groups, for a grouped one); a row block is a convolution over the input rows it reads,
+its halo, with the padding that falls inside the block. The sub-layer is evaluated by
+:func:`ripple.model.evaluate` under a dataflow preset on the core's architecture, so a tile's
+cycles, energy and output readiness are the model's, and a tile equal to the whole layer costs
+exactly what ``ripple evaluate --dataflow`` reports.
+
+Output readiness is counted in compute cycles; a tile's wall clock adds fill before the first
+step, spreads its stalls evenly over the steps, and adds the drain: row ``r`` is final
+``fill + ceil(ready_r * (compute + stall) / compute) + drain`` cycles after the tile starts
+(the last row: the tile's latency).
+
+A MAC-free operation costs no MAC: it reads its inputs from and writes its output to the core's
+home memories, in transactions of their port widths; the tile lasts as many cycles as its
+busiest port needs, and its rows become final evenly over that time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from ripple.arch.spec import Memory
+from ripple.dse.presets import preset_mapping, resolve
+from ripple.errors import MappingError, RippleInputError
+from ripple.mapping import bind
+from ripple.model import evaluate
+from ripple.multicore.regions import Node, Range, needs, output_map
+from ripple.multicore.spec import Multicore
+from ripple.results.result import LayerResult
+from ripple.workload.layer import Layer
+from ripple.workload.network import Workload
+
+
+class TileDoesNotMap(RippleInputError):
+    """A tile's sub-layer has no mapping on its core under the chosen preset."""
+
+
+@dataclass(frozen=True)
+class TileCost:
+    """``row_final[r]``: cycles after the tile's start at which its output row ``r`` is final.
+    ``energy_pj``: ``mac`` and one entry per memory of the core. ``result``: the single-core
+    model's result of a MAC tile."""
+
+    duration: int
+    row_final: tuple[int, ...]
+    macs: int
+    energy_pj: dict[str, float]
+    result: LayerResult | None = None
+
+
+def transactions(memory: Memory, bits: int, direction: Literal["read", "write"]) -> int:
+    width = memory.read_bandwidth if direction == "read" else memory.write_bandwidth
+    return -(-bits // width)
+
+
+def access_energy(memory: Memory, bits: int, direction: Literal["read", "write"]) -> float:
+    """Energy of moving ``bits`` through one port of ``memory`` (per transaction or per bit)."""
+    unit = memory.read_energy_pj if direction == "read" else memory.write_energy_pj
+    count = bits if memory.energy_per == "bit" else transactions(memory, bits, direction)
+    return count * unit
+
+
+def tensor_bits(workload: Workload) -> dict[str | None, int]:
+    """Bits per element of every node's output (``None``: the network input). A MAC layer
+    writes ``O_final``; an operation keeps its first input's width; the network input has the
+    ``I`` width of the first MAC layer."""
+    macs = workload.mac_layers
+    bits: dict[str | None, int] = {None: macs[0].precision.I if macs else 16}
+    for node in workload.layers:
+        if isinstance(node, Layer):
+            bits[node.name] = node.precision.O_final
+        else:
+            bits[node.name] = bits[node.inputs[0] if node.inputs else None]
+    return bits
+
+
+def sub_layer(layer: Layer, channels: Range, rows: Range) -> Layer:
+    """The layer a tile computes: output channels ``channels`` and output rows ``rows``."""
+    k = channels[1] - channels[0]
+    update: dict[str, object] = {"K": k}
+    if layer.G > 1:
+        groups = k // layer.K_group
+        update |= {"G": groups, "C": groups * layer.C_group}
+    if rows != (0, layer.OY):
+        stride, dilation, top = layer.stride[0], layer.dilation[0], layer.padding[0]
+        first = rows[0] * stride - top
+        end = (rows[1] - 1) * stride + (layer.FY - 1) * dilation - top + 1
+        lo, hi = max(first, 0), min(end, layer.IY)
+        update |= {"IY": hi - lo, "padding": (lo - first, end - hi, *layer.padding[2:])}
+    return Layer.model_validate({**layer.model_dump(), **update})
+
+
+def weight_bits(layer: Layer, channels: Range) -> int:
+    """Bits of the weights output channels ``channels`` use."""
+    k = channels[1] - channels[0]
+    return k * layer.C_group * layer.FY * layer.FX * layer.precision.W
+
+
+class CostModel:
+    """Tile costs on the cores of ``machine`` under one dataflow preset, cached: row blocks of
+    the same shape (every interior block) are evaluated once."""
+
+    def __init__(self, workload: Workload, machine: Multicore, dataflow: str):
+        self.workload = workload
+        self.machine = machine
+        self.dataflow = resolve(dataflow).name
+        self.bits = tensor_bits(workload)
+        self._mac_cache: dict[tuple[str, Layer], TileCost] = {}
+
+    def cost(self, node: Node, core: str, channels: Range, rows: Range) -> TileCost:
+        if isinstance(node, Layer):
+            return self._mac(node, core, channels, rows)
+        return self._operation(node, core, channels, rows)
+
+    def _mac(self, layer: Layer, core: str, channels: Range, rows: Range) -> TileCost:
+        sub = sub_layer(layer, channels, rows).model_copy(update={"name": layer.name,
+                                                                  "inputs": ()})
+        key = (core, sub)
+        if key not in self._mac_cache:
+            self._mac_cache[key] = self._evaluate(sub, core)
+        return self._mac_cache[key]
+
+    def _evaluate(self, sub: Layer, core: str) -> TileCost:
+        arch = self.machine.archs[core]
+        try:
+            result = evaluate(bind(sub, arch, preset_mapping(sub, arch, self.dataflow),
+                                   source=self.dataflow))
+        except MappingError as exc:
+            raise TileDoesNotMap(
+                f"a tile of {sub.name} (K={sub.K}, {sub.OY} output rows) does not map on core "
+                f"{core!r} under {self.dataflow}: {exc.detail}; choose another --dataflow",
+                source=arch.name, field="dataflow") from None
+        lat = result.latency
+        busy = lat.compute + lat.stall
+        total = lat.total
+        row_final = tuple(min(total, lat.fill + -(-ready * busy // lat.compute) + lat.drain)
+                          for ready in result.row_ready_cycles)
+        energy = result.energy_breakdown()
+        flat = {"mac": float(energy.pop("mac"))}
+        for memory, per_operand in energy.items():
+            flat[memory] = float(sum(sum(actions.values()) for actions in per_operand.values()))
+        return TileCost(total, row_final, result.macs_valid, flat, result)
+
+    def _operation(self, node: Node, core: str, channels: Range, rows: Range) -> TileCost:
+        read_bits = sum(need.fmap.elements(need.channels, need.rows) * self.bits[need.producer]
+                        for need in needs(self.workload, node, channels, rows))
+        write_bits = output_map(node).elements(channels, rows) * self.bits[node.name]
+        source, target = self.machine.home(core, "I"), self.machine.home(core, "O")
+        reads = transactions(source, read_bits, "read")
+        writes = transactions(target, write_bits, "write")
+        one_port = source.port("I", "read") == target.port("O", "write")
+        duration = reads + writes if one_port else max(reads, writes)
+        energy = {"mac": 0.0, source.name: access_energy(source, read_bits, "read")}
+        energy[target.name] = energy.get(target.name, 0.0) + access_energy(target, write_bits,
+                                                                           "write")
+        count = rows[1] - rows[0]
+        row_final = tuple(math.ceil((r + 1) * duration / count) for r in range(count))
+        return TileCost(duration, row_final, 0, energy)

@@ -1,0 +1,176 @@
+"""The multi-core architecture file: cores, the links between them, and a shared off-chip memory.
+
+Each core is a single-core Ripple architecture (a path relative to this file, or inline), so a
+core's costs come from the same model as ``ripple evaluate``. Links are the only way data moves
+between cores and the off-chip memory: a link with two endpoints is point to point, one with
+more is a bus they share. A core's *home* memory is its outermost level: tensors a core holds
+between tiles (weights, activations) live there, and transfers read from or write into it.
+
+Without ``offchip``, every core's own hierarchy is its backing store: weights and the network
+input are already in each core's home memory, and nothing travels off chip. This is how a
+single-core run reproduces the single-core model exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveInt
+
+from ripple.arch import Architecture, load_architecture
+from ripple.arch.spec import Memory
+from ripple.errors import RippleInputError
+from ripple.multicore.routes import Route, route_table
+from ripple.specio import read_yaml, validate
+from ripple.workload.layer import Operand, Precision, StrictModel
+
+
+class CoreSpec(StrictModel):
+    """A core: its name and its architecture (a file path relative to this file, or inline)."""
+
+    name: str
+    arch: str | dict[str, Any]
+
+
+class OffchipSpec(StrictModel):
+    """The shared off-chip memory (DRAM) and its port.
+
+    Energies are per access of the port width (``energy_per: transaction``, as Stream's
+    ``r_cost``/``w_cost``) or per bit. ``duplex: false`` makes reads and writes share one port.
+    """
+
+    name: str = "dram"
+    read_bandwidth: PositiveInt
+    write_bandwidth: PositiveInt
+    read_energy_pj: NonNegativeFloat
+    write_energy_pj: NonNegativeFloat
+    energy_per: Literal["transaction", "bit"] = "transaction"
+    duplex: bool = False
+
+    def as_memory(self) -> Memory:
+        """The port as a :class:`Memory`, so transfers cost it like any memory."""
+        return Memory(name=self.name, operands=["I", "W", "O"],
+                      read_bandwidth=self.read_bandwidth, write_bandwidth=self.write_bandwidth,
+                      read_energy_pj=self.read_energy_pj, write_energy_pj=self.write_energy_pj,
+                      energy_per=self.energy_per, ports="shared", duplex=self.duplex)
+
+
+class LinkSpec(StrictModel):
+    """A link (two endpoints) or a bus (more), carrying ``bandwidth`` bits per cycle in total."""
+
+    name: str | None = None
+    endpoints: list[str] = Field(min_length=2)
+    bandwidth: PositiveInt
+    energy_pj_per_bit: NonNegativeFloat = 0.0
+
+    @property
+    def label(self) -> str:
+        return self.name or "-".join(self.endpoints)
+
+
+class MulticoreSpec(StrictModel):
+    """The file as written. ``precision``, when given, is the datapath's: it replaces the
+    precisions of every MAC layer (an ONNX model carries none)."""
+
+    name: str = "multicore"
+    cores: list[CoreSpec] = Field(min_length=1)
+    offchip: OffchipSpec | None = None
+    links: list[LinkSpec] = Field(default_factory=list)
+    precision: Precision | None = None
+
+    @property
+    def endpoints(self) -> list[str]:
+        """Every node of the interconnect: the cores, then the off-chip memory."""
+        extra = [self.offchip.name] if self.offchip is not None else []
+        return [core.name for core in self.cores] + extra
+
+
+@dataclass(frozen=True)
+class Multicore:
+    """A validated multi-core machine: the spec with every core's architecture resolved."""
+
+    spec: MulticoreSpec
+    archs: dict[str, Architecture]
+    routes: dict[tuple[str, str], tuple[Route, ...]]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def cores(self) -> list[str]:
+        return list(self.archs)
+
+    @property
+    def offchip(self) -> OffchipSpec | None:
+        return self.spec.offchip
+
+    def home(self, core: str, operand: Operand) -> Memory:
+        """The outermost memory of ``core`` holding ``operand``: where it lives between tiles."""
+        return self.archs[core].chain(operand)[0][1]
+
+    def home_capacity_bits(self, core: str) -> int | None:
+        """Capacity of the core's outermost level (None when a memory there is unbounded)."""
+        sizes = [memory.capacity_bits for memory in self.archs[core].levels[0].memories]
+        return None if any(size is None for size in sizes) else sum(s for s in sizes if s)
+
+
+def multicore_from_data(data: Any, source: str, base: Path) -> Multicore:
+    """Validate a multi-core specification; core architecture paths are relative to ``base``."""
+    if not isinstance(data, dict):
+        raise RippleInputError("expected a mapping with 'cores:'", source=source)
+    spec = validate(MulticoreSpec, data, source)
+    _check_names(spec, source)
+    archs = dict(_core_architectures(spec, source, base))
+    table = route_table(spec.endpoints, [(link.label, link.endpoints, link.bandwidth,
+                                          link.energy_pj_per_bit) for link in spec.links])
+    cores = [core.name for core in spec.cores]
+    for a in cores:
+        for b in spec.endpoints:
+            if a != b and (a, b) not in table:
+                raise RippleInputError(f"{a!r} cannot reach {b!r}: no chain of links joins them",
+                                       source=source, field="links")
+    return Multicore(spec, archs, table)
+
+
+def _check_names(spec: MulticoreSpec, source: str) -> None:
+    """Unique core and link names, an off-chip name of its own, links between known nodes."""
+    def fail(message: str, field: str) -> None:
+        raise RippleInputError(message, source=source, field=field)
+
+    seen: set[str] = set()
+    for index, core in enumerate(spec.cores):
+        if core.name in seen:
+            fail(f"core name {core.name!r} is used twice", f"cores[{index}].name")
+        seen.add(core.name)
+    if spec.offchip is not None and spec.offchip.name in seen:
+        fail(f"{spec.offchip.name!r} is already a core's name", "offchip.name")
+    known = set(spec.endpoints)
+    labels: set[str] = set()
+    for index, link in enumerate(spec.links):
+        if link.label in labels:
+            fail(f"link name {link.label!r} is used twice", f"links[{index}].name")
+        labels.add(link.label)
+        for slot, endpoint in enumerate(link.endpoints):
+            if endpoint not in known:
+                fail(f"{endpoint!r} is neither a core nor the off-chip memory (expected one of "
+                     f"{', '.join(spec.endpoints)})", f"links[{index}].endpoints[{slot}]")
+
+
+def _core_architectures(spec: MulticoreSpec, source: str,
+                        base: Path) -> Iterator[tuple[str, Architecture]]:
+    for index, core in enumerate(spec.cores):
+        if isinstance(core.arch, str):
+            yield core.name, load_architecture(base / core.arch)
+        else:
+            yield core.name, validate(Architecture, core.arch, source,
+                                      prefix=("cores", index, "arch"))
+
+
+def load_multicore(path: str | Path) -> Multicore:
+    """Read a multi-core architecture YAML file."""
+    path = Path(path)
+    return multicore_from_data(read_yaml(path), str(path), path.parent)
