@@ -23,6 +23,7 @@ from ripple.mapping import LoopNest, bind, load_mapping
 from ripple.mapping.timeloop_import import import_timeloop_mapping, timeloop_keep
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
+from ripple.multicore import MulticoreResult, load_multicore, load_partition, run_multicore
 from ripple.results import LayerResult, NetworkResult
 from ripple.sim import SimulationResult, simulate
 from ripple.sim.maclog import mac_log_file, temporary_log
@@ -231,3 +232,30 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   resume=resume, batch_size=batch_size, limit=limit, progress=progress)
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
                               f"{network.name} on {architecture.name}")
+
+
+def multicore_files(workload: str | Path, arch: str | Path, *, mode: str = "event",
+                    partition: str | Path | None = None, dataflow: str | None = None,
+                    rows_per_tile: int | None = None, plot: str | Path | None = None,
+                    trace: str | Path | None = None) -> MulticoreResult:
+    """Schedule a workload (YAML, ONNX or zoo:NAME) on a multi-core architecture file in one
+    mode (layer, fused or event). ``partition``: a partition file (splits, core allocation,
+    row blocks); ``dataflow``: the preset of every tile (default: event_driven in event mode,
+    weight_stationary otherwise). ``plot`` (a folder) receives the Gantt chart (PNG and SVG),
+    ``trace`` the Perfetto trace JSON."""
+    from ripple.report import write_json
+    from ripple.report.trace import trace_document
+
+    machine = load_multicore(arch)
+    network = load_any_workload(workload)
+    spec = load_partition(partition) if partition is not None else None
+    result = run_multicore(network, machine, mode, partition=spec,
+                           partition_source=str(partition), dataflow=dataflow,
+                           rows_per_tile=rows_per_tile)
+    if plot is not None:
+        from ripple.viz.gantt import gantt
+
+        gantt(result, plot)
+    if trace is not None:
+        write_json(trace_document(result), str(trace))
+    return result

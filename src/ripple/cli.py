@@ -208,6 +208,25 @@ def _explore(args: argparse.Namespace) -> int:
     return 0 if outcome.run.complete else 130
 
 
+def _multicore(args: argparse.Namespace) -> int:
+    from ripple.report.multicore import multicore_table
+
+    result = api.multicore_files(args.workload, args.arch, mode=args.mode,
+                                 partition=args.partition, dataflow=args.dataflow,
+                                 rows_per_tile=args.rows_per_tile, plot=args.plot,
+                                 trace=args.trace)
+    if args.json:
+        write_json(result.to_dict(), args.json)
+        if args.json == "-":
+            return 0
+    console = Console()
+    console.print(multicore_table(result))
+    for what, path in (("Gantt chart", args.plot), ("Perfetto trace", args.trace)):
+        if path is not None:
+            console.print(f"wrote the {what}: {path}", highlight=False)
+    return 0
+
+
 def _reads(result: object, operand: str) -> int:
     accesses = result.accesses  # type: ignore[attr-defined]
     return sum(per[operand].reads for per in accesses.values() if operand in per)
@@ -299,6 +318,26 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--batch-size", type=int, default=16_384, help="mappings per task")
     ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
     ex.set_defaults(run=_explore)
+
+    mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
+                             "layer by layer, fused tiles, or event-driven rows")
+    mc.add_argument("-w", "--workload", required=True,
+                    help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
+    mc.add_argument("-a", "--arch", required=True, help="multi-core architecture YAML")
+    mc.add_argument("--mode", choices=("layer", "fused", "event"), default="event",
+                    help="layer: whole layers; fused: row tiles after whole producer tiles; "
+                         "event: rows start on finalised producer rows (default)")
+    mc.add_argument("--partition", metavar="FILE",
+                    help="splits (channels/rows), core allocation and row blocks per layer")
+    mc.add_argument("--dataflow", metavar="PRESET", help="preset of every tile (ws, os, is, "
+                    "rs, ed); default ed in event mode, ws otherwise")
+    mc.add_argument("--rows-per-tile", type=int, metavar="N",
+                    help="output rows per tile in the fused and event modes (default 4)")
+    mc.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")
+    mc.add_argument("--plot", metavar="DIR", help="write the Gantt chart (PNG and SVG) into DIR")
+    mc.add_argument("--trace", metavar="FILE.json", help="write a Perfetto (Chrome trace-event) "
+                    "JSON of the schedule")
+    mc.set_defaults(run=_multicore)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")

@@ -1,0 +1,32 @@
+"""The table of a multi-core run: one row per core, the totals in the caption."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from ripple.multicore.result import MulticoreResult
+
+
+def multicore_table(result: MulticoreResult) -> Table:
+    energy = result.energy_breakdown()
+    parts = ", ".join(f"{name.replace('_', ' ')} {value / 1e6:,.3f}"
+                      for name, value in energy.items())
+    table = Table(
+        title=f"{result.workload} on {result.machine.name}: {result.mode} mode, "
+              f"{result.dataflow} tiles",
+        caption=(f"latency {result.latency_cycles:,} cycles | MACs {result.macs:,} | energy "
+                 f"{result.energy_pj / 1e6:,.3f} uJ ({parts})"),
+    )
+    for column in ("core", "architecture", "tiles", "MACs", "busy cycles", "utilisation",
+                   "MAC utilisation", "energy uJ", "peak buffer KiB", "capacity KiB"):
+        table.add_column(column, justify="left" if column in ("core", "architecture")
+                         else "right")
+    for core in result.cores():
+        capacity = core["capacity_bits"]
+        table.add_row(core["name"], core["architecture"], f"{core['tiles']:,}",
+                      f"{core['macs']:,}", f"{core['busy_cycles']:,}",
+                      f"{core['utilisation']:.1%}", f"{core['mac_utilisation']:.1%}",
+                      f"{core['energy_pj'] / 1e6:,.3f}",
+                      f"{core['peak_buffer_bits'] / 8192:,.1f}",
+                      "unbounded" if capacity is None else f"{capacity / 8192:,.1f}")
+    return table
