@@ -154,3 +154,15 @@ def test_heterogeneous_pair_shares_follow_mac_counts():
     assert run.energy_breakdown()["links"] > 0
     big, small = (next(c for c in run.cores() if c["name"] == n) for n in ("big", "small"))
     assert big["macs"] > small["macs"]
+
+
+def test_best_dataflow_picks_each_tiles_fastest_preset():
+    best = run_multicore(load_any_workload(LENET), machine(1), "layer", dataflow="best")
+    for run in best.schedule.runs:
+        if run.tile.mac:
+            layer = run.cost.result.layer
+            arch = best.machine.archs[run.tile.core]
+            latencies = [evaluate(bind(layer, arch, preset_mapping(layer, arch, name))).latency
+                         .total for name in ("ws", "os", "is", "rs", "ed")]
+            assert run.end - run.start == min(latencies)
+    assert best.latency_cycles < lenet_run(1, "layer").latency_cycles

@@ -19,6 +19,7 @@ from ripple.multicore import (
     MulticoreResult,
     PartitionSpec,
     load_multicore,
+    load_partition,
     multicore_from_data,
     run_multicore,
 )
@@ -28,12 +29,7 @@ from ripple.workload.network import output_shape
 from tests.conftest import EXAMPLES, SHARED
 
 LENET = SHARED / "reference" / "onnx" / "lenet5.onnx"
-PIPELINE = PartitionSpec.model_validate({"layers": {
-    "conv1": {"cores": ["core0"], "rows_per_tile": 28},
-    "relu1": {"cores": ["core0"], "rows_per_tile": 1},
-    "pool1": {"cores": ["core0"], "rows_per_tile": 1},
-    "conv2": {"cores": ["core1"], "rows_per_tile": 1},
-}})
+PIPELINE = load_partition(EXAMPLES / "multicore_2core" / "pipeline.yaml")
 
 
 def rows_of(shape: tuple[int, ...]) -> int:
@@ -224,3 +220,19 @@ def test_resnet18_first_blocks_dependencies(mode):
     assert check_schedule(workload, result) > 0
     adds = [r for r in result.schedule.runs if r.tile.node.endswith(".add")]
     assert adds and all(r.start > 0 for r in adds)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_fc_reading_a_feature_map_waits_for_all_of_it(mode):
+    """A fully connected layer flattening a feature map itself (no flatten node) reads every
+    row of it."""
+    conv = Layer(name="conv", K=8, C=1, IY=12, IX=12, FY=3, FX=3)
+    fc = Layer(name="fc", operator="fc", K=10, C=8 * 10 * 10, inputs=("conv",))
+    workload = Workload(name="conv_fc", layers=[conv, fc])
+    machine = load_multicore(EXAMPLES / "multicore_2core" / "multicore.yaml")
+    result = run_multicore(workload, machine, mode,
+                           partition=PartitionSpec.model_validate(
+                               {"layers": {"conv": {"split": "rows"}}}))
+    assert check_schedule(workload, result) > 0
+    conv_end = max(r.end for r in result.schedule.runs if r.tile.node == "conv")
+    assert all(r.start >= conv_end for r in result.schedule.runs if r.tile.node == "fc")

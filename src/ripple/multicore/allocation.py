@@ -3,24 +3,27 @@ following its producer.
 
 The search (``split: auto`` on a MAC layer) tries the layer split by output channels and by
 output rows over its cores, cuts each into the mode's tiles, and keeps the one whose busiest
-core has the fewest cycles of tile work (ties: less tile energy; then channels). A split whose
-tiles do not map (they overflow a memory) is out; when both are, the channel split's reason is
-reported. The search looks at each layer alone and at compute only; data movement and
-pipelining are the schedule's to find.
+core has the fewest cycles of work (ties: less energy; then channels). A core's work is its
+tiles' cycles plus the cycles to bring in its data as if alone on the links: a channel share
+needs only its weights but every input row, a row share every weight but only its rows and
+halo, and rows produced on the same core need no transfer. A split whose tiles do not map
+(they overflow a memory) is out; when both are, the channel split's reason is reported. The
+search looks at each layer alone: contention and pipelining are the schedule's to find.
 """
 
 from __future__ import annotations
 
-from ripple.multicore.costs import CostModel, TileDoesNotMap
+from ripple.multicore.costs import CostModel, TileDoesNotMap, access_energy, weight_bits
 from ripple.multicore.partition import (
     NodePlacementSpec,
     PartitionSpec,
     Placement,
+    Share,
     Split,
     even_placement,
     following_placement,
 )
-from ripple.multicore.regions import Node, is_view, output_map
+from ripple.multicore.regions import Node, Range, is_view, needs, output_map
 from ripple.multicore.tiles import Mode, share_blocks
 from ripple.workload.layer import Layer
 from ripple.workload.network import Workload
@@ -42,7 +45,7 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
         if entry.split != "auto":
             placement = even_placement(node, entry.split, cores, weights, rows)
         elif isinstance(node, Layer):
-            placement = _search(node, cores, weights, costs, mode, rows)
+            placement = _search(workload, node, cores, weights, costs, mode, rows, placements)
         elif producer is not None and entry.cores is None:
             placement = following_placement(workload, node, placements[producer], npes, rows)
         else:
@@ -61,8 +64,9 @@ def _first_producer(workload: Workload, node: Node) -> str | None:
     return name
 
 
-def _search(layer: Layer, cores: list[str], weights: list[float], costs: CostModel,
-            mode: Mode, rows_per_tile: int) -> Placement:
+def _search(workload: Workload, layer: Layer, cores: list[str], weights: list[float],
+            costs: CostModel, mode: Mode, rows_per_tile: int,
+            placed: dict[str, Placement]) -> Placement:
     splits: list[Split] = ["channels", "rows"] if output_map(layer).h > 1 else ["channels"]
     best: tuple[tuple[int, float], Placement] | None = None
     failures: list[TileDoesNotMap] = []
@@ -76,6 +80,9 @@ def _search(layer: Layer, cores: list[str], weights: list[float], costs: CostMod
                     cost = costs.cost(layer, share.core, share.channels, rows)
                     work[share.core] += cost.duration
                     energy += sum(cost.energy_pj.values())
+                cycles, pj = _inbound(workload, layer, share, costs, placed)
+                work[share.core] += cycles
+                energy += pj
         except TileDoesNotMap as exc:
             failures.append(exc)
             continue
@@ -85,3 +92,39 @@ def _search(layer: Layer, cores: list[str], weights: list[float], costs: CostMod
     if best is None:
         raise failures[0]
     return best[1]
+
+
+def _inbound(workload: Workload, layer: Layer, share: Share, costs: CostModel,
+             placed: dict[str, Placement]) -> tuple[int, float]:
+    """Cycles and off-chip energy to bring a share its data, were it alone on the links: its
+    weights and any network input from the off-chip memory, and the input rows produced on
+    other cores over the widest route into its core."""
+    machine, core = costs.machine, share.core
+    offchip = machine.offchip
+    from_offchip = weight_bits(layer, share.channels) if offchip is not None else 0
+    from_cores = 0
+    for need in needs(workload, layer, share.channels, share.rows):
+        size = need.fmap.elements(need.channels, need.rows)
+        if need.producer is None:
+            from_offchip += size * costs.bits[None] if offchip is not None else 0
+            continue
+        local = sum(need.fmap.elements(_overlap(need.channels, s.channels),
+                                       _overlap(need.rows, s.rows))
+                    for s in placed[need.producer].shares if s.core == core)
+        from_cores += (size - local) * costs.bits[need.producer]
+    cycles = 0
+    energy = 0.0
+    if from_offchip:
+        assert offchip is not None
+        width = min(offchip.read_bandwidth, machine.routes[(offchip.name, core)][0].bandwidth)
+        cycles += -(-from_offchip // width)
+        energy += access_energy(offchip.as_memory(), from_offchip, "read")
+    if from_cores:
+        width = max(machine.routes[(other, core)][0].bandwidth
+                    for other in machine.cores if other != core)
+        cycles += -(-from_cores // width)
+    return cycles, energy
+
+
+def _overlap(a: Range, b: Range) -> Range:
+    return (max(a[0], b[0]), max(min(a[1], b[1]), a[0], b[0]))

@@ -81,10 +81,15 @@ def needs(workload: Workload, node: Node, channels: Range, rows: Range) -> list[
 
 def _through_views(workload: Workload, producer: str | None, fmap: FeatureMap,
                    channels: Range, rows: Range) -> Need:
+    """The need in the producer's own output map. Through a view, or where the consumer sees
+    the producer's tensor in another shape (a fully connected layer flattening a feature map),
+    the need is all of the producer."""
     while producer is not None and is_view(view := workload.node(producer)):
         producer = view.inputs[0] if view.inputs else None
         fmap = feature_map(tuple(input_shapes(view)[0]))
         channels, rows = (0, fmap.c), (0, fmap.h)
+    if producer is not None and (own := output_map(workload.node(producer))) != fmap:
+        fmap, channels, rows = own, (0, own.c), (0, own.h)
     return Need(producer, channels, rows, fmap)
 
 

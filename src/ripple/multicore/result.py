@@ -134,6 +134,7 @@ class MulticoreResult:
             document["tiles"] = [
                 {"id": run.tile.index, "node": run.tile.node, "core": run.tile.core,
                  "channels": list(run.tile.channels), "rows": list(run.tile.rows),
+                 "dataflow": run.cost.result.mapping_name if run.cost.result else None,
                  "start": run.start, "end": run.end, "macs": run.cost.macs,
                  "energy_pj": sum(run.cost.energy_pj.values())}
                 for run in self.schedule.runs]

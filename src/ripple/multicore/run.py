@@ -33,9 +33,10 @@ def run_multicore(workload: Workload, machine: Multicore, mode: str = "event", *
                   rows_per_tile: int | None = None) -> MulticoreResult:
     """Schedule ``workload`` on ``machine`` in ``mode`` (layer, fused or event).
 
-    ``dataflow`` is the preset every tile runs under (default: event_driven in event mode,
-    weight_stationary otherwise); ``rows_per_tile`` overrides the partition file's global row
-    blocks (its per-node entries still win) and the default."""
+    ``dataflow`` is the preset every tile runs under, or ``best`` for each tile's fastest
+    preset (default: event_driven in event mode, weight_stationary otherwise);
+    ``rows_per_tile`` overrides the partition file's global row blocks (its per-node entries
+    still win) and the default."""
     if mode not in MODES:
         raise RippleInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}",
                                field="mode")

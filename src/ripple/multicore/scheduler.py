@@ -10,9 +10,10 @@ off-chip memory, and (4) its unit is free for the tile's whole duration. When ro
   finalises rows while it runs, so a consumer on another core starts before it ends.
 
 Data moves once per core: rows a core already received are not sent again; weights are fetched
-once per (layer, core, channel share), timed to arrive when the first tile using them could
-otherwise start (no earlier prefetch: they would occupy the buffer longer); the network input
-comes from the off-chip memory. Outputs of the network's last nodes are written back.
+once per (layer, core, channel share), booked before the tile's other transfers and timed to
+arrive when the first tile using them could start once its producers are final (no earlier
+prefetch: they would occupy the buffer longer); the network input comes from the off-chip
+memory. Outputs of the network's last nodes are written back.
 
 Resources with busy intervals: each core's MAC array (MAC tiles), each core's post-processing
 unit (MAC-free operations: ReLU or pooling of finished rows overlaps with the next MAC tile;
@@ -128,7 +129,9 @@ class _Simulation:
     def _place(self, tile: Tile) -> None:
         node = self.workload.node(tile.node)
         cost = self.costs.cost(node, tile.core, tile.channels, tile.rows)
-        ready = arrived = 0
+        timeline = (self.cores if tile.mac else self.post)[tile.core]
+        ready = 0
+        remote = []
         for read in self.graph.reads[tile.index]:
             producer = self.runs[read.producer]
             first = producer.tile.rows[0]
@@ -136,22 +139,23 @@ class _Simulation:
             ready = max(ready, self._node_end(producer.tile.node) if self.mode == "layer"
                         else final)
             if producer.tile.core != tile.core:
-                fmap = self._fmap(producer.tile.node)
-                arrived = max(arrived, self._deliver(
-                    ("tile", read.producer, tile.core, read.channels), "activations",
-                    producer.tile, producer.tile.core, tile.core, read.channels, read.rows,
-                    fmap, final))
+                remote.append((read, producer.tile, final))
+        arrived = 0
         offchip = self.machine.offchip
+        if offchip is not None and isinstance(node, Layer):  # the largest transfer goes first
+            would_start = timeline.earliest(ready, cost.duration)
+            arrived = self._fetch_weights(node, tile, would_start)
+        for read, source, final in remote:
+            arrived = max(arrived, self._deliver(
+                ("tile", read.producer, tile.core, read.channels), "activations", source,
+                source.core, tile.core, read.channels, read.rows, self._fmap(source.node),
+                final))
         if offchip is not None:
             for piece in self.graph.input_reads[tile.index]:
                 arrived = max(arrived, self._deliver(
                     ("input", tile.core, piece.channels), "input", tile, offchip.name,
                     tile.core, piece.channels, piece.rows, piece.fmap, 0))
-        timeline = (self.cores if tile.mac else self.post)[tile.core]
         start = timeline.earliest(max(ready, arrived), cost.duration)
-        if offchip is not None and isinstance(node, Layer):
-            arrived = max(arrived, self._fetch_weights(node, tile, start))
-            start = timeline.earliest(max(start, arrived), cost.duration)
         timeline.reserve(start, cost.duration)
         end = start + cost.duration
         rows = tile.rows[1] - tile.rows[0]
@@ -188,9 +192,9 @@ class _Simulation:
         name = None if what == "input" else tile.node
         return self.costs.bits[name]
 
-    def _fetch_weights(self, layer: Layer, tile: Tile, ready: int) -> int:
+    def _fetch_weights(self, layer: Layer, tile: Tile, would_start: int) -> int:
         """Weights arrive once per (layer, core, channel share), fetched just in time: the
-        transfer is aimed to end when the tile could otherwise start."""
+        transfer is aimed to end when the tile could start were its data there."""
         key = (layer.name, tile.core, tile.channels)
         if key not in self.weights:
             offchip = self.machine.offchip
@@ -199,7 +203,7 @@ class _Simulation:
             lead = -(-bits // min(offchip.read_bandwidth,
                                   self.machine.routes[(offchip.name, tile.core)][0].bandwidth))
             transfer = self._move("weights", tile, offchip.name, tile.core, tile.channels,
-                                  None, bits, max(ready - lead, 0))
+                                  None, bits, max(would_start - lead, 0))
             self.weights[key] = transfer.end
         return self.weights[key]
 
