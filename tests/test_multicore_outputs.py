@@ -153,3 +153,14 @@ def test_bad_run_options_are_clear_errors():
                           (["--rows-per-tile", "0"], "at least 1")):
         proc = run_cli("multicore", "-w", LENET, "-a", str(QUAD), *option)
         assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_inline_core_architecture_names_the_field(tmp_path):
+    hetero = EXAMPLES / "multicore_hetero" / "multicore.yaml"
+    text = hetero.read_text().replace("../multicore_cores/",
+                                      str(EXAMPLES / "multicore_cores") + "/")
+    machine = _write(tmp_path, "machine.yaml", text.replace("read_bandwidth: 256",
+                                                            "read_bandwidth: -1", 1))
+    proc = run_cli("multicore", "-w", LENET, "-a", str(machine))
+    assert proc.returncode == 2
+    assert f"{machine}: cores[1].arch.levels[0].memories[0].read_bandwidth:" in proc.stderr

@@ -36,34 +36,55 @@ def rows_of(shape: tuple[int, ...]) -> int:
     return shape[2] if len(shape) > 2 else 1
 
 
-def needed(workload: Workload, name: str, rows: tuple[int, int]) -> list[tuple[str | None,
-                                                                             tuple[int, int]]]:
-    """(producer, rows of it) that output rows ``rows`` of ``name`` read; views see through."""
+Span = tuple[int, int]
+
+
+def needed(workload: Workload, name: str, rows: Span,
+           channels: Span) -> list[tuple[str | None, Span, Span]]:
+    """(producer, its rows, its channels) that the output piece ``rows`` x ``channels`` of
+    ``name`` reads; views see through. Convolutions here have one group."""
     node = workload.node(name)
     out = []
+    offset = 0
     for slot, producer in enumerate(node.inputs or [None]):
+        if isinstance(node, Layer):
+            shape = node.tensor_shape("I")
+        else:
+            shape = tuple(node.input_shapes[slot])
+        size = rows_of(shape)
+        width = shape[1] if len(shape) > 1 else shape[0]
         if isinstance(node, Layer) and node.operator == "conv":
-            window = (node.FY, node.stride[0], node.dilation[0], node.padding[0], node.IY)
+            window = (node.FY, node.stride[0], node.dilation[0], node.padding[0])
         elif isinstance(node, Operation) and node.operator in ("maxpool", "avgpool"):
-            window = (node.kernel[0], node.stride[0], 1, node.padding[0],
-                      node.input_shapes[slot][2])
+            window = (node.kernel[0], node.stride[0], 1, node.padding[0])
         else:
             window = None
+        need_rows: Span | None = None
+        need_channels: Span | None = channels
         if window is not None:
-            kernel, stride, dilation, pad, size = window
-            need = (max(rows[0] * stride - pad, 0),
-                    min((rows[1] - 1) * stride + (kernel - 1) * dilation - pad + 1, size))
-        elif isinstance(node, Operation) and node.operator in ("relu", "add"):
-            need = rows
-        else:
-            need = None  # everything
+            kernel, stride, dilation, pad = window
+            need_rows = (max(rows[0] * stride - pad, 0),
+                         min((rows[1] - 1) * stride + (kernel - 1) * dilation - pad + 1, size))
+        elif isinstance(node, Operation) and node.operator in ("relu", "add", "concat"):
+            need_rows = rows
+        if isinstance(node, Layer):
+            need_channels = None  # every input channel
+        elif node.operator == "concat":
+            lo, hi = max(channels[0] - offset, 0), min(channels[1] - offset, width)
+            offset += width
+            if lo >= hi:
+                continue
+            need_channels = (lo, hi)
         while producer is not None and workload.node(producer).operator in ("flatten",
                                                                              "reshape"):
-            producer, need = (workload.node(producer).inputs or [None])[0], None
-        total = rows_of(tuple(output_shape(workload.node(producer)))) if producer else \
-            rows_of(tuple(node.input_shapes[0]) if isinstance(node, Operation)
-                    else node.tensor_shape("I"))
-        out.append((producer, need or (0, total)))
+            producer, need_rows, need_channels = (workload.node(producer).inputs or [None])[0], \
+                None, None
+        if producer is not None:
+            shape = tuple(output_shape(workload.node(producer)))
+            if isinstance(node, Layer) and node.operator == "fc":
+                need_rows = need_channels = None  # an fc layer reads all of a feature map
+        out.append((producer, need_rows or (0, rows_of(shape)),
+                    need_channels or (0, shape[1] if len(shape) > 1 else shape[0])))
     return out
 
 
@@ -77,7 +98,7 @@ def check_schedule(workload: Workload, result: MulticoreResult) -> int:
     checked = 0
     for run in runs:
         tile = run.tile
-        for producer, rows in needed(workload, tile.node, tile.rows):
+        for producer, rows, channels in needed(workload, tile.node, tile.rows, tile.channels):
             if producer is None:
                 if result.machine.offchip is not None:
                     arrived = _arrival(transfers, "input", None, tile.core, rows)
@@ -86,9 +107,7 @@ def check_schedule(workload: Workload, result: MulticoreResult) -> int:
             layer_end = max(p.end for p in by_node[producer])
             for source in by_node[producer]:
                 lo, hi = max(rows[0], source.tile.rows[0]), min(rows[1], source.tile.rows[1])
-                channels_meet = _meets(source.tile.channels, tile.channels) or \
-                    _reads_all_channels(workload, tile.node)
-                if lo >= hi or not channels_meet:
+                if lo >= hi or not _meets(source.tile.channels, channels):
                     continue
                 checked += 1
                 final = max(_row_final(result, source, r) for r in range(lo, hi))
@@ -110,11 +129,6 @@ def check_schedule(workload: Workload, result: MulticoreResult) -> int:
                 <= transfer.start
     _no_double_booking(result)
     return checked
-
-
-def _reads_all_channels(workload: Workload, name: str) -> bool:
-    node = workload.node(name)
-    return isinstance(node, Layer)  # a convolution (G = 1 here) or fc reads every channel
 
 
 def _meets(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -236,3 +250,30 @@ def test_fc_reading_a_feature_map_waits_for_all_of_it(mode):
     assert check_schedule(workload, result) > 0
     conv_end = max(r.end for r in result.schedule.runs if r.tile.node == "conv")
     assert all(r.start >= conv_end for r in result.schedule.runs if r.tile.node == "fc")
+
+
+def branches() -> Workload:
+    """Two convolutions concatenated along channels, pooled, and convolved."""
+    a = Layer(name="a", K=4, C=1, IY=12, IX=12, FY=3, FX=3, padding=1)
+    b = Layer(name="b", K=6, C=1, IY=12, IX=12, FY=3, FX=3, padding=1)
+    cat = Operation(name="cat", operator="concat", inputs=("a", "b"),
+                    input_shapes=[(1, 4, 12, 12), (1, 6, 12, 12)])
+    pool = Operation(name="pool", operator="maxpool", inputs=("cat",),
+                     input_shapes=[(1, 10, 12, 12)], kernel=2, stride=2)
+    c = Layer(name="c", K=8, C=10, IY=6, IX=6, FY=3, FX=3, inputs=("pool",))
+    return Workload(name="branches", layers=[a, b, cat, pool, c])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("layers", [
+    {},
+    {"a": {"split": "channels"}, "b": {"split": "channels"}},
+    {"a": {"cores": ["core0"]}, "b": {"cores": ["core1"]}},
+])
+def test_concatenated_branches_dependencies(mode, layers):
+    workload = branches()
+    machine = load_multicore(EXAMPLES / "multicore_2core" / "multicore.yaml")
+    result = run_multicore(workload, machine, mode,
+                           partition=PartitionSpec.model_validate({"layers": layers}))
+    assert result.macs == workload.macs
+    assert check_schedule(workload, result) > 0

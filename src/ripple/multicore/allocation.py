@@ -47,7 +47,8 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
         elif isinstance(node, Layer):
             placement = _search(workload, node, cores, weights, costs, mode, rows, placements)
         elif producer is not None and entry.cores is None:
-            placement = following_placement(workload, node, placements[producer], npes, rows)
+            placement = following_placement(workload, node, placements[producer], placements,
+                                            npes, rows)
         else:
             split: Split = "rows" if output_map(node).h > 1 else "channels"
             placement = even_placement(node, split, cores, weights, rows)

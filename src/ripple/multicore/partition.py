@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import Field, PositiveInt, field_validator
 
 from ripple.errors import RippleInputError
-from ripple.multicore.regions import Node, Range, is_view, needs, output_map
+from ripple.multicore.regions import FeatureMap, Node, Range, is_view, needs, output_map
 from ripple.specio import load_spec
 from ripple.workload.layer import Layer, StrictModel
 from ripple.workload.network import Workload
@@ -118,45 +118,53 @@ def even_placement(node: Node, split: Split, cores: list[str], weights: list[flo
     """``node`` split over ``cores`` in shares proportional to ``weights``."""
     fmap = output_map(node)
     unit = node.K_group if isinstance(node, Layer) and node.G > 1 else 1
-    extent = fmap.c if split == "channels" else fmap.h
     step = unit if split == "channels" else 1
-    shares = []
-    for core, (first, end) in zip(cores, split_units(extent // step, weights), strict=True):
-        if first == end:
-            continue
-        block = (first * step, end * step)
-        shares.append(Share(core, block, (0, fmap.h)) if split == "channels"
-                      else Share(core, (0, fmap.c), block))
+    extent = fmap.c if split == "channels" else fmap.h
+    shares = [_share(core, split, (first * step, end * step), fmap)
+              for core, (first, end) in zip(cores, split_units(extent // step, weights),
+                                            strict=True)
+              if first != end]
     return Placement(node.name, split, tuple(shares), rows_per_tile)
 
 
 def following_placement(workload: Workload, node: Node, producer: Placement,
-                        weights: dict[str, float], rows_per_tile: int) -> Placement:
+                        placements: dict[str, Placement], weights: dict[str, float],
+                        rows_per_tile: int) -> Placement:
     """A MAC-free node placed like its first producer: channel for channel or row for row,
-    each on the core that finalises the last input it reads. Global pooling (rows gone) and
-    a producer split the other way fall back to even shares over the producer's cores."""
+    each on the core that finalises the last input it reads (for a concatenation, from the
+    input that holds it). Global pooling after a row split (no rows left) falls back to even
+    channel shares over the producer's cores."""
     fmap = output_map(node)
     cores = list(dict.fromkeys(share.core for share in producer.shares))
-    if producer.split == "rows" and fmap.h < 2:
+    split = producer.split
+    if split == "rows" and fmap.h < 2:
         return even_placement(node, "channels", cores, [weights[c] for c in cores],
                               rows_per_tile)
-    split = producer.split
     extent = fmap.c if split == "channels" else fmap.h
-    owners = []
+    owners: list[str] = []
     for index in range(extent):
-        piece = ((index, index + 1), (0, fmap.h)) if split == "channels" else \
-            ((0, fmap.c), (index, index + 1))
-        need = next(n for n in needs(workload, node, *piece) if n.producer == producer.node)
-        last = (need.channels if split == "channels" else need.rows)[1] - 1
-        owners.append(_owner(producer, split, last))
+        piece = _share("", split, (index, index + 1), fmap)
+        owner = owners[-1] if owners else cores[0]
+        for need in needs(workload, node, piece.channels, piece.rows):
+            source = placements.get(need.producer or "")
+            if source is not None and source.split == split:
+                last = (need.channels if split == "channels" else need.rows)[1] - 1
+                owner = _owner(source, split, last)
+                break
+        owners.append(owner)
     shares, start = [], 0
     for index in range(1, extent + 1):
         if index == extent or owners[index] != owners[start]:
-            block = (start, index)
-            shares.append(Share(owners[start], block, (0, fmap.h)) if split == "channels"
-                          else Share(owners[start], (0, fmap.c), block))
+            shares.append(_share(owners[start], split, (start, index), fmap))
             start = index
     return Placement(node.name, split, tuple(shares), rows_per_tile)
+
+
+def _share(core: str, split: Split, block: Range, fmap: FeatureMap) -> Share:
+    """The share of ``core``: ``block`` along the split, everything along the other axis."""
+    if split == "channels":
+        return Share(core, block, (0, fmap.h))
+    return Share(core, (0, fmap.c), block)
 
 
 def _owner(placement: Placement, split: Split, index: int) -> str:
