@@ -62,8 +62,11 @@ class InputRead:
     fmap: FeatureMap
 
 
-@dataclass
+@dataclass(frozen=True)
 class TileGraph:
+    """Every tile (indexed by ``Tile.index``), what each reads from producer tiles and from the
+    network input, the tiles of each node, and the scheduler's order."""
+
     tiles: list[Tile]
     reads: list[list[Read]]
     input_reads: list[list[InputRead]]
@@ -117,9 +120,8 @@ def tile_graph(workload: Workload, placements: dict[str, Placement], mode: Mode)
                     mine.append(Read(index, channels, rows))
         reads.append(mine)
         input_reads.append(from_input)
-    graph = TileGraph(tiles, reads, input_reads, by_node, [])
-    graph.order = _priority(workload, graph, mode)
-    return graph
+    return TileGraph(tiles, reads, input_reads, by_node,
+                     _priority(workload, tiles, reads, mode))
 
 
 def _overlap(a: Range, b: Range) -> Range | None:
@@ -127,14 +129,15 @@ def _overlap(a: Range, b: Range) -> Range | None:
     return (lo, hi) if lo < hi else None
 
 
-def _priority(workload: Workload, graph: TileGraph, mode: Mode) -> list[int]:
+def _priority(workload: Workload, tiles: list[Tile], reads: list[list[Read]],
+              mode: Mode) -> list[int]:
     def place(tile: Tile) -> tuple[int, int, int]:
         return (tile.node_index, tile.rows[0], tile.channels[0])
 
     if mode == "layer":
-        return sorted(range(len(graph.tiles)), key=lambda i: place(graph.tiles[i]))
+        return sorted(range(len(tiles)), key=lambda i: place(tiles[i]))
     keys: list[float] = []
-    for tile, reads in zip(graph.tiles, graph.reads, strict=True):  # producers come first
+    for tile, mine in zip(tiles, reads, strict=True):  # producers come first
         own = tile.rows[1] / output_map(workload.node(tile.node)).h
-        keys.append(max([own, *(keys[read.producer] for read in reads)]))
-    return sorted(range(len(graph.tiles)), key=lambda i: (keys[i], *place(graph.tiles[i])))
+        keys.append(max([own, *(keys[read.producer] for read in mine)]))
+    return sorted(range(len(tiles)), key=lambda i: (keys[i], *place(tiles[i])))
