@@ -57,3 +57,23 @@ def test_preset_that_cannot_fit_names_memory_operand_tile_and_capacity():
     message = str(error.value)
     assert "'input_sram'" in message and "I 1176 words x 16 b" in message
     assert "capacity is 100 bits" in message
+
+
+def test_presets_fit_a_per_column_accumulator():
+    """Stream's 16-MAC core keeps one 32-bit accumulator per column (it serves D2): a preset
+    whose preferred unrolling puts several outputs on a column falls back to one that fits."""
+    import yaml
+
+    from ripple.arch import Architecture
+    from ripple.workload import Precision
+
+    spec = yaml.safe_load((EXAMPLES / "multicore_cores" / "core_16mac.yaml").read_text())
+    accumulator = next(m for m in spec["levels"][1]["memories"] if m["operands"] == ["O"])
+    accumulator["served_dims"] = ["D2"]
+    arch = Architecture.model_validate(spec)
+    int8 = Precision(I=8, W=8, O=32, O_final=8)
+    for dataflow in sorted(PRESETS):
+        for layer in LENET5:
+            layer = layer.model_copy(update={"precision": int8})
+            result = evaluate(bind(layer, arch, preset_mapping(layer, arch, dataflow)))
+            assert result.macs_valid == layer.macs

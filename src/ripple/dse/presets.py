@@ -7,14 +7,16 @@ the memory levels so that every tile fits. Users can still give their own mappin
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ripple.arch.spec import Architecture
 from ripple.dse.allocation import allocate
-from ripple.errors import RippleInputError
+from ripple.errors import MappingError, RippleInputError
 from ripple.mapping.spec import Mapping
 from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
-from ripple.workload.layer import IndexKind, Layer
+from ripple.workload.layer import INPUT_INDEXED_DIMS, OUTPUT_INDEXED_DIMS, IndexKind, Layer
 
 
 @dataclass(frozen=True)
@@ -67,39 +69,52 @@ def _bound(layer: Layer, dim: str, index: IndexKind) -> int:
     return layer.bound(dim)
 
 
-def _spatial(layer: Layer, arch: Architecture, preset: Preset) -> dict[str, list[tuple[str, int]]]:
-    """Unroll the preferred dimensions over the array, largest array dimension first. A
-    dimension that reduces into outputs is unrolled only where every memory holding outputs
-    serves the array dimension (otherwise an output would be split over instances)."""
+def _spatial_options(layer: Layer, arch: Architecture, preset: Preset
+                     ) -> Iterator[dict[str, list[tuple[str, int]]]]:
+    """Unrollings in order of preference: per array dimension (largest first) the preset's
+    dimensions, then the nest's others, then none; each sized to leave the fewest clipped NPEs.
+    A dimension that reduces into outputs goes only where every memory holding outputs serves
+    the array dimension (otherwise an output would be split over instances)."""
     o_served = set(arch.array)
     for _, memory in arch.chain("O"):
         o_served &= set(arch.served(memory))
-    spatial: dict[str, list[tuple[str, int]]] = {}
-    wanted = [d for d in preset.spatial if _bound(layer, d, preset.index) > 1]
-    for array_dim, size in sorted(arch.array.items(), key=lambda kv: -kv[1]):
-        for dim in wanted:
-            if dim not in OUTPUT_PARALLEL_DIMS and array_dim not in o_served:
-                continue
-            bound = _bound(layer, dim, preset.index)
-            steps = -(-bound // size)
-            spatial[array_dim] = [(dim, -(-bound // steps))]  # balanced: fewest clipped NPEs
-            wanted.remove(dim)
-            break
-    return spatial
+    nest_dims = OUTPUT_INDEXED_DIMS if preset.index == "output" else INPUT_INDEXED_DIMS
+    ranked = [d for d in (*preset.spatial, *nest_dims) if _bound(layer, d, preset.index) > 1]
+    ranked = list(dict.fromkeys(ranked))
+    array_dims = sorted(arch.array.items(), key=lambda kv: -kv[1])
+    per_array = [[d for d in ranked if d in OUTPUT_PARALLEL_DIMS or array_dim in o_served]
+                 + [None] for array_dim, _ in array_dims]
+    for choice in itertools.product(*per_array):
+        chosen = [d for d in choice if d is not None]
+        if len(set(chosen)) < len(chosen):
+            continue
+        spatial: dict[str, list[tuple[str, int]]] = {}
+        for (array_dim, size), dim in zip(array_dims, choice, strict=True):
+            if dim is not None:
+                bound = _bound(layer, dim, preset.index)
+                steps = -(-bound // size)
+                spatial[array_dim] = [(dim, -(-bound // steps))]
+        yield spatial
+
+
+MAX_ATTEMPTS = 64
 
 
 def preset_mapping(layer: Layer, arch: Architecture, name: str) -> Mapping:
     """The mapping of ``layer`` on ``arch`` under the dataflow ``name`` (or its alias)."""
     preset = resolve(name)
-    spatial = _spatial(layer, arch, preset)
-    unrolled = {dim: size for loops in spatial.values() for dim, size in loops}
-    loops = []
-    for dim in preset.order:
-        bound = _bound(layer, dim, preset.index)
-        if dim in ("OY", "OX", "IY", "IX") and bound == 1:
-            continue
-        remaining = -(-bound // unrolled.get(dim, 1))
-        if remaining > 1:
-            loops.append((dim, remaining))
-    base = Mapping(name=preset.name, index=preset.index, spatial=spatial)
-    return allocate(layer, arch, base, loops)
+    first_error: MappingError | None = None
+    for spatial in itertools.islice(_spatial_options(layer, arch, preset), MAX_ATTEMPTS):
+        unrolled = {dim: size for loops in spatial.values() for dim, size in loops}
+        loops = []
+        for dim in preset.order:
+            remaining = -(-_bound(layer, dim, preset.index) // unrolled.get(dim, 1))
+            if remaining > 1:
+                loops.append((dim, remaining))
+        try:
+            base = Mapping(name=preset.name, index=preset.index, spatial=spatial)
+            return allocate(layer, arch, base, loops)
+        except MappingError as error:  # the tiles of this unrolling do not fit: try the next
+            first_error = first_error or error
+    assert first_error is not None
+    raise first_error
