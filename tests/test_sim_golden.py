@@ -3,7 +3,6 @@ counts do not depend on how the MAC stream is chunked."""
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 
@@ -12,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ripple.arch import Architecture
-from ripple.mapping import Mapping, bind
+from ripple.mapping import bind
 from ripple.sim import golden_convolution, simulate
 from ripple.workload import Layer
+from tests.strategies import layers, mappings
 
 ARCH = Architecture.model_validate({
     "name": "two_level", "array": {"D1": 4, "D2": 2}, "mac": {"energy_pj": 1.0},
@@ -31,65 +31,11 @@ ARCH = Architecture.model_validate({
 })
 
 
-@st.composite
-def layers(draw) -> Layer:
-    g = draw(st.integers(1, 2))
-    dy, dx = draw(st.integers(1, 2)), draw(st.integers(1, 2))
-    pads = [draw(st.integers(0, 2)) for _ in range(4)]
-    fy, fx = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    iy = draw(st.integers(max(1, dy * (fy - 1) + 1 - pads[0] - pads[1]), 7))
-    ix = draw(st.integers(max(1, dx * (fx - 1) + 1 - pads[2] - pads[3]), 7))
-    return Layer(N=draw(st.integers(1, 2)), G=g, K=g * draw(st.integers(1, 3)),
-                 C=g * draw(st.integers(1, 3)), IY=iy, IX=ix, FY=fy, FX=fx,
-                 stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))), dilation=(dy, dx),
-                 padding=tuple(pads))
-
-
-def _split(draw, bound: int) -> list[int]:
-    """Loop sizes, outermost first, covering ``bound``; only the outermost may overhang."""
-    inner_size = draw(st.integers(1, bound))
-    outer = math.ceil(bound / inner_size)
-    return [s for s in (outer, inner_size) if s > 1]
-
-
-@st.composite
-def mappings(draw, layer: Layer) -> Mapping:
-    index = draw(st.sampled_from(("output", "input")))
-    pos = ("OY", "OX") if index == "output" else ("IY", "IX")
-    bounds = {"N": layer.N, "G": layer.G, "K": layer.K_group, "C": layer.C_group,
-              pos[0]: layer.IY if index == "input" else layer.OY,
-              pos[1]: layer.IX if index == "input" else layer.OX, "FY": layer.FY,
-              "FX": layer.FX}
-    room = {"D1": 4, "D2": 2}
-    spatial: dict[str, list[tuple[str, int]]] = {}
-    loops: list[tuple[str, int]] = []
-    for dim, bound in bounds.items():
-        sizes = _split(draw, bound)
-        fits = [d for d, free in room.items() if sizes and free >= sizes[-1]]
-        if fits and draw(st.booleans()):
-            array_dim = draw(st.sampled_from(fits))
-            room[array_dim] //= sizes[-1]
-            spatial.setdefault(array_dim, []).append((dim, sizes.pop()))
-        loops += [(dim, s) for s in sizes]
-    # keep each dimension's loops outermost first while shuffling the nest
-    order = draw(st.permutations(range(len(loops))))
-    seen: dict[str, list[int]] = {}
-    for i in order:
-        seen.setdefault(loops[i][0], []).append(i)
-    ranks = {d: iter(sorted(v)) for d, v in seen.items()}
-    nest = [loops[next(ranks[loops[i][0]])] for i in order]
-    cut = draw(st.integers(0, len(nest)))
-    boundary = draw(st.sampled_from(("filter", "scatter"))) if index == "input" else "filter"
-    skip_padding = index == "output" and draw(st.booleans())  # input nests issue no padding tap
-    return Mapping(index=index, boundary=boundary, skip_padding=skip_padding,
-                   spatial=spatial, temporal={"dram": nest[:cut], "buf": nest[cut:]})
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_random_layers_match_golden(data):
-    layer = data.draw(layers())
-    mapping = data.draw(mappings(layer))
+    layer = data.draw(layers(max_input=7))
+    mapping = data.draw(mappings(layer, ARCH))
     nest = bind(layer, ARCH, mapping)
     sim = simulate(nest, seed=data.draw(st.integers(0, 1000)))
     assert sim.match, (nest.describe(), sim.max_abs_error)
