@@ -232,6 +232,12 @@ def _reads(result: object, operand: str) -> int:
     return sum(per[operand].reads for per in accesses.values() if operand in per)
 
 
+def _workload_and_arch(parser: argparse.ArgumentParser, arch_help: str) -> None:
+    parser.add_argument("-w", "--workload", required=True,
+                        help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
+    parser.add_argument("-a", "--arch", required=True, help=arch_help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ripple", description=__doc__)
     parser.add_argument("--version", action="version", version=f"ripple {__version__}")
@@ -280,9 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = commands.add_parser("simulate", help="run one mapping MAC by MAC on real tensors "
                               "and check the output against a golden convolution")
-    sim.add_argument("-w", "--workload", required=True,
-                     help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
-    sim.add_argument("-a", "--arch", required=True, help="architecture YAML")
+    _workload_and_arch(sim, "architecture YAML")
     sim.add_argument("-m", "--mapping", required=True, help="mapping YAML")
     sim.add_argument("--layer", help="layer name, when the workload has several")
     sim.add_argument("--inputs", metavar="X.npy", help="input tensor [N, C, IY, IX] (integers); "
@@ -300,9 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(run=_simulate)
 
     ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
-    ex.add_argument("-w", "--workload", required=True,
-                    help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
-    ex.add_argument("-a", "--arch", required=True, help="architecture YAML")
+    _workload_and_arch(ex, "architecture YAML")
     ex.add_argument("--layer", help="explore this MAC layer only (default: every MAC layer)")
     ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, preset)")
     ex.add_argument("--objective", choices=("energy", "latency", "edp", "pareto"),
@@ -321,9 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
                              "layer by layer, fused tiles, or event-driven rows")
-    mc.add_argument("-w", "--workload", required=True,
-                    help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
-    mc.add_argument("-a", "--arch", required=True, help="multi-core architecture YAML")
+    _workload_and_arch(mc, "multi-core architecture YAML")
     mc.add_argument("--mode", choices=("layer", "fused", "event"), default="event",
                     help="layer: whole layers; fused: row tiles after whole producer tiles; "
                          "event: rows start on finalised producer rows (default)")
