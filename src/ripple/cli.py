@@ -41,10 +41,8 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise RippleInputError("--boundary applies to --zigzag; a Ripple mapping states "
                                    "its boundary")
         result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer)
-    if args.json:
-        write_json(result.to_dict(), args.json)
-        if args.json == "-":
-            return 0
+    if _json_only(args, result.to_dict()):
+        return 0
     console = Console()
     console.print(layer_table(result))
     for note in notes:
@@ -59,20 +57,16 @@ def _evaluate_network(args: argparse.Namespace) -> int:
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
     result = api.evaluate_network(args.workload, args.arch, args.dataflow, args.layer)
-    if args.json:
-        write_json(result.to_dict(), args.json)
-        if args.json == "-":
-            return 0
+    if _json_only(args, result.to_dict()):
+        return 0
     Console().print(dataflow_table([result]))
     return 0
 
 
 def _workload(args: argparse.Namespace) -> int:
     imported = api.describe_workload(args.spec, args.skip_unsupported)
-    if args.json:
-        write_json(workload_document(imported.value, imported.notes), args.json)
-        if args.json == "-":
-            return 0
+    if _json_only(args, workload_document(imported.value, imported.notes)):
+        return 0
     Console().print(workload_table(imported.value, imported.notes))
     return 0
 
@@ -96,6 +90,9 @@ def _zoo_export(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     results = api.seed_case()
+    written = api.seed_case_animation(Path(args.out) / "seed_event_driven_vs_scatter.gif")
+    if _json_only(args, {"seed_case": [r.to_dict() for r in results]}):
+        return 0
     console = Console()
     console.print(comparison_table(results, "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
     console.print()
@@ -113,9 +110,6 @@ def _demo(args: argparse.Namespace) -> int:
         f"{int(event.ready[0, 0, 0, 0])}, the last is final at cycle "
         f"{int(event.ready.max())}; at most {event.peak_live_psums} partial sums are live."
     )
-    if args.json:
-        write_json({"seed_case": [r.to_dict() for r in results]}, args.json)
-    written = api.seed_case_animation(Path(args.out) / "seed_event_driven_vs_scatter.gif")
     console.print(f"\nwrote the animation of the event-driven and scatter runs: {written}",
                   highlight=False)
     return 0
@@ -125,9 +119,7 @@ def _simulate(args: argparse.Namespace) -> int:
     run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
                              inputs=args.inputs, weights=args.weights, seed=args.seed,
                              log=args.log, animate=args.animate, plot=args.plot)
-    if args.json:
-        write_json(run.to_dict(), args.json)
-    if args.json != "-":
+    if not _json_only(args, run.to_dict()):
         console = Console()
         console.print(layer_table(run.result))
         verdict = "passed" if run.match else "FAILED"
@@ -159,10 +151,8 @@ def _compare(args: argparse.Namespace) -> int:
         plots.energy_breakdown(results, args.plot)
         for layer in layers:
             plots.readiness_timeline(results, layer, args.plot)
-    if args.json:
-        write_json({"comparison": [r.to_dict() for r in results]}, args.json)
-        if args.json == "-":
-            return 0
+    if _json_only(args, {"comparison": [r.to_dict() for r in results]}):
+        return 0
     Console().print(dataflow_table(results))
     return 0
 
@@ -200,12 +190,10 @@ def _explore(args: argparse.Namespace) -> int:
 
         mapspace_scatter(outcome.run, outcome.title, args.plot)
     document = outcome.document(args.objective, report=args.report)
-    if args.json:
-        write_json(document, args.json)
-        if args.json == "-":
-            return 0 if outcome.run.complete else 130
-    Console().print(explore_summary(document))
-    return 0 if outcome.run.complete else 130
+    status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
+    if not _json_only(args, document):
+        Console().print(explore_summary(document))
+    return status
 
 
 def _multicore(args: argparse.Namespace) -> int:
@@ -215,10 +203,8 @@ def _multicore(args: argparse.Namespace) -> int:
                                  partition=args.partition, dataflow=args.dataflow,
                                  rows_per_tile=args.rows_per_tile, plot=args.plot,
                                  trace=args.trace)
-    if args.json:
-        write_json(result.to_dict(), args.json)
-        if args.json == "-":
-            return 0
+    if _json_only(args, result.to_dict()):
+        return 0
     console = Console()
     console.print(multicore_table(result))
     for what, path in (("Gantt chart", args.plot), ("Perfetto trace", args.trace)):
@@ -230,6 +216,15 @@ def _multicore(args: argparse.Namespace) -> int:
 def _reads(result: object, operand: str) -> int:
     accesses = result.accesses  # type: ignore[attr-defined]
     return sum(per[operand].reads for per in accesses.values() if operand in per)
+
+
+def _json_only(args: argparse.Namespace, document: object) -> bool:
+    """Write ``document`` where --json says; True when it went to stdout, which must then
+    carry nothing else."""
+    if not args.json:
+        return False
+    write_json(document, args.json)
+    return args.json == "-"
 
 
 def _workload_and_arch(parser: argparse.ArgumentParser, arch_help: str) -> None:
