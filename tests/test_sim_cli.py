@@ -126,3 +126,18 @@ def test_plot_writes_utilisation_and_readiness(tmp_path):
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["readiness.png", "readiness.svg", "utilisation.png", "utilisation.svg"]
+
+
+def test_simulate_a_preset_equals_the_model(tmp_path):
+    """``--dataflow`` instead of ``-m``: the preset's mapping, simulated; same counts as
+    ``evaluate --dataflow`` gives for the layer."""
+    arch = str(EXAMPLES / "seed_dram" / "arch.yaml")
+    sim = run_cli("simulate", "-w", "zoo:lenet5", "--layer", "conv2", "-a", arch,
+                  "--dataflow", "ed", "--json", "-")
+    model = run_cli("evaluate", "-w", "zoo:lenet5", "--layer", "conv2", "-a", arch,
+                    "--dataflow", "ed", "--json", "-")
+    assert sim.returncode == 0 and model.returncode == 0, sim.stderr + model.stderr
+    sim_doc, model_doc = json.loads(sim.stdout), json.loads(model.stdout)["layers"][0]
+    assert sim_doc["golden"]["match"] is True
+    for key in ("macs", "latency", "accesses"):
+        assert sim_doc[key] == model_doc[key]

@@ -51,12 +51,20 @@ def choose_layer(workload: Workload, layer: str | None, source: str) -> Layer:
     raise RippleInputError(f"no MAC layer named {layer!r}", source=source)
 
 
-def load_nest(workload: str | Path, arch: str | Path, mapping: str | Path,
-              layer: str | None = None) -> LoopNest:
-    """Read the workload (YAML, ONNX or ``zoo:NAME``), the architecture and the mapping, and
-    bind the mapping to the chosen layer."""
+def load_nest(workload: str | Path, arch: str | Path, mapping: str | Path | None,
+              layer: str | None = None, dataflow: str | None = None) -> LoopNest:
+    """Read the workload (YAML, ONNX or ``zoo:NAME``), the architecture and the mapping (or
+    make the ``dataflow`` preset's), and bind the mapping to the chosen layer."""
+    if (mapping is None) == (dataflow is None):
+        raise RippleInputError("give either a mapping file or a dataflow preset, not both",
+                               field="mapping")
     chosen = choose_layer(load_any_workload(workload), layer, str(workload))
-    return bind(chosen, load_architecture(arch), load_mapping(mapping), source=str(mapping))
+    architecture = load_architecture(arch)
+    if dataflow is not None:
+        preset = resolve(dataflow).name
+        return bind(chosen, architecture, preset_mapping(chosen, architecture, preset),
+                    source=f"preset {preset}")
+    return bind(chosen, architecture, load_mapping(mapping), source=str(mapping))
 
 
 def describe_workload(spec: str | Path, skip_unsupported: bool = False) -> Imported[Workload]:
@@ -82,14 +90,16 @@ def evaluate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
     return evaluate(load_nest(workload, arch, mapping, layer))
 
 
-def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
-                   layer: str | None = None, *, inputs: str | Path | None = None,
+def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path | None = None,
+                   layer: str | None = None, *, dataflow: str | None = None,
+                   inputs: str | Path | None = None,
                    weights: str | Path | None = None, seed: int = 0,
                    log: str | Path | None = None, animate: str | Path | None = None,
                    plot: str | Path | None = None) -> SimulationResult:
     """Run one mapping of one layer MAC by MAC with the reference simulator, on the tensors in
     the ``.npy`` files ``inputs`` and ``weights`` (seeded random integers when omitted), and
-    check the output against the golden convolution.
+    check the output against the golden convolution. ``dataflow`` (a preset) instead of
+    ``mapping`` simulates the preset's mapping.
 
     ``log`` (.csv or .parquet) receives one row per issued MAC; ``animate`` (.gif or .mp4) the
     animation of the run; ``plot`` (a folder) its utilisation and readiness figures. Figures
@@ -99,7 +109,7 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
 
     if animate is not None:
         animation.check_target(animate)  # before the work, not after it
-    nest = load_nest(workload, arch, mapping, layer)
+    nest = load_nest(workload, arch, mapping, layer, dataflow)
     tensors = [None if path is None else load_npy(path, what)
                for path, what in ((inputs, "inputs"), (weights, "weights"))]
     with mac_log_file(log, needed=animate is not None or plot is not None) as log_path:

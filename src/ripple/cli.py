@@ -117,8 +117,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
-                             inputs=args.inputs, weights=args.weights, seed=args.seed,
-                             log=args.log, animate=args.animate, plot=args.plot)
+                             dataflow=args.dataflow, inputs=args.inputs, weights=args.weights,
+                             seed=args.seed, log=args.log, animate=args.animate, plot=args.plot)
     if not _json_only(args, run.to_dict()):
         console = Console()
         console.print(layer_table(run.result))
@@ -282,7 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("simulate", help="run one mapping MAC by MAC on real tensors "
                               "and check the output against a golden convolution")
     _workload_and_arch(sim, "architecture YAML")
-    sim.add_argument("-m", "--mapping", required=True, help="mapping YAML")
+    which = sim.add_mutually_exclusive_group(required=True)
+    which.add_argument("-m", "--mapping", help="mapping YAML")
+    which.add_argument("--dataflow", metavar="PRESET",
+                       help="instead of -m: the preset's mapping (ws, os, is, rs, ed)")
     sim.add_argument("--layer", help="layer name, when the workload has several")
     sim.add_argument("--inputs", metavar="X.npy", help="input tensor [N, C, IY, IX] (integers); "
                      "default: seeded random")
