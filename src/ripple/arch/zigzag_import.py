@@ -133,11 +133,6 @@ def import_zigzag_architecture(path: str | Path,
     return Imported(validate(Architecture, data, source), tuple(notes))
 
 
-def load_zigzag_architecture(path: str | Path,
-                             links: dict[str, str] | None = None) -> Architecture:
-    return import_zigzag_architecture(path, links).value
-
-
 def _depths(accel: ZigZagAccelerator) -> dict[str, int]:
     """Distance from the MACs: one more than the deepest memory below in any operand chain."""
     top: dict[str, int] = {}  # operand -> depth of its highest memory so far

@@ -15,7 +15,6 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -100,11 +99,6 @@ def temporal_loops(layer: Layer, index: IndexKind, spatial: Spatial, limit: int)
         f = sorted(per_dim[dim])
         per_dim[dim] = [f[0] * f[1], *f[2:]]
     return [(d, f) for d in _dims(index) for f in sorted(per_dim[d], reverse=True)]
-
-
-@dataclass(frozen=True)
-class _Placement:
-    levels: tuple[tuple[Loop, ...], ...]
 
 
 def _fits(layer: Layer, arch: Architecture, skeleton: Skeleton, level: int) -> bool:

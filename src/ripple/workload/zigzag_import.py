@@ -102,10 +102,6 @@ def import_zigzag_workload(path: str | Path) -> Imported[Workload]:
     return Imported(validate(Workload, {"name": name, "layers": layers}, source), tuple(notes))
 
 
-def load_zigzag_workload(path: str | Path) -> Workload:
-    return import_zigzag_workload(path).value
-
-
 def zigzag_operator_types(path: str | Path) -> dict[str, str]:
     """Layer name -> ZigZag ``operator_type``, which picks a layer's mapping entry."""
     entries = validate(ZigZagWorkload, read_yaml(path), str(path)).root
