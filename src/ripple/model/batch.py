@@ -81,7 +81,7 @@ class SkeletonBatch:
         self.n = len(loops)
         self.macs_issued, self.macs_valid = mac_counts(nest)
         self.kind = NestKind(nest.layer, nest.index, nest.boundary, nest.skip_padding)
-        view = NestFactors.of(nest)
+        self.view = view = NestFactors.of(nest)
         self.spatial_of = view.spatial
         self.factor_loops = [list(pos) for pos in view.positions]  # identity order
         self.spatial_loops = [

@@ -10,7 +10,6 @@ import numpy as np
 from ripple.errors import MappingError
 from ripple.mapping.nest import LoopNest
 from ripple.model.batch import SkeletonBatch
-from ripple.model.nestview import NestFactors
 from ripple.model.readiness import step_cycles
 from ripple.results.result import Latency, LayerResult, OperandAccess
 
@@ -26,9 +25,8 @@ def evaluate(nest: LoopNest) -> LayerResult:
         accesses.setdefault(memory, {})[op] = OperandAccess(
             **{key: int(values[0]) for key, values in acc.items()})
     lat = {key: int(values[0]) for key, values in columns.latency.items()}
-    view = NestFactors.of(nest)
-    last = step_cycles(view, last=True)
-    first = step_cycles(view, last=False)
+    last = step_cycles(batch.view, last=True)
+    first = step_cycles(batch.view, last=False)
     layer = nest.layer
     shape = (layer.N, layer.G * layer.K_group, last.shape[-2], last.shape[-1])
     return LayerResult(
