@@ -157,6 +157,19 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sparsity_table7(args: argparse.Namespace) -> int:
+    from ripple.report.sparsity import table7_tables
+    from ripple.sparseloop.table7 import table7_rows
+
+    rows = table7_rows(args.dir)
+    if _json_only(args, {"table7": rows}):
+        return 0
+    console = Console()
+    for table in table7_tables(rows):
+        console.print(table)
+    return 0
+
+
 def _explore(args: argparse.Namespace) -> int:
     from rich.progress import (
         BarColumn,
@@ -337,6 +350,15 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--trace", metavar="FILE.json", help="write a Perfetto (Chrome trace-event) "
                     "JSON of the schedule")
     mc.set_defaults(run=_multicore)
+
+    sparsity = commands.add_parser("sparsity", help="sparsity validation").add_subparsers(
+        dest="sparsity_command", required=True)
+    table7 = sparsity.add_parser("table7", help="Eyeriss v1 on AlexNet conv1-5 next to "
+                                 "Sparseloop's Table 7 figures")
+    table7.add_argument("--dir", help="the Sparseloop artifact's table-7 inputs (default: the "
+                        "copy bundled with Ripple)")
+    table7.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-': stdout)")
+    table7.set_defaults(run=_sparsity_table7)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")

@@ -40,7 +40,9 @@ ALL_OPERANDS = ("I", "W", "O")
 
 
 @dataclass
-class _Component:
+class TimeloopComponent:
+    """One component of the tree: its attributes and instance count."""
+
     name: str
     attributes: dict[str, Any]
     instances: int
@@ -65,7 +67,7 @@ def _split_name(name: str) -> tuple[str, int]:
     return found.group(1), int(found.group(3)) - int(found.group(2)) + 1
 
 
-def _flatten(node: dict[str, Any], instances: int, path: str, out: list[_Component],
+def _flatten(node: dict[str, Any], instances: int, path: str, out: list[TimeloopComponent],
              source: str) -> None:
     """Components of the tree in order, outermost first, with their instance counts."""
     instances *= _split_name(str(node.get("name", "")))[1]
@@ -76,12 +78,13 @@ def _flatten(node: dict[str, Any], instances: int, path: str, out: list[_Compone
         local_name, local_count = _split_name(local["name"])
         attributes = local.get("attributes", {}) or {}
         total = instances * local_count
-        out.append(_Component(local_name, attributes, total, int(attributes.get("meshX", total))))
+        out.append(TimeloopComponent(local_name, attributes, total,
+                                     int(attributes.get("meshX", total))))
     for i, child in enumerate(node.get("subtree", [])):
         _flatten(child, instances, f"{path}.subtree[{i}]", out, source)
 
 
-def _ert(path: str | Path) -> dict[str, dict[str, float]]:
+def read_ert(path: str | Path) -> dict[str, dict[str, float]]:
     """Component name (last part of the ERT path, ranges dropped) -> action -> energy."""
     data = read_yaml(path)
     tables = data.get("ERT", {}).get("tables") if isinstance(data, dict) else None
@@ -119,20 +122,27 @@ class _Fanout:
                 if size > 1}
 
 
-def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
-                                 keep: dict[str, list[str]] | None = None
-                                 ) -> Imported[TimeloopArchitecture]:
-    """Read ``arch.yaml`` and ``ERT.yaml``; ``keep`` gives the operands each storage level holds
-    (see :func:`ripple.mapping.timeloop_import.timeloop_keep`)."""
+@dataclass(frozen=True)
+class TimeloopTree:
+    """The storage components outermost first, the MAC component and the ERT energies
+    (component -> action -> pJ)."""
+
+    root: dict[str, Any]
+    storage: list[TimeloopComponent]
+    mac: TimeloopComponent
+    energies: dict[str, dict[str, float]]
+
+
+def read_timeloop_tree(arch_path: str | Path, ert_path: str | Path) -> TimeloopTree:
     source = str(arch_path)
     data = read_yaml(arch_path)
     root = data.get("architecture") if isinstance(data, dict) else None
     if not isinstance(root, dict) or not root.get("subtree"):
         raise RippleInputError("expected architecture.subtree (Timeloop v0.3)", source=source)
-    components: list[_Component] = []
+    components: list[TimeloopComponent] = []
     for i, node in enumerate(root["subtree"]):
         _flatten(node, 1, f"architecture.subtree[{i}]", components, source)
-    energies = _ert(ert_path)
+    energies = read_ert(ert_path)
     for component in components:
         if component.name not in energies:
             raise RippleInputError(f"no energies for component {component.name!r}",
@@ -141,7 +151,17 @@ def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
     storage = [c for c in components if "read" in energies[c.name]]
     if len(macs) != 1 or not storage:
         raise RippleInputError("expected storage levels and one MAC component", source=source)
-    mac = macs[0]
+    return TimeloopTree(root, storage, macs[0], energies)
+
+
+def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
+                                 keep: dict[str, list[str]] | None = None
+                                 ) -> Imported[TimeloopArchitecture]:
+    """Read ``arch.yaml`` and ``ERT.yaml``; ``keep`` gives the operands each storage level holds
+    (see :func:`ripple.mapping.timeloop_import.timeloop_keep`)."""
+    source = str(arch_path)
+    tree = read_timeloop_tree(arch_path, ert_path)
+    storage, mac, energies, root = tree.storage, tree.mac, tree.energies, tree.root
     fanouts = [_fanout(outer, inner, source)
                for outer, inner in zip(storage, [*storage[1:], mac], strict=True)]
     notes: list[str] = []
@@ -165,7 +185,7 @@ def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
     return Imported(TimeloopArchitecture(arch, tuple(c.name for c in storage)), tuple(notes))
 
 
-def _fanout(outer: _Component, inner: _Component, source: str) -> _Fanout:
+def _fanout(outer: TimeloopComponent, inner: TimeloopComponent, source: str) -> _Fanout:
     total, rest = divmod(inner.instances, outer.instances)
     x, rest_x = divmod(inner.mesh_x, outer.mesh_x)
     if rest or rest_x or total % max(x, 1):
@@ -175,7 +195,7 @@ def _fanout(outer: _Component, inner: _Component, source: str) -> _Fanout:
     return _Fanout(outer.name, x, total // x)
 
 
-def _memory(component: _Component, operands: list[str], served: list[str],
+def _memory(component: TimeloopComponent, operands: list[str], served: list[str],
             energy: dict[str, float], notes: list[str]) -> dict[str, Any]:
     width = int(component.attr("width", "data_storage_width", default=0))
     if width <= 0:

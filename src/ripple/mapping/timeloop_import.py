@@ -59,14 +59,14 @@ class MappingFile(BaseModel):
     mapping: list[Directive] = Field(min_length=1)
 
 
-def _directives(path: str | Path) -> list[Directive]:
+def directives(path: str | Path) -> list[Directive]:
     return validate(MappingFile, read_yaml(path), str(path)).mapping
 
 
 def timeloop_keep(path: str | Path) -> dict[str, list[str]]:
     """Operands each target keeps, from the mapping's ``keep``/``bypass`` directives."""
     out: dict[str, list[str]] = {}
-    for index, d in enumerate(_directives(path)):
+    for index, d in enumerate(directives(path)):
         if d.type not in ("bypass", "datatype"):
             continue
         names = d.keep if d.keep is not None else [n for n in DATASPACES
@@ -84,13 +84,13 @@ def import_timeloop_mapping(path: str | Path, layer: Layer, arch: Architecture,
     """The mapping for ``layer`` on ``arch``; ``storage`` lists Timeloop's storage levels
     outermost first (the architecture import returns it)."""
     source = str(path)
-    directives = _directives(path)
-    loops = [(i, d) for i, d in enumerate(directives) if d.type in ("temporal", "spatial")]
+    found = directives(path)
+    loops = [(i, d) for i, d in enumerate(found) if d.type in ("temporal", "spatial")]
     for i, d in loops:
         if d.target not in storage:
             raise RippleInputError(f"unknown target {d.target!r} (storage levels: "
                                    f"{', '.join(storage)})", source=source, field=f"mapping[{i}]")
-    factors = _resolve_factors(loops, layer, source)
+    factors = resolve_factors(loops, layer, source)
     levels = [lvl.name for lvl in arch.levels]
     temporal: dict[str, list[tuple[str, int]]] = {}
     spatial: dict[str, list[tuple[str, int]]] = {}
@@ -101,7 +101,7 @@ def import_timeloop_mapping(path: str | Path, layer: Layer, arch: Architecture,
             for i, d in loops:
                 if d.target != target or d.type != kind:
                     continue
-                order = _permutation(d, factors[i], source, i)
+                order = permutation(d, factors[i], source, i)
                 if kind == "temporal":
                     chosen = [(dim, factors[i][dim]) for dim in reversed(order)]
                     temporal.setdefault(owner, []).extend(
@@ -114,13 +114,13 @@ def import_timeloop_mapping(path: str | Path, layer: Layer, arch: Architecture,
                             for dim in reversed(dims) if factors[i][dim] > 1)
                     chosen = [(dim, factors[i][dim]) for dim in reversed(order)]
                 nest += [(kind, dim, size) for dim, size in chosen if size > 1]
-    _check_keep(directives, arch, storage, source)
+    _check_keep(found, arch, storage, source)
     mapping = Mapping(name=Path(source).stem, spatial={k: v for k, v in spatial.items() if v},
                       temporal={k: v for k, v in temporal.items() if v})
     return Imported(mapping, tuple(_digit_order_notes(nest)))
 
 
-def _resolve_factors(loops: list[tuple[int, Directive]], layer: Layer,
+def resolve_factors(loops: list[tuple[int, Directive]], layer: Layer,
                      source: str) -> dict[int, dict[str, int]]:
     """Factors per directive, every Timeloop dimension present, zeros resolved."""
     bounds = {"C": layer.C, "M": layer.K, "N": layer.N, "P": layer.OX, "Q": layer.OY,
@@ -146,7 +146,7 @@ def _resolve_factors(loops: list[tuple[int, Directive]], layer: Layer,
     return parsed
 
 
-def _permutation(d: Directive, factors: dict[str, int], source: str, index: int) -> list[str]:
+def permutation(d: Directive, factors: dict[str, int], source: str, index: int) -> list[str]:
     order = list((d.permutation or "").replace(" ", ""))
     missing = [dim for dim, size in factors.items() if size > 1 and dim not in order]
     if missing:
