@@ -7,11 +7,12 @@ From the dense counts (:mod:`ripple.sparseloop.counts`) and the densities of the
   from :mod:`ripple.sparse.formats`, charged per ``metadata_datawidth`` bits as the ERT's
   ``metadata_read``/``metadata_write``); the level below it decompresses (``decompression_count``
   per word it receives) and a level writing into it compresses (``compression_count`` per word);
-- gating (skipping) of a data space at a level, conditioned on other data spaces: a read the MACs
-  make is ineffectual when the condition operand of that MAC is zero, with probability ``1 - d``
-  per condition operand; a gated read costs ``gated_read`` and still takes its port slot, a
-  skipped one costs nothing; the MAC of an ineffectual read is not performed (no energy and no
-  cycle: the reference figures charge none);
+- gating (skipping) of a data space at a level, conditioned on other data spaces: a transfer to
+  the level below is ineffectual when a condition operand's tile there is all zero (at the MACs:
+  the one element the MAC uses, probability ``1 - d``; for a tile of ``k`` elements,
+  ``(1 - d)**k``); the read at this level and the write below are then gated (charged as
+  ``gated_read``/``gated_write``, still taking their port slot) or skipped (gone); the MAC of an
+  ineffectual read is not performed (no energy and no cycle: the reference figures charge none);
 - a data action costs the ERT's action energy per ``block_size`` words; cycles are the largest of
   the effectual computes per MAC instance and, per level instance, reads over ``read_bandwidth``
   and writes over ``write_bandwidth`` (words per cycle; unbounded when the level gives none).
@@ -22,7 +23,6 @@ can differ from these by a cycle or a pJ.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,7 +126,7 @@ class _Evaluation:
 
     def _level(self, level: str, space: str, counts: LevelCounts) -> float:
         """Record the actions of ``space`` at ``level``; returns the fraction of the MACs this
-        level leaves effectual (gating of the reads it serves to the MACs)."""
+        level leaves effectual (gating or skipping of the reads it serves to the MACs)."""
         density = getattr(self.densities, space)
         chain = self.counts.holders(space)
         index = chain.index(level)
@@ -135,15 +135,16 @@ class _Evaluation:
         compressed = (level, space) in self.opt.formats
         scale = density if compressed else 1.0
         reads, writes = counts.reads * scale, counts.writes * scale
-        effectual = 1.0
         optimization = self.opt.actions.get((level, space))
-        if optimization is not None and child is None:
+        effectual = 1.0
+        if optimization is not None:
             kind, condition = optimization
-            effectual = math.prod(getattr(self.densities, c) for c in condition)
-            ineffectual = reads * (1 - effectual)
-            reads -= ineffectual
-            if kind == "gating":
-                self._data(level, space, "gated_read", ineffectual, port="read")
+            effectual = self._effectual(child, condition)
+            reads = self._optimized(level, space, "read", reads, kind, effectual)
+        if parent is not None and (parent, space) in self.opt.actions:
+            kind, condition = self.opt.actions[parent, space]
+            writes = self._optimized(level, space, "write", writes, kind,
+                                     self._effectual(level, condition))
         self._data(level, space, "read", reads, port="read")
         self._data(level, space, "write", writes, port="write")
         if compressed:
@@ -154,7 +155,25 @@ class _Evaluation:
                       self.energies[level].get("decompression_count", 0.0))
             self._add(level, space, "compression_count", counts.drains,
                       self.energies[level].get("compression_count", 0.0))
-        return effectual
+        return effectual if child is None else 1.0
+
+    def _effectual(self, receiver: str | None, condition: frozenset[str]) -> float:
+        """Probability that a transfer to ``receiver`` (None: the MACs) is effectual: no
+        condition operand's tile there (one element at a MAC) is all zero."""
+        out = 1.0
+        for space in condition:
+            elements = 1 if receiver is None else self.counts.tile(receiver, space)
+            out *= 1.0 - float(Uniform(getattr(self.densities, space)).prob_empty(elements))
+        return out
+
+    def _optimized(self, level: str, space: str, action: str, words: float, kind: str,
+                   effectual: float) -> float:
+        """The effectual part of ``words``; the rest is gated (charged, takes its port slot)
+        or skipped (gone)."""
+        ineffectual = words * (1.0 - effectual)
+        if kind == "gating":
+            self._data(level, space, f"gated_{action}", ineffectual, port=action)
+        return words - ineffectual
 
     def _metadata(self, level: str, space: str, counts: LevelCounts, child: str | None) -> None:
         """Metadata moved with the compressed words: per tile the child receives (or sends)."""
