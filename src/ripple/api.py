@@ -29,6 +29,7 @@ from ripple.sim import SimulationResult, simulate
 from ripple.sim.maclog import mac_log_file, temporary_log
 from ripple.sim.tensors import load_npy
 from ripple.workload import Densities, Layer, Workload, load_any_workload
+from ripple.workload.densities import DensityTable
 from ripple.workload.onnx_export import save_onnx
 from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
@@ -85,9 +86,12 @@ def export_zoo(name: str, path: str | Path) -> Workload:
 
 
 def evaluate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
-                   layer: str | None = None) -> LayerResult:
-    """Evaluate one mapping of one layer with the analytical model."""
-    return evaluate(load_nest(workload, arch, mapping, layer))
+                   layer: str | None = None, densities: DensityTable | None = None
+                   ) -> LayerResult:
+    """Evaluate one mapping of one layer with the analytical model; an architecture that skips
+    or gates zero operands gets expected counts under ``densities`` (docs/sparsity.md)."""
+    nest = load_nest(workload, arch, mapping, layer)
+    return evaluate(nest, (densities or DensityTable()).of(nest.layer.name))
 
 
 def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path | None = None,
@@ -198,23 +202,28 @@ def seed_case() -> list[LayerResult]:
     return [evaluate(nest) for nest in seed_case_nests()]
 
 
-def evaluate_dataflow(workload: Workload, arch: Architecture, dataflow: str) -> NetworkResult:
-    """Every MAC layer of ``workload`` under the preset mapping of ``dataflow``."""
+def evaluate_dataflow(workload: Workload, arch: Architecture, dataflow: str,
+                      densities: DensityTable | None = None) -> NetworkResult:
+    """Every MAC layer of ``workload`` under the preset mapping of ``dataflow`` (with each
+    layer's ``densities`` when the architecture skips or gates zero operands)."""
     name = resolve(dataflow).name
-    layers = [evaluate(bind(layer, arch, preset_mapping(layer, arch, name), source=name))
+    table = densities or DensityTable()
+    layers = [evaluate(bind(layer, arch, preset_mapping(layer, arch, name), source=name),
+                       table.of(layer.name))
               for layer in workload.mac_layers]
     return NetworkResult(workload.name, name, layers)
 
 
 def evaluate_network(workload: str | Path, arch: str | Path, dataflow: str,
-                     layer: str | None = None) -> NetworkResult:
+                     layer: str | None = None, densities: DensityTable | None = None
+                     ) -> NetworkResult:
     """A workload file (YAML, ONNX or zoo:NAME) under a dataflow preset: every MAC layer, or the
     one named ``layer``."""
     network = load_any_workload(workload)
     if layer is not None:
         chosen = choose_layer(network, layer, str(workload))
         network = network.model_copy(update={"layers": [chosen]})
-    return evaluate_dataflow(network, load_architecture(arch), dataflow)
+    return evaluate_dataflow(network, load_architecture(arch), dataflow, densities)
 
 
 def compare_dataflows(workload: Workload, arch: Architecture,

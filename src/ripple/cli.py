@@ -20,6 +20,7 @@ from ripple.report import (
     write_json,
 )
 from ripple.report.workloads import workload_document, workload_table
+from ripple.workload.densities import DensityTable
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -40,7 +41,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         if args.boundary:
             raise RippleInputError("--boundary applies to --zigzag; a Ripple mapping states "
                                    "its boundary")
-        result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer)
+        result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer,
+                                    _densities(args))
     if _json_only(args, result.to_dict()):
         return 0
     console = Console()
@@ -56,11 +58,17 @@ def _evaluate_network(args: argparse.Namespace) -> int:
         raise RippleInputError("give either -m MAPPING or --dataflow PRESET, not both")
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
-    result = api.evaluate_network(args.workload, args.arch, args.dataflow, args.layer)
+    result = api.evaluate_network(args.workload, args.arch, args.dataflow, args.layer,
+                                  _densities(args))
     if _json_only(args, result.to_dict()):
         return 0
     Console().print(dataflow_table([result]))
     return 0
+
+
+def _densities(args: argparse.Namespace) -> DensityTable | None:
+    """The --density options as a table (None when none is given)."""
+    return DensityTable.parse(args.density) if args.density else None
 
 
 def _workload(args: argparse.Namespace) -> int:
@@ -264,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--dataflow", metavar="PRESET",
                     help="instead of -m: every MAC layer under a preset (ws, os, is, rs, ed)")
     ev.add_argument("--layer", help="layer name, when the workload has several")
+    ev.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
+                    help="density of operand I, W or O (a number, or a .npy tensor to measure), "
+                         "for every layer or for LAYER; repeatable. Used when the architecture "
+                         "skips or gates zero operands (mac.sparsity): expected counts")
     ev.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     ev.set_defaults(run=_evaluate)
 

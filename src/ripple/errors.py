@@ -24,3 +24,8 @@ class RippleInputError(Exception):
 
 class MappingError(RippleInputError):
     """A mapping that does not fit the layer or the architecture (coverage, array, capacity)."""
+
+
+class ModelError(RippleInputError):
+    """A count the analytical model cannot give exactly for this input: the message says why
+    and what to change (the model refuses rather than approximate)."""

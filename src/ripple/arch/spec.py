@@ -74,18 +74,41 @@ class Level(StrictModel):
         return self
 
 
+class MacSparsity(StrictModel):
+    """What the MACs do with a zero operand (docs/sparsity.md).
+
+    A MAC is *ineffectual* when one of the ``condition_on`` operands is zero (a padding tap's
+    input is a generated zero). ``skip``: it is not issued, and neither are the innermost
+    transfers and steps that only it needed; ``gate``: it is issued at ``mac.gated_energy_pj``
+    and nothing else changes. The schedule is kept either way.
+    """
+
+    action: Literal["skip", "gate"]
+    condition_on: list[Literal["I", "W"]] = Field(min_length=1)
+
+    @field_validator("condition_on")
+    @classmethod
+    def _canonical(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("an operand is listed twice")
+        return sorted(value)
+
+
 class MacUnit(StrictModel):
     """The multiply-accumulate unit of one NPE and its conventions.
 
     ``latch``: operands held in a latch at the MAC, so that consecutive steps that need the same
     value do not read it again (SPEC section 3); ``none`` makes the innermost memory serve every
     MAC, as Timeloop does. ``first_read_elision``: do not read a partial sum before its first
-    accumulation.
+    accumulation. ``sparsity``: skipping or gating of MACs with a zero operand (None: dense);
+    ``gated_energy_pj``: the energy of a gated MAC.
     """
 
     energy_pj: NonNegativeFloat
     latch: list[Literal["I", "W"]] = Field(default_factory=lambda: ["I", "W"])
     first_read_elision: bool = False
+    sparsity: MacSparsity | None = None
+    gated_energy_pj: NonNegativeFloat = 0.0
 
     @field_validator("latch", mode="before")
     @classmethod

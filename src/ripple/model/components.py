@@ -58,6 +58,41 @@ def side_totals(groups: Groups, qs: Qs, insts: Insts, transfer: Transfer) -> tup
     return int(tx @ counts), int(bits @ counts), int(final_tx @ counts)
 
 
+def _sum_by_row(keys: NDArray[np.int64], values: NDArray[np.int64]
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct rows of ``keys`` and, per row, the sum of the ``values`` rows that have it."""
+    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+    sums = np.zeros((len(distinct), values.shape[1]), dtype=np.int64)
+    np.add.at(sums, inverse.reshape(-1), values)
+    return distinct, sums
+
+
+@lru_cache(maxsize=1 << 12)
+def condition_histogram(groups: Groups, qs: Qs, insts: Insts, condition: tuple[Operand, ...]
+                        ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Over the groups (``qs`` leading temporal loops, instance digits ``insts``): per distinct
+    row of the numbers of distinct real elements of each ``condition`` operand the group's MACs
+    use, how many groups have it (a column). With every temporal loop fixed, the groups are
+    the issued steps."""
+    rows, counts = combine(g.histogram(q, inst, condition[0], False, condition[1:])
+                           for g, q, inst in zip(groups, qs, insts, strict=True))
+    return _sum_by_row(rows, counts[:, None])
+
+
+@lru_cache(maxsize=1 << 12)
+def side_totals_by_condition(groups: Groups, qs: Qs, insts: Insts, transfer: Transfer,
+                             condition: tuple[Operand, ...]
+                             ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """:func:`side_totals` split by the fills' numbers of distinct real elements of each
+    ``condition`` operand: those rows, and per row the transactions, bits and final-output
+    transactions of the fills that have it. Summed over the rows, it is ``side_totals``."""
+    rows, counts = combine(g.histogram(q, inst, transfer.operand, transfer.outputs, condition)
+                           for g, q, inst in zip(groups, qs, insts, strict=True))
+    width = rows.shape[1] - len(condition)
+    bits, tx, final_tx = transfer.count(rows[:, :width])
+    return _sum_by_row(rows[:, width:], np.stack([tx, bits, final_tx], axis=1) * counts[:, None])
+
+
 def _outer(row_sets: Sequence[NDArray[np.int64]]) -> NDArray[np.int64]:
     """Element-wise products of every combination of one row from each set."""
     rows = row_sets[0]

@@ -1,21 +1,29 @@
 """Evaluate one mapping of one layer: MACs, accesses, energy, latency and output readiness.
 
 Counts come from the batch machinery with a batch of one order (the nest's own), so a single
-evaluation and an exploration share every line that assembles a count."""
+evaluation and an exploration share every line that assembles a count. An architecture that
+skips or gates zero operands then gets the expected counts of ``model/sparsity.py``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ripple.errors import MappingError
+from ripple.errors import MappingError, ModelError
 from ripple.mapping.nest import LoopNest
 from ripple.model.batch import SkeletonBatch
 from ripple.model.readiness import step_cycles
+from ripple.model.sparsity import DensitiesLike, expected_counts
 from ripple.results.result import Latency, LayerResult, OperandAccess
+from ripple.results.sparse import with_sparsity
 
 
-def evaluate(nest: LoopNest) -> LayerResult:
-    """Exact counts of ``nest`` without enumerating MACs or steps."""
+def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
+    """Exact counts of ``nest`` without enumerating MACs or steps.
+
+    When the architecture skips or gates MACs with a zero operand (``mac.sparsity``), the
+    counts are expected values under ``densities`` (per operand a density or a density model
+    of :mod:`ripple.sparse.distributions`; a missing operand is dense). Without ``mac.sparsity``
+    the densities change nothing: the hardware does every MAC of the schedule."""
     batch = SkeletonBatch.of_nest(nest)
     columns = batch.evaluate(np.arange(batch.n)[None, :])
     if not columns.valid[0]:
@@ -29,7 +37,7 @@ def evaluate(nest: LoopNest) -> LayerResult:
     first = step_cycles(batch.view, last=False)
     layer = nest.layer
     shape = (layer.N, layer.G * layer.K_group, last.shape[-2], last.shape[-1])
-    return LayerResult(
+    result = LayerResult(
         layer=layer,
         arch=nest.arch,
         mapping_name=nest.mapping.name,
@@ -43,3 +51,11 @@ def evaluate(nest: LoopNest) -> LayerResult:
         extras={"timing": {"port_transactions": {
             "/".join(port): int(load[0]) for port, load in columns.ports.items()}}},
     )
+    if nest.arch.mac.sparsity is None:
+        return result
+    try:
+        counts = expected_counts(nest, batch.view, densities)
+    except ModelError as exc:
+        raise ModelError(f"layer {layer.name!r} under {nest.mapping.name}: "
+                         f"{exc.detail}", source=nest.source, field="mac.sparsity") from exc
+    return with_sparsity(result, counts)

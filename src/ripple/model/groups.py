@@ -6,7 +6,9 @@ one memory instance. Because the iteration space is a product of factors, a grou
 per-factor groups and its statistics are products of per-factor statistics:
 
 - ``fp``: distinct operand elements the group touches (its tile, in words);
-- ``fin`` / ``first``: outputs whose last / first issued MAC lies in the group.
+- ``fin`` / ``first``: outputs whose last / first issued MAC lies in the group;
+- on request, the distinct real elements of further operands (``extra``): what decides whether
+  a group's MACs are all ineffectual under sparsity (docs/sparsity.md).
 
 Per factor we keep only a histogram (distinct statistic rows and how many groups have them);
 the combination is the histogram of the products, which is exact and small.
@@ -41,7 +43,8 @@ class FactorGroups:
 
     def __init__(self, factor: Factor):
         self.factor = factor
-        self._cache: dict[tuple[int, Instances, Operand, bool], Histogram] = {}
+        self._cache: dict[tuple[int, Instances, Operand, bool, tuple[Operand, ...]],
+                          Histogram] = {}
         self._extremes = {kind: _extreme_elements(factor, kind) for kind in ("last", "first")}
         self.issued_steps = len(np.unique(factor.rank))
 
@@ -59,11 +62,13 @@ class FactorGroups:
         base = self.factor.spec.n_temporal
         return int(np.prod([self.factor.sizes[base + j] for j in instances], dtype=np.int64))
 
-    def histogram(self, q: int, instances: Instances, operand: Operand, outputs: bool) -> Histogram:
-        """Histogram of ``(fp,)`` rows, or ``(fp, fin, first)`` rows when ``outputs``."""
-        cache_key = (q, instances, operand, outputs)
+    def histogram(self, q: int, instances: Instances, operand: Operand, outputs: bool,
+                  extra: tuple[Operand, ...] = ()) -> Histogram:
+        """Histogram of ``(fp,)`` rows, or ``(fp, fin, first)`` rows when ``outputs``, followed
+        by the distinct real elements of each ``extra`` operand."""
+        cache_key = (q, instances, operand, outputs, extra)
         if cache_key not in self._cache:
-            _, rows = self.rows(self.key(q, instances), operand, outputs)
+            _, rows = self.rows(self.key(q, instances), operand, outputs, extra)
             values, counts = np.unique(rows, axis=0, return_counts=True)
             self._cache[cache_key] = (values, counts.astype(np.int64))
         return self._cache[cache_key]
@@ -72,7 +77,8 @@ class FactorGroups:
         values, _ = self.histogram(q, instances, operand, False)
         return int(values[:, 0].max(initial=0))
 
-    def rows(self, key: IntArray, operand: Operand, outputs: bool) -> tuple[IntArray, IntArray]:
+    def rows(self, key: IntArray, operand: Operand, outputs: bool,
+             extra: tuple[Operand, ...] = ()) -> tuple[IntArray, IntArray]:
         """Distinct group keys (sorted) and each group's statistic row."""
         groups, group_of = np.unique(key, return_inverse=True)
         n = len(groups)
@@ -80,6 +86,7 @@ class FactorGroups:
         if outputs:
             for kind in ("last", "first"):
                 columns.append(np.bincount(group_of[self._extremes[kind]], minlength=n))
+        columns += [_distinct_per_group(group_of, self.factor.coords[op], n) for op in extra]
         return groups, np.stack(columns, axis=1).astype(np.int64)
 
     def instance_sets(self, q: int, instance_specs: list[Instances], operand: Operand,

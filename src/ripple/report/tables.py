@@ -13,16 +13,31 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if whole else f"{value:,.2f}"
 
 
+def _sparsity_line(result: LayerResult) -> str:
+    """What skipping or gating did, against the dense schedule (empty for a dense result)."""
+    report = result.extras.get("sparsity")
+    if report is None:
+        return ""
+    densities = ", ".join(f"{op} {d:.3g}" for op, d in report["densities"].items())
+    dense = report["dense"]
+    gated = f", {_fmt(report['macs_gated'])} gated" if report["action"] == "gate" else ""
+    return (f"\n{report['action']} on zero {' or '.join(report['condition_on'])} (density "
+            f"{densities}): {_fmt(report['macs_effectual'])} effectual MACs{gated} | dense: "
+            f"{_fmt(dense['macs_issued'])} MACs, {_fmt(dense['latency_cycles'])} cycles, "
+            f"{dense['energy_pj']:,.2f} pJ")
+
+
 def layer_table(result: LayerResult) -> Table:
-    """Accesses and energy per memory and operand for one layer."""
+    """Accesses and energy per memory and operand for one layer (expected values, with two
+    decimals, for a sparse result of the model)."""
     lat = result.latency
     table = Table(
         title=f"{result.layer.name} | {result.mapping_name}",
         caption=(
-            f"MACs issued {result.macs_issued:,} (valid {result.macs_valid:,}) | cycles "
-            f"{lat.total:,} (compute {lat.compute:,}, stall {lat.stall:,}, fill {lat.fill:,}, "
-            f"drain {lat.drain:,}) | energy {result.energy_pj:,.2f} pJ | peak live psums "
-            f"{result.peak_live_psums:,}"
+            f"MACs issued {_fmt(result.macs_issued)} (valid {result.macs_valid:,}) | cycles "
+            f"{_fmt(lat.total)} (compute {_fmt(lat.compute)}, stall {_fmt(lat.stall)}, fill "
+            f"{_fmt(lat.fill)}, drain {_fmt(lat.drain)}) | energy {result.energy_pj:,.2f} pJ | "
+            f"peak live psums {result.peak_live_psums:,}{_sparsity_line(result)}"
         ),
     )
     for column in ("memory", "operand", "reads", "writes", "final writes", "read pJ", "write pJ"):
@@ -31,7 +46,7 @@ def layer_table(result: LayerResult) -> Table:
     for name, per_operand in result.accesses.items():
         for op, acc in per_operand.items():
             e = energy[name][op]
-            table.add_row(name, op, f"{acc.reads:,}", f"{acc.writes:,}", f"{acc.final_writes:,}",
+            table.add_row(name, op, _fmt(acc.reads), _fmt(acc.writes), _fmt(acc.final_writes),
                           _fmt(e["read"]), _fmt(e["write"]))
     table.add_row("MAC", "", "", "", "", "", _fmt(energy["mac"]))
     return table
@@ -47,14 +62,15 @@ def comparison_table(results: list[LayerResult], title: str) -> Table:
     def row(label: str, values: list[str]) -> None:
         table.add_row(label, *values)
 
-    row("MACs issued", [f"{r.macs_issued:,}" for r in results])
-    row("  of which invalid", [f"{r.macs_issued - r.macs_valid:,}" for r in results])
-    row("cycles", [f"{r.latency.total:,}" for r in results])
+    row("MACs issued", [_fmt(r.macs_issued) for r in results])
+    row("  of which invalid", [_fmt(r.macs_issued - r.macs_valid) for r in results])
+    row("cycles", [_fmt(r.latency.total) for r in results])
     for op, label in (("I", "I reads"), ("W", "W reads")):
-        row(label, [f"{_operand_total(r, op, 'reads'):,}" for r in results])
-    row("O reads", [f"{_operand_total(r, 'O', 'reads'):,}" for r in results])
+        row(label, [_fmt(_operand_total(r, op, 'reads')) for r in results])
+    row("O reads", [_fmt(_operand_total(r, 'O', 'reads')) for r in results])
     row("O writes (final)", [
-        f"{_operand_total(r, 'O', 'writes'):,} ({_operand_total(r, 'O', 'final_writes'):,})"
+        f"{_fmt(_operand_total(r, 'O', 'writes'))} "
+        f"({_fmt(_operand_total(r, 'O', 'final_writes'))})"
         for r in results
     ])
     row("peak live psums", [f"{r.peak_live_psums:,}" for r in results])
@@ -65,7 +81,7 @@ def comparison_table(results: list[LayerResult], title: str) -> Table:
     return table
 
 
-def _operand_total(result: LayerResult, operand: str, key: str) -> int:
+def _operand_total(result: LayerResult, operand: str, key: str) -> float:
     return sum(getattr(per[operand], key) for per in result.accesses.values() if operand in per)
 
 
@@ -91,18 +107,18 @@ def dataflow_table(results: list[NetworkResult]) -> Table:
             r = result.layers[index]
             lat = r.latency
             table.add_row(r.layer.name, short.get(result.dataflow, result.dataflow),
-                          f"{lat.total:,}", f"{lat.compute:,}", f"{lat.stall:,}",
-                          f"{lat.fill + lat.drain:,}", f"{r.energy_pj / 1e3:,.2f}",
-                          f"{r.macs_issued:,}", f"{r.peak_live_psums:,}")
+                          _fmt(lat.total), _fmt(lat.compute), _fmt(lat.stall),
+                          _fmt(lat.fill + lat.drain), f"{r.energy_pj / 1e3:,.2f}",
+                          _fmt(r.macs_issued), f"{r.peak_live_psums:,}")
         table.add_section()
     for result in results:
         total = result.total()
         lat = total["latency"]
         table.add_row("total", short.get(result.dataflow, result.dataflow),
-                      f"{total['latency_cycles']:,}",
-                      f"{lat['compute']:,}", f"{lat['stall']:,}",
-                      f"{lat['fill'] + lat['drain']:,}", f"{total['energy_pj'] / 1e3:,.2f}",
-                      f"{total['macs']['issued']:,}", f"{total['peak_live_psums']:,}")
+                      _fmt(total['latency_cycles']),
+                      _fmt(lat['compute']), _fmt(lat['stall']),
+                      _fmt(lat['fill'] + lat['drain']), f"{total['energy_pj'] / 1e3:,.2f}",
+                      _fmt(total['macs']['issued']), f"{total['peak_live_psums']:,}")
     return table
 
 

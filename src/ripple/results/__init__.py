@@ -8,12 +8,15 @@ from ripple.results.result import (
     empty_accesses,
     peak_live,
 )
+from ripple.results.sparse import SparseCounts, with_sparsity
 
 __all__ = [
     "Latency",
     "LayerResult",
     "NetworkResult",
     "OperandAccess",
+    "SparseCounts",
     "empty_accesses",
     "peak_live",
+    "with_sparsity",
 ]

@@ -19,13 +19,14 @@ from ripple.workload.layer import OPERANDS, Layer, Operand
 
 @dataclass
 class OperandAccess:
-    """Transactions at one memory for one operand, and the bits they moved."""
+    """Transactions at one memory for one operand, and the bits they moved (expected values,
+    floats, when the model counts a sparse layer: docs/sparsity.md)."""
 
-    reads: int = 0
-    writes: int = 0
-    final_writes: int = 0
-    read_bits: int = 0
-    write_bits: int = 0
+    reads: float = 0
+    writes: float = 0
+    final_writes: float = 0
+    read_bits: float = 0
+    write_bits: float = 0
 
     def add(self, other: OperandAccess) -> None:
         self.reads += other.reads
@@ -37,13 +38,13 @@ class OperandAccess:
 
 @dataclass(frozen=True)
 class Latency:
-    compute: int
-    stall: int = 0
-    fill: int = 0
-    drain: int = 0
+    compute: float
+    stall: float = 0
+    fill: float = 0
+    drain: float = 0
 
     @property
-    def total(self) -> int:
+    def total(self) -> float:
         return self.compute + self.stall + self.fill + self.drain
 
 
@@ -52,24 +53,31 @@ class LayerResult:
     """Counts of one layer. ``ready[n, k, y, x]`` is the cycle at which output ``(n, k, y, x)``
     is final and ``first[n, k, y, x]`` the cycle of its first MAC (SPEC section 3). An output
     that receives no MAC (every tap in padding, under ``skip_padding``) has ``ready`` 0 and
-    ``first`` -1."""
+    ``first`` -1.
+
+    Under sparsity (docs/sparsity.md) the counts are what the MACs actually did: the model's are
+    expected values (floats), the simulator's exact ones; ``macs_gated`` of the issued MACs ran
+    at the gated energy, and ``extras["sparsity"]`` keeps the dense values."""
 
     layer: Layer
     arch: Architecture
     mapping_name: str
     nest: str
-    macs_issued: int
+    macs_issued: float
     macs_valid: int
     latency: Latency
     accesses: dict[str, dict[Operand, OperandAccess]]
     ready: NDArray[np.int64]
     first: NDArray[np.int64]
     extras: dict[str, Any] = field(default_factory=dict)
+    macs_gated: float = 0
 
     # ----- derived -----------------------------------------------------------------------
     def energy_breakdown(self) -> dict[str, Any]:
         """``{"mac": pJ, memory: {operand: {"read": pJ, "write": pJ}}}``."""
-        out: dict[str, Any] = {"mac": self.macs_issued * self.arch.mac.energy_pj}
+        mac = self.arch.mac
+        out: dict[str, Any] = {"mac": (self.macs_issued - self.macs_gated) * mac.energy_pj
+                               + self.macs_gated * mac.gated_energy_pj}
         for name, per_operand in self.accesses.items():
             memory = self.arch.memory(name)
             per_bit = memory.energy_per == "bit"
@@ -90,6 +98,13 @@ class LayerResult:
             for actions in per_operand.values():
                 total += actions["read"] + actions["write"]
         return float(total)
+
+    @property
+    def schedule_cycles(self) -> float:
+        """Compute cycles of the schedule: the clock of the readiness arrays and of the MAC
+        log, which under skipping (docs/sparsity.md) stay those of the dense schedule."""
+        report = self.extras.get("sparsity")
+        return report["dense"]["compute"] if report else self.latency.compute
 
     @property
     def peak_live_psums(self) -> int:

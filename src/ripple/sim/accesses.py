@@ -8,6 +8,8 @@ side and instance; outputs are read before accumulation (minus first contributio
 in separate transactions. The largest part of each instance is recorded for the capacity check.
 Every side of every transfer also goes to :mod:`ripple.sim.timing`: the link's channel clocks
 (how long each transfer lasts) and the port loads (how much each port instance carries).
+Under skipping (docs/sparsity.md) a link to the MACs also counts, apart, the transfers that
+serve at least one effectual MAC: the others are removed (timing keeps the dense schedule's).
 """
 
 from __future__ import annotations
@@ -50,13 +52,17 @@ class Runs:
     read: NDArray[np.int64]
     final: NDArray[np.int64]
 
+    def select(self, keep: NDArray[np.bool_]) -> Runs:
+        return Runs(self.group[keep], self.inst[keep], self.words[keep], self.read[keep],
+                    self.final[keep])
+
 
 class LinkCounter:
     """Streams one link's fills; accumulates its reads, writes and largest tiles, and hands
     every transfer to the link's channel clocks and the shared port loads."""
 
     def __init__(self, nest: LoopNest, plan: StreamPlan, link: Link,
-                 timing: OutputTiming | None, loads: PortLoads) -> None:
+                 timing: OutputTiming | None, loads: PortLoads, skipping: bool = False) -> None:
         self.nest, self.plan, self.link = nest, plan, link
         self.timing = timing
         self.loads = loads
@@ -83,6 +89,11 @@ class LinkCounter:
                                  ChannelClock() if link.operand == "O" else None)
         self._first_group: int | None = None
         self._last_group: int | None = None
+        # a link to the MACs under skipping: which (fill, instance) serve an effectual MAC (the
+        # "elements" are the MACs' marks, 0 or 1), and the parent's accesses without the others
+        self.marks = (TileStream(n_p * n_c, 2) if skipping and link.child is None
+                      and link.parent is not None else None)
+        self.kept_acc = OperandAccess()
         if link.parent is not None:
             for _, sides in self._channel_sides():
                 for memory, direction, n_inst in sides:
@@ -99,7 +110,8 @@ class LinkCounter:
             up.append((link.child, "read", link.n_child_inst))
         return [("fill", down)] + ([("writeback", up)] if link.operand == "O" else [])
 
-    def feed(self, chunk: MacChunk) -> None:
+    def feed(self, chunk: MacChunk, effectual: NDArray[np.bool_] | None = None) -> None:
+        """Add a chunk; ``effectual`` marks its MACs when the architecture skips."""
         elem = {"I": chunk.i_flat, "W": chunk.w_flat, "O": chunk.o_flat}[self.link.operand]
         step_group = self.plan.prefix(chunk.steps, self.link.prefix)
         if step_group.size:
@@ -107,22 +119,27 @@ class LinkCounter:
                 self._first_group = int(step_group[0])
             self._last_group = int(step_group[-1])
         group, inst = step_group[chunk.mac_step], self.fine[chunk.sp]
+        marks = None
+        if self.marks is not None:  # closes the same fills as the tile stream: same steps
+            assert effectual is not None
+            marks = self.marks.feed(group, inst, effectual.astype(I64), step_group,
+                                    chunk.step_cycles)
         if self.link.operand == "I":  # a padding tap reads a generated zero, no element
             used = elem >= 0
             if not used.all():
                 group, inst, elem = group[used], inst[used], elem[used]
         closed = self.stream.feed(group, inst, elem, step_group, chunk.step_cycles)
         del group, inst, elem
-        self._count(closed)
+        self._count(closed, marks)
 
     def finish(self) -> None:
-        self._count(self.stream.flush())
+        self._count(self.stream.flush(), None if self.marks is None else self.marks.flush())
         self.clocks.fill.finish(self._first_group, self._last_group)
         if self.clocks.writeback is not None:
             self.clocks.writeback.finish(self._first_group, self._last_group)
 
     # ----- one batch of completed fills ---------------------------------------------------
-    def _count(self, tiles: ClosedTiles) -> None:
+    def _count(self, tiles: ClosedTiles, marks: ClosedTiles | None = None) -> None:
         if tiles.size == 0:
             return
         link = self.link
@@ -146,13 +163,17 @@ class LinkCounter:
             clock = self.clocks.fill if channel == "fill" else self.clocks.writeback
             assert clock is not None
             clock.add(transfers)
+        if marks is not None:  # a link to the MACs: its parent is its only side
+            kept = parent.select(_serving(parent, marks, link.n_parent_inst))
+            for channel, ((memory, direction, _),) in self._channel_sides():
+                self._move(kept, self.kept_acc, memory, direction, channel, load=False)
 
     def _move(self, runs: Runs, acc: OperandAccess, memory: Memory, direction: Direction,
-              channel: Channel) -> Transfer:
+              channel: Channel, load: bool = True) -> Transfer:
         """Transactions of one side of one channel per run, added to the side's access count
-        and to its port. A fill moves the words read from the parent; a write-back moves
-        partial words at the partial and final words at the final precision, never sharing a
-        transaction."""
+        and (when ``load``) to its port. A fill moves the words read from the parent; a
+        write-back moves partial words at the partial and final words at the final precision,
+        never sharing a transaction."""
         bandwidth = memory.read_bandwidth if direction == "read" else memory.write_bandwidth
         final_tx = np.zeros_like(runs.words)
         if channel == "fill":
@@ -171,7 +192,8 @@ class LinkCounter:
             acc.final_writes += int(final_tx.sum())
             acc.write_bits += bits
         transfer = Transfer(memory, direction, runs.group, runs.inst, tx)
-        self.loads.add(self.link.operand, transfer)
+        if load:
+            self.loads.add(self.link.operand, transfer)
         return transfer
 
     def _flags(self, elem: NDArray[np.int64], start: NDArray[np.int64],
@@ -197,6 +219,12 @@ class LinkCounter:
             return Runs(group, inst_of, words, words, np.zeros_like(words))
         read, final = self._flags(ee, *tiles.bounds(gg))
         return Runs(*run_sums(gg, ii, read, final))
+
+
+def _serving(runs: Runs, marks: ClosedTiles, n_inst: int) -> NDArray[np.bool_]:
+    """Which runs (fill, instance) have an effectual MAC: a closed mark triple with mark 1."""
+    on = marks.elem == 1
+    return np.isin(runs.group * n_inst + runs.inst, marks.group[on] * n_inst + marks.inst[on])
 
 
 def _transactions(words: NDArray[np.int64], bits: int, bandwidth: int) -> NDArray[np.int64]:

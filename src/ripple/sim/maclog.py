@@ -3,8 +3,11 @@
 Columns: ``cycle``, one ``npe_<array dim>`` column per array dimension (the NPE coordinates),
 ``input`` (flat index into ``I [N, C, IY, IX]``, -1 for a padding tap), ``weight`` (flat index
 into ``W [K, C/G, FY, FX]``), ``output`` (flat index into the output buffer ``[N, K, OY, OX]``,
-enlarged for a scatter nest) and ``valid``. Rows are written as the stream is produced (one
-Parquet row group per chunk) so a log of 1e8 MACs never sits in memory. The file is written
+enlarged for a scatter nest) and ``valid``; an architecture that skips or gates zero operands
+adds ``effectual`` (its rows are the schedule's MACs, at their schedule cycles, and
+``effectual`` tells which ones were performed in full: docs/sparsity.md). Rows are written as
+the stream is produced (one Parquet row group per chunk) so a log of 1e8 MACs never sits in
+memory. The file is written
 under a temporary name and renamed on success: a failed run leaves no half-written log. The
 readers stream the file back batch by batch, for the figures.
 """
@@ -30,12 +33,13 @@ from ripple.sim.stream import MacChunk
 FORMATS = (".csv", ".parquet")
 
 
-def log_schema(array_dims: list[str]) -> pa.Schema:
+def log_schema(array_dims: list[str], marked: bool = False) -> pa.Schema:
     return pa.schema(
         [("cycle", pa.int64())]
         + [(f"npe_{d}", pa.int64()) for d in array_dims]
         + [("input", pa.int64()), ("weight", pa.int64()), ("output", pa.int64()),
            ("valid", pa.bool_())]
+        + ([("effectual", pa.bool_())] if marked else [])
     )
 
 
@@ -43,7 +47,7 @@ class MacLogWriter:
     """Context manager writing :class:`MacChunk` rows to ``path`` (.csv or .parquet)."""
 
     def __init__(self, path: str | Path, array_dims: list[str],
-                 npe_coords: NDArray[np.int64]) -> None:
+                 npe_coords: NDArray[np.int64], marked: bool = False) -> None:
         self.path = Path(path)
         suffix = self.path.suffix.lower()
         if suffix not in FORMATS:
@@ -52,7 +56,7 @@ class MacLogWriter:
         self.parquet = suffix == ".parquet"
         self.array_dims = array_dims
         self.npe_coords = npe_coords
-        self.schema = log_schema(array_dims)
+        self.schema = log_schema(array_dims, marked)
         self.tmp = self.path.with_name(f".{self.path.name}.partial")
         self.rows = 0
         self._writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
@@ -64,12 +68,16 @@ class MacLogWriter:
             self._writer = pa_csv.CSVWriter(str(self.tmp), self.schema)
         return self
 
-    def write(self, chunk: MacChunk) -> None:
+    def write(self, chunk: MacChunk, effectual: NDArray[np.bool_] | None = None) -> None:
+        """Write a chunk's rows; ``effectual`` (the MACs' marks) when the log is marked."""
         if chunk.size == 0:
             return
         coords = self.npe_coords[chunk.sp]
         columns = [chunk.cycle()] + [coords[:, a] for a in range(len(self.array_dims))]
         columns += [chunk.i_flat, chunk.w_flat, chunk.o_flat, chunk.valid]
+        if "effectual" in self.schema.names:
+            assert effectual is not None
+            columns.append(effectual)
         table = pa.Table.from_arrays([pa.array(c) for c in columns], schema=self.schema)
         assert self._writer is not None
         self._writer.write_table(table)

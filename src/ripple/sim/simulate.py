@@ -4,14 +4,16 @@ Two passes over the same MAC stream (:mod:`ripple.sim.stream`): the first execut
 (outputs, MAC counts, cycles, per-output first/last cycle, the MAC log), the second counts the
 accesses of every link of every operand's chain, which needs each output's global first and
 last cycle. Nothing here derives a count in closed form, and nothing imports the analytical
-model: the two meet only in tests, which is what makes their agreement evidence.
+model: the two meet only in tests, which is what makes their agreement evidence. An architecture
+that skips or gates zero operands has its ineffectual MACs marked on the real tensors
+(:mod:`ripple.sim.sparsity`) and gets the exact counts of what it did (docs/sparsity.md).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +21,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.mapping import LoopNest
-from ripple.results import LayerResult, OperandAccess, empty_accesses
+from ripple.results import LayerResult, OperandAccess, SparseCounts, empty_accesses, with_sparsity
 from ripple.sim.accesses import LinkCounter, OutputTiming
 from ripple.sim.capacity import check_capacity
 from ripple.sim.execute import Execution
 from ripple.sim.golden import crop_scatter, golden_convolution
 from ripple.sim.links import check_output_replication, plan_links
 from ripple.sim.maclog import MacLogWriter
+from ripple.sim.sparsity import Effectual, EffectualTally
 from ripple.sim.stream import MacChunk, StreamPlan, iter_chunks
 from ripple.sim.tensors import operand_tensors
 from ripple.sim.timing import LinkClocks, PortLoads, layer_latency, timing_extras
@@ -68,25 +71,34 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
     Raises :class:`~ripple.errors.RippleInputError` for tensors of the wrong shape or type and
     :class:`~ripple.errors.MappingError` for a mapping that splits outputs over replicated
     memory instances or overflows a memory. With ``log_path`` (.csv or .parquet) every issued
-    MAC is written as a row; a failed run leaves no log behind.
+    MAC is written as a row (under sparsity, every MAC of the schedule, marked ``effectual``);
+    a failed run leaves no log behind.
     """
     layer = nest.layer
     check_output_replication(nest)
     i_tensor, w_tensor = operand_tensors(layer, inputs, weights, seed)
     plan = StreamPlan(nest)
     stream = _stream(nest, plan, chunk_macs)
+    sparsity = nest.arch.mac.sparsity
+    effectual = None if sparsity is None else Effectual(sparsity, i_tensor, w_tensor)
+    tally = EffectualTally()
 
     with contextlib.ExitStack() as stack:
         log = None
         if log_path is not None:
-            log = stack.enter_context(MacLogWriter(log_path, plan.array_dims, plan.npe_coords))
+            log = stack.enter_context(MacLogWriter(log_path, plan.array_dims, plan.npe_coords,
+                                                   marked=effectual is not None))
         execution = Execution(plan, i_tensor, w_tensor)
         for chunk in stream():
             execution.feed(chunk)
+            marks = None if effectual is None else effectual(chunk)
+            if marks is not None:
+                tally.feed(chunk, marks)
             if log is not None:
-                log.write(chunk)
-            del chunk  # before the next one is built: one chunk alive at a time
-        counted = _count_accesses(nest, plan, execution, stream)
+                log.write(chunk, marks)
+            del chunk, marks  # before the next one is built: one chunk alive at a time
+        skipping = effectual if sparsity is not None and sparsity.action == "skip" else None
+        counted = _count_accesses(nest, plan, execution, stream, skipping)
         for lvl in nest.arch.levels:
             for memory in lvl.memories:
                 check_capacity(layer, memory, counted.largest.get(memory.name, {}))
@@ -100,6 +112,11 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
         accesses=counted.accesses, ready=ready, first=first,
         extras={"timing": timing_extras(counted.loads)},
     )
+    if effectual is not None:
+        assert sparsity is not None
+        result = with_sparsity(result, SparseCounts(
+            sparsity.action, tuple(sparsity.condition_on), effectual.densities,
+            tally.macs, tally.steps, counted.mac_transfers))
     buffer = execution.output_buffer
     output = crop_scatter(layer, buffer) if plan.scatter else buffer
     golden = golden_convolution(layer, i_tensor, w_tensor)
@@ -118,6 +135,10 @@ class Counted:
     largest: dict[str, dict[Operand, NDArray[np.int64]]]
     clocks: list[LinkClocks]
     loads: PortLoads
+    # under skipping, per innermost (memory, operand): its transfers with the MACs, all and
+    # those that serve an effectual MAC
+    mac_transfers: dict[tuple[str, str], tuple[OperandAccess, OperandAccess]] = field(
+        default_factory=dict)
 
 
 def _stream(nest: LoopNest, plan: StreamPlan,
@@ -131,9 +152,11 @@ def _stream(nest: LoopNest, plan: StreamPlan,
 
 
 def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
-                    stream: Callable[[], Iterable[MacChunk]]) -> Counted:
+                    stream: Callable[[], Iterable[MacChunk]],
+                    skipping: Effectual | None = None) -> Counted:
     """Second pass: every link's fills, as transactions per memory and operand and as timed
-    transfers, and the largest tile of every memory instance per operand."""
+    transfers, and the largest tile of every memory instance per operand; with ``skipping``,
+    also the transfers with the MACs that serve an effectual MAC."""
     timing = OutputTiming(first=execution.first, last=execution.last)
     loads = PortLoads()
     counters = []
@@ -141,11 +164,12 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
         if link.parent is None and link.child is not None and link.child.capacity_bits is None:
             continue  # an unbounded outermost memory: its residency needs no tracking
         counters.append(LinkCounter(nest, plan, link, timing if link.operand == "O" else None,
-                                    loads))
+                                    loads, skipping=skipping is not None))
     for chunk in stream():
+        marks = None if skipping is None else skipping(chunk)
         for counter in counters:
-            counter.feed(chunk)
-        del chunk
+            counter.feed(chunk, marks)
+        del chunk, marks
     counted = Counted(empty_accesses(nest.arch), {}, [], loads)
     for counter in counters:
         counter.finish()
@@ -156,4 +180,8 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
         if link.child is not None:
             counted.accesses[link.child.name][link.operand].add(counter.child_acc)
             counted.largest.setdefault(link.child.name, {})[link.operand] = counter.largest_tile
+        if counter.marks is not None:
+            assert link.parent is not None
+            counted.mac_transfers[(link.parent.name, link.operand)] = (counter.parent_acc,
+                                                                       counter.kept_acc)
     return counted

@@ -76,7 +76,7 @@ def check_target(path: str | Path) -> None:
 def frame_cycles(runs: list[RunView], max_frames: int) -> NDArray[np.int64]:
     """The compute cycles shown, on a clock shared by all runs: every cycle of the longest run,
     or every k-th when it has more than ``max_frames``, always ending on its last cycle."""
-    longest = max(run.result.latency.compute for run in runs)
+    longest = max(run.result.schedule_cycles for run in runs)
     step = max(1, math.ceil(longest / max_frames))
     cycles = np.arange(0, longest, step, dtype=np.int64)
     return np.unique(np.r_[cycles, max(longest - 1, 0)])
@@ -89,7 +89,7 @@ class _Row:
                  cycles: NDArray[np.int64]) -> None:
         result, layer = run.result, run.result.layer
         self.run, self.cycles = run, cycles
-        self.total = result.latency.compute
+        self.total = result.schedule_cycles
         n, c, iy, ix = layer.tensor_shape("I")
         self.input_shape = (iy, ix)
         first_in = first_use(run.log, "input", n * c * iy * ix).reshape(n * c, iy * ix)

@@ -20,7 +20,7 @@ from ripple.viz.readiness import label_readiness, plot_readiness
 def utilisation(run: RunView, folder: str | Path, bins: int = 400) -> list[Path]:
     """Share of the NPE array issuing valid and wasted MACs over compute cycles, in at most
     ``bins`` spans (stacked)."""
-    cycles = run.result.latency.compute
+    cycles = run.result.schedule_cycles
     edges = np.unique(np.linspace(0, cycles, min(bins, max(cycles, 1)) + 1).astype(np.int64))
     valid, wasted = activity(run.log, edges)
     capacity = np.diff(edges) * run.result.arch.npes
