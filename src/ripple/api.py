@@ -28,6 +28,7 @@ from ripple.results import LayerResult, NetworkResult
 from ripple.sim import SimulationResult, simulate
 from ripple.sim.maclog import mac_log_file, temporary_log
 from ripple.sim.tensors import load_npy
+from ripple.sparse.dataflows import sparse_architecture
 from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.densities import DensityTable
 from ripple.workload.onnx_export import save_onnx
@@ -230,6 +231,16 @@ def compare_dataflows(workload: Workload, arch: Architecture,
                       dataflows: list[str]) -> list[NetworkResult]:
     """The same workload and architecture under several dataflows."""
     return [evaluate_dataflow(workload, arch, d) for d in dataflows]
+
+
+def compare_sparsity(workload: Workload, arch: Architecture, dataflows: list[str],
+                     densities: DensityTable) -> list[tuple[NetworkResult, NetworkResult]]:
+    """Per dataflow, ``(dense, sparse)``: the workload on dense data, and with ``densities``
+    on the architecture as the dataflow runs it when activations may be zero (the event-driven
+    one skips zero inputs: :func:`ripple.sparse.dataflows.sparse_architecture`)."""
+    return [(evaluate_dataflow(workload, arch, d),
+             evaluate_dataflow(workload, sparse_architecture(arch, d), d, densities))
+            for d in dataflows]
 
 
 def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,

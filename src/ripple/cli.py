@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -21,6 +22,10 @@ from ripple.report import (
 )
 from ripple.report.workloads import workload_document, workload_table
 from ripple.workload.densities import DensityTable
+
+if TYPE_CHECKING:
+    from ripple.arch import Architecture
+    from ripple.workload import Workload
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -150,6 +155,8 @@ def _compare(args: argparse.Namespace) -> int:
 
     workload = load_any_workload(args.network)
     arch = load_architecture(args.arch)
+    if args.density or args.digits:
+        return _compare_sparsity(args, workload, arch)
     results = api.compare_dataflows(workload, arch, args.dataflows.split(","))
     if args.plot:
         from ripple.viz import compare as plots
@@ -163,6 +170,43 @@ def _compare(args: argparse.Namespace) -> int:
         return 0
     Console().print(dataflow_table(results))
     return 0
+
+
+def _compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Architecture) -> int:
+    from ripple.report.sparsity import dense_sparse_table
+
+    if args.digits and args.density:
+        raise RippleInputError("give either --digits or --density, not both")
+    if args.plot:
+        raise RippleInputError("--plot draws the dense comparison; leave out --density/--digits")
+    if args.digits:
+        from ripple.sparse.digits import measured_densities
+
+        densities = measured_densities()
+    else:
+        densities = DensityTable.parse(args.density)
+    pairs = api.compare_sparsity(workload, arch, args.dataflows.split(","), densities)
+    if _json_only(args, {"comparison": [{"dataflow": dense.dataflow, "dense": dense.to_dict(),
+                                         "sparse": sparse.to_dict()} for dense, sparse in pairs]}):
+        return 0
+    Console().print(dense_sparse_table(pairs))
+    return 0
+
+
+def _sparsity_lenet5(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from ripple.arch import load_architecture
+    from ripple.examples import example_path
+    from ripple.report.sparsity import real_tensor_table
+    from ripple.sparse.real_tensors import real_tensor_rows
+
+    arch = load_architecture(args.arch or example_path("seed_dram", "arch.yaml"))
+    rows = real_tensor_rows(arch, args.dataflows.split(","), args.image)
+    if _json_only(args, {"lenet5_digits": [dataclasses.asdict(r) for r in rows]}):
+        return 0 if all(r.golden for r in rows) else 1
+    Console().print(real_tensor_table(rows))
+    return 0 if all(r.golden for r in rows) else 1
 
 
 def _sparsity_table7(args: argparse.Namespace) -> int:
@@ -300,6 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("-a", "--arch", required=True, help="architecture YAML")
     cmp.add_argument("--dataflows", default="ws,os,is,rs,ed",
                      help="comma-separated presets (ws, os, is, rs, ed or full names)")
+    cmp.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
+                     help="compare dense with these densities (as in evaluate; repeatable); the "
+                          "event-driven dataflow skips zero inputs")
+    cmp.add_argument("--digits", action="store_true",
+                     help="compare dense with the densities measured on the LeNet-5 trained on "
+                          "scikit-learn's digits (the test images)")
     cmp.add_argument("--json", metavar="FILE", help="write the results as JSON ('-': stdout)")
     cmp.add_argument("--plot", metavar="DIR", help="write figures (PNG and SVG) into DIR")
     cmp.set_defaults(run=_compare)
@@ -371,6 +421,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "copy bundled with Ripple)")
     table7.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-': stdout)")
     table7.set_defaults(run=_sparsity_table7)
+    digits = sparsity.add_parser("lenet5", help="the digits-trained LeNet-5: the simulator on "
+                                 "one test image's real tensors next to the model's expectation")
+    digits.add_argument("-a", "--arch", help="architecture YAML (default: the bundled "
+                        "seed_dram example)")
+    digits.add_argument("--dataflows", default="ed,os", help="comma-separated presets")
+    digits.add_argument("--image", type=int, default=0, help="index of the test image")
+    digits.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-': stdout)")
+    digits.set_defaults(run=_sparsity_lenet5)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")

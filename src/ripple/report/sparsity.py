@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from ripple.results.network import NetworkResult
+
 
 def _error(value: float | None) -> str:
     return "" if value is None else f"{value:+.2%}"
@@ -42,3 +44,44 @@ def table7_tables(rows: list[dict]) -> list[Table]:
                           _error(c["rel_error"]))
         tables.append(table)
     return tables
+
+
+def _ratio(dense: float, sparse: float) -> str:
+    return f"{dense / sparse:.2f}x" if sparse else ""
+
+
+def dense_sparse_table(pairs: list[tuple[NetworkResult, NetworkResult]]) -> Table:
+    """Per dataflow, the whole network on dense data and with the given densities; a dataflow
+    marked * skips zero operands (the rule is in the JSON's ``sparsity``)."""
+    from ripple.dse.presets import ALIASES
+
+    short = {full: alias for alias, full in ALIASES.items()}
+    table = Table(title=f"{pairs[0][0].name}, whole network: dense vs sparse (* skips zeros)")
+    for column in ("dataflow", "cycles", "sparse", "gain", "energy nJ", "sparse", "gain",
+                   "MACs sparse"):
+        table.add_column(column, justify="left" if column == "dataflow" else "right")
+    for dense, sparse in pairs:
+        skips = any(r.extras.get("sparsity", {}).get("action") == "skip" for r in sparse.layers)
+        table.add_row(short.get(dense.dataflow, dense.dataflow) + (" *" if skips else ""),
+                      f"{dense.latency_cycles:,.0f}", f"{sparse.latency_cycles:,.0f}",
+                      _ratio(dense.latency_cycles, sparse.latency_cycles),
+                      f"{dense.energy_pj / 1e3:,.0f}", f"{sparse.energy_pj / 1e3:,.0f}",
+                      _ratio(dense.energy_pj, sparse.energy_pj),
+                      f"{sum(r.macs_issued for r in sparse.layers):,.0f}")
+    return table
+
+
+def real_tensor_table(rows: list) -> Table:
+    """Model (expected, actual density) against simulator (exact, real tensors) per layer; the
+    energies are in the JSON."""
+    from ripple.dse.presets import ALIASES
+
+    short = {full: alias for alias, full in ALIASES.items()}
+    table = Table(title="LeNet-5 on a digits test image: simulator on the real tensors vs model")
+    for column in ("layer", "df", "d(I)", "MACs exact", "sim", "model", "cycles sim", "model"):
+        table.add_column(column, justify="left" if column in ("layer", "df") else "right")
+    for r in rows:
+        table.add_row(r.layer, short.get(r.dataflow, r.dataflow), f"{r.input_density:.3f}",
+                      f"{r.macs_exact:,}", f"{r.macs_simulated:,.0f}", f"{r.macs_expected:,.0f}",
+                      f"{r.cycles_simulated:,.0f}", f"{r.cycles_expected:,.0f}")
+    return table
