@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -79,45 +80,66 @@ def timeloop_keep(path: str | Path) -> dict[str, list[str]]:
     return out
 
 
+@dataclass(frozen=True)
+class TimeloopLoop:
+    """One loop of a Timeloop mapping: its target, kind, dimension, size and, for a spatial
+    loop, the array axis (``X`` for the first ``split`` dimensions of the permutation)."""
+
+    target: str
+    kind: str
+    dim: str
+    size: int
+    axis: str | None = None
+
+
+def timeloop_loops(path: str | Path, layer: Layer, storage: tuple[str, ...]
+                   ) -> list[TimeloopLoop]:
+    """The loops of a mapping file in Timeloop's nest order, outermost first: per target
+    (``storage`` outermost first) its temporal loops, then its spatial ones; sizes of 1 are
+    dropped, 0 factors resolved."""
+    source = str(path)
+    found = directives(path)
+    indexed = [(i, d) for i, d in enumerate(found) if d.type in ("temporal", "spatial")]
+    for i, d in indexed:
+        if d.target not in storage:
+            raise RippleInputError(f"unknown target {d.target!r} (storage levels: "
+                                   f"{', '.join(storage)})", source=source, field=f"mapping[{i}]")
+    factors = resolve_factors(indexed, layer, source)
+    loops: list[TimeloopLoop] = []
+    for target in storage:
+        for kind in ("temporal", "spatial"):
+            for i, d in indexed:
+                if d.target != target or d.type != kind:
+                    continue
+                order = permutation(d, factors[i], source, i)
+                split = len(order) if d.split is None else d.split
+                axes = {dim: ("X" if n < split else "Y") if kind == "spatial" else None
+                        for n, dim in enumerate(order)}
+                loops += [TimeloopLoop(target, kind, dim, factors[i][dim], axes[dim])
+                          for dim in reversed(order) if factors[i][dim] > 1]
+    return loops
+
+
 def import_timeloop_mapping(path: str | Path, layer: Layer, arch: Architecture,
                             storage: tuple[str, ...]) -> Imported[Mapping]:
     """The mapping for ``layer`` on ``arch``; ``storage`` lists Timeloop's storage levels
     outermost first (the architecture import returns it)."""
     source = str(path)
-    found = directives(path)
-    loops = [(i, d) for i, d in enumerate(found) if d.type in ("temporal", "spatial")]
-    for i, d in loops:
-        if d.target not in storage:
-            raise RippleInputError(f"unknown target {d.target!r} (storage levels: "
-                                   f"{', '.join(storage)})", source=source, field=f"mapping[{i}]")
-    factors = resolve_factors(loops, layer, source)
+    loops = timeloop_loops(path, layer, storage)
     levels = [lvl.name for lvl in arch.levels]
     temporal: dict[str, list[tuple[str, int]]] = {}
     spatial: dict[str, list[tuple[str, int]]] = {}
-    nest: list[tuple[str, str, int]] = []  # Timeloop's order, outermost first: (kind, dim, size)
-    for target in storage:
-        owner = _owner(target, storage, levels, source)
-        for kind in ("temporal", "spatial"):
-            for i, d in loops:
-                if d.target != target or d.type != kind:
-                    continue
-                order = permutation(d, factors[i], source, i)
-                if kind == "temporal":
-                    chosen = [(dim, factors[i][dim]) for dim in reversed(order)]
-                    temporal.setdefault(owner, []).extend(
-                        (TIMELOOP_TO_RIPPLE[dim], size) for dim, size in chosen if size > 1)
-                else:
-                    split = len(order) if d.split is None else d.split
-                    for axis, dims in (("X", order[:split]), ("Y", order[split:])):
-                        spatial.setdefault(f"{target}.{axis}", []).extend(
-                            (TIMELOOP_TO_RIPPLE[dim], factors[i][dim])
-                            for dim in reversed(dims) if factors[i][dim] > 1)
-                    chosen = [(dim, factors[i][dim]) for dim in reversed(order)]
-                nest += [(kind, dim, size) for dim, size in chosen if size > 1]
-    _check_keep(found, arch, storage, source)
-    mapping = Mapping(name=Path(source).stem, spatial={k: v for k, v in spatial.items() if v},
-                      temporal={k: v for k, v in temporal.items() if v})
-    return Imported(mapping, tuple(_digit_order_notes(nest)))
+    for loop in loops:
+        dim = TIMELOOP_TO_RIPPLE[loop.dim]
+        if loop.kind == "temporal":
+            owner = _owner(loop.target, storage, levels, source)
+            temporal.setdefault(owner, []).append((dim, loop.size))
+        else:
+            spatial.setdefault(f"{loop.target}.{loop.axis}", []).append((dim, loop.size))
+    _check_keep(directives(path), arch, storage, source)
+    mapping = Mapping(name=Path(source).stem, spatial=spatial, temporal=temporal)
+    return Imported(mapping, tuple(_digit_order_notes(
+        [(loop.kind, loop.dim, loop.size) for loop in loops])))
 
 
 def resolve_factors(loops: list[tuple[int, Directive]], layer: Layer,

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ripple.results.result import LayerResult, OperandAccess
+from ripple.results.result import Latency, LayerResult, OperandAccess
 
 MemoryOperand = tuple[str, str]
 
@@ -39,13 +39,35 @@ def _minus_plus(total: OperandAccess, dense: OperandAccess, kept: OperandAccess
                             + getattr(kept, f.name) for f in dataclasses.fields(OperandAccess)})
 
 
+def sparse_latency(dense: LayerResult, compute: float) -> Latency:
+    """The latency with ``compute`` effectual steps in place of the dense ones.
+
+    Refills, fill and drain are the dense schedule's, and so are the port loads: skipping only
+    removes transfers, so the dense busiest port instance is an upper bound on the sparse one,
+    and the layer is never made faster than its ports allow (docs/timing.md: stall = refill +
+    the busiest port's excess over the rest). A dense layer bound by its ports took exactly the
+    busiest port's load and stays so; otherwise its stall was its refills, and the ports stall
+    the sparse layer only if they now exceed the shortened rest."""
+    lat = dense.latency
+    ports = dense.extras.get("timing", {}).get("port_transactions", {})
+    busiest = max(ports.values(), default=0)
+    if busiest >= lat.total:  # bound by a port
+        stall = busiest - lat.fill - lat.drain - compute
+    else:
+        refill = lat.stall
+        stall = refill + max(0.0, busiest - (lat.fill + compute + refill + lat.drain))
+    return dataclasses.replace(lat, compute=compute, stall=stall)
+
+
 def with_sparsity(dense: LayerResult, counts: SparseCounts) -> LayerResult:
     """``dense`` with the MACs, compute cycles and innermost transfers of ``counts``.
 
     ``skip``: only effectual MACs are issued, only effectual steps take a cycle, and the
     transfers with the MACs are those that serve an effectual MAC. ``gate``: every MAC is issued,
-    the ineffectual ones at the gated energy; nothing else changes. Stall, fill, drain, the
-    memory traffic above the MACs and the readiness arrays stay those of the dense schedule."""
+    the ineffectual ones at the gated energy; nothing else changes. Fill, drain, refills, the
+    port loads, the memory traffic above the MACs and the readiness arrays stay those of the
+    dense schedule; the bandwidth stall is recomputed against the effectual compute
+    (:func:`sparse_latency`)."""
     skip = counts.action == "skip"
     accesses = {name: dict(per_operand) for name, per_operand in dense.accesses.items()}
     latency = dense.latency
@@ -53,7 +75,7 @@ def with_sparsity(dense: LayerResult, counts: SparseCounts) -> LayerResult:
         assert counts.steps_effectual is not None
         for (name, op), (before, after) in counts.mac_transfers.items():
             accesses[name][op] = _minus_plus(accesses[name][op], before, after)  # type: ignore[index]
-        latency = dataclasses.replace(latency, compute=counts.steps_effectual)
+        latency = sparse_latency(dense, counts.steps_effectual)
     issued = counts.macs_effectual if skip else dense.macs_issued
     gated = 0 if skip else dense.macs_issued - counts.macs_effectual
     report: dict[str, Any] = {

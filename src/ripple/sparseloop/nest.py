@@ -11,14 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ripple.errors import RippleInputError
-from ripple.mapping.timeloop_import import (
-    DATASPACES,
-    directives,
-    permutation,
-    resolve_factors,
-    timeloop_keep,
-)
+from ripple.mapping.timeloop_import import DATASPACES, timeloop_keep, timeloop_loops
 from ripple.workload.layer import Layer
 
 DIMS = ("N", "M", "C", "P", "Q", "R", "S")
@@ -58,22 +51,8 @@ class TimeloopNest:
 
 def load_timeloop_nest(path: str | Path, layer: Layer, levels: tuple[str, ...]) -> TimeloopNest:
     """The nest of the mapping file ``path`` for ``layer`` on storage ``levels``."""
-    source = str(path)
-    found = directives(path)
-    indexed = [(i, d) for i, d in enumerate(found) if d.type in ("temporal", "spatial")]
-    for i, d in indexed:
-        if d.target not in levels:
-            raise RippleInputError(f"unknown target {d.target!r} (storage levels: "
-                                   f"{', '.join(levels)})", source=source, field=f"mapping[{i}]")
-    factors = resolve_factors(indexed, layer, source)
-    loops: list[Loop] = []
-    for level in levels:
-        for kind in ("temporal", "spatial"):
-            for i, d in indexed:
-                if d.target == level and d.type == kind:
-                    order = permutation(d, factors[i], source, i)
-                    loops += [Loop(level, dim, factors[i][dim], kind == "spatial")
-                              for dim in reversed(order) if factors[i][dim] > 1]
+    loops = [Loop(loop.target, loop.dim, loop.size, loop.kind == "spatial")
+             for loop in timeloop_loops(path, layer, levels)]
     kept = timeloop_keep(path)
     keep = {level: frozenset(kept.get(level, DATASPACES.values())) for level in levels}
     return TimeloopNest(levels, keep, tuple(loops), layer)
