@@ -318,8 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--layer", help="layer name, when the workload has several")
     ev.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
                     help="density of operand I, W or O (a number, or a .npy tensor to measure), "
-                         "for every layer or for LAYER; repeatable. Used when the architecture "
-                         "skips or gates zero operands (mac.sparsity): expected counts")
+                         "for every layer or for LAYER, or a .yaml table; repeatable. Used when "
+                         "the architecture skips or gates zero operands (mac.sparsity): expected "
+                         "counts")
     ev.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     ev.set_defaults(run=_evaluate)
 
@@ -345,8 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--dataflows", default="ws,os,is,rs,ed",
                      help="comma-separated presets (ws, os, is, rs, ed or full names)")
     cmp.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
-                     help="compare dense with these densities (as in evaluate; repeatable); the "
-                          "event-driven dataflow skips zero inputs")
+                     help="compare dense with these densities (as in evaluate: numbers, .npy "
+                          "tensors or a .yaml table; repeatable); the event-driven dataflow "
+                          "skips zero inputs")
     cmp.add_argument("--digits", action="store_true",
                      help="compare dense with the densities measured on the LeNet-5 trained on "
                           "scikit-learn's digits (the test images)")

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from ripple.errors import RippleInputError
 from ripple.sparse.distributions import Actual, DensityModel, Uniform
+from ripple.specio import read_yaml, validate
 from ripple.workload.layer import OPERANDS
 
 PerOperand = dict[str, DensityModel]
@@ -33,10 +36,17 @@ class DensityTable:
 
     @classmethod
     def parse(cls, specs: Sequence[str]) -> DensityTable:
-        """From ``[LAYER:]OP=VALUE`` strings; VALUE is a number in [0, 1] or a ``.npy`` file."""
+        """From ``[LAYER:]OP=VALUE`` strings (VALUE a number in [0, 1] or a ``.npy`` file) and
+        ``.yaml`` tables (:func:`load_density_table`); later entries win."""
         default: PerOperand = {}
         per_layer: dict[str, PerOperand] = {}
         for spec in specs:
+            if spec.endswith((".yaml", ".yml")):
+                table = load_density_table(spec)
+                default.update(table.default)
+                for layer, models in table.per_layer.items():
+                    per_layer.setdefault(layer, {}).update(models)
+                continue
             target, sep, value = spec.partition("=")
             layer, _, op = target.rpartition(":")
             if not sep or op not in OPERANDS or not value:
@@ -60,3 +70,48 @@ def _model(value: str) -> DensityModel:
     except ValueError as exc:
         raise RippleInputError(f"a density is a number in [0, 1] or a .npy file, got "
                                f"{value!r}", field="density") from exc
+
+
+class _OperandDensities(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    I: float | str | None = None
+    W: float | str | None = None
+    O: float | str | None = None
+
+
+class _DensityFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default: _OperandDensities = Field(default_factory=_OperandDensities)
+    layers: dict[str, _OperandDensities] = Field(default_factory=dict)
+
+
+def load_density_table(path: str | Path) -> DensityTable:
+    """A YAML table ``densities: {default: {I: 0.5}, layers: {conv1: {I: 0.3, W: w.npy}}}``;
+    a ``.npy`` path is relative to the file."""
+    source = str(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict) or "densities" not in data:
+        raise RippleInputError("expected a top-level 'densities' with 'default' and/or "
+                               "'layers'", source=source)
+    parsed = validate(_DensityFile, data["densities"], source, prefix=("densities",))
+    base = Path(path).parent
+
+    def models(given: _OperandDensities, where: str) -> PerOperand:
+        out: PerOperand = {}
+        for op in OPERANDS:
+            value = getattr(given, op)
+            if value is None:
+                continue
+            text = str(base / value) if isinstance(value, str) else str(value)
+            try:
+                out[op] = _model(text)
+            except RippleInputError as exc:
+                raise RippleInputError(exc.detail, source=source,
+                                       field=f"densities.{where}.{op}") from None
+        return out
+
+    return DensityTable(models(parsed.default, "default"),
+                        {name: models(given, f"layers.{name}")
+                         for name, given in parsed.layers.items()})
