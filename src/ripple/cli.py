@@ -319,8 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
                     help="density of operand I, W or O (a number, or a .npy tensor to measure), "
                          "for every layer or for LAYER, or a .yaml table; repeatable. Used when "
-                         "the architecture skips or gates zero operands (mac.sparsity): expected "
-                         "counts")
+                         "the architecture skips or gates zero operands (mac.sparsity) or "
+                         "stores them compressed (formats): expected counts")
     ev.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     ev.set_defaults(run=_evaluate)
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ripple.arch.spec import Architecture, Level, MacSparsity, MacUnit, Memory
+from ripple.arch.spec import Architecture, Level, MacSparsity, MacUnit, Memory, StoredFormat
 from ripple.specio import load_spec
 
 
@@ -11,4 +11,5 @@ def load_architecture(path: str | Path) -> Architecture:
     return load_spec(Architecture, path)
 
 
-__all__ = ["Architecture", "Level", "MacSparsity", "MacUnit", "Memory", "load_architecture"]
+__all__ = ["Architecture", "Level", "MacSparsity", "MacUnit", "Memory", "StoredFormat",
+           "load_architecture"]

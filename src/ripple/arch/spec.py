@@ -11,9 +11,60 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from ripple.sparse import formats as fmt
 from ripple.workload.layer import OPERANDS, Operand, StrictModel
+
+
+class StoredFormat(StrictModel):
+    """How a memory stores one operand (docs/sparsity.md, "Compressed formats").
+
+    A single-rank format over the flattened tile of one fill (``uop_rle``: one fiber of shape
+    ``(1, n)``): every transfer side at the memory moves the tile's stored words plus its
+    metadata bits. ``run_bits``: the width of a run-length field (default: wide enough for the
+    tile, so never padding). CSR needs a second rank and is not offered here.
+    """
+
+    format: Literal["uncompressed", "bitmask", "rle", "coo", "uop_rle"]
+    run_bits: NonNegativeInt | None = None
+
+    @model_validator(mode="after")
+    def _run_bits_apply(self) -> StoredFormat:
+        if self.run_bits is not None and self.format not in ("rle", "uop_rle"):
+            raise ValueError(f"run_bits applies to rle and uop_rle only, not {self.format}")
+        return self
+
+    @property
+    def compressed(self) -> bool:
+        """Whether fills move anything but the dense words (``uncompressed`` is the dense
+        representation and counts exactly as a memory without a format)."""
+        return self.format != "uncompressed"
+
+    def ranks(self) -> tuple[fmt.RankFormat, ...]:
+        """The format as per-rank formats of :mod:`ripple.sparse.formats`."""
+        match self.format:
+            case "bitmask":
+                return fmt.bitmask()
+            case "rle":
+                return fmt.rle(self.run_bits)
+            case "coo":
+                return (fmt.CP(),)  # one flattened coordinate, as wide as the tile needs
+            case "uop_rle":
+                return fmt.uop_rle(self.run_bits)
+        return fmt.uncompressed()
+
+    def shape(self, n: int) -> tuple[int, ...]:
+        """The fiber shape of a tile of ``n`` elements."""
+        return (1, n) if self.format == "uop_rle" else (n,)
 
 
 class Memory(StrictModel):
@@ -24,7 +75,8 @@ class Memory(StrictModel):
     Ports (docs/timing.md): by default each operand has its own read and write port;
     ``ports: shared`` makes the operands share them, ``duplex: false`` makes reads and writes
     share one port. A double-buffered memory holds two tiles, so it can receive the next one
-    while the current one is in use.
+    while the current one is in use. ``formats``: operands (I, W) stored compressed; their
+    transfer sides here move encoded tiles (docs/sparsity.md, "Compressed formats").
     """
 
     name: str
@@ -41,6 +93,8 @@ class Memory(StrictModel):
     double_buffered: bool = False
     ports: Literal["per_operand", "shared"] = "per_operand"
     duplex: bool = True
+    formats: dict[Operand, StoredFormat] = Field(
+        default_factory=dict, description="operand -> how it is stored; default dense")
 
     def port(self, operand: Operand, direction: Literal["read", "write"]) -> tuple[str, str, str]:
         """The port an access uses: (memory, operand or '*', 'read' | 'write' | 'rw')."""
@@ -53,6 +107,25 @@ class Memory(StrictModel):
         if len(set(value)) != len(value):
             raise ValueError("an operand is listed twice")
         return value
+
+    @field_validator("formats")
+    @classmethod
+    def _formats_of_held_inputs(cls, value: dict[Operand, StoredFormat],
+                                info: ValidationInfo) -> dict[Operand, StoredFormat]:
+        held = info.data.get("operands") or []
+        for operand in value:
+            if operand not in held:
+                raise ValueError(f"a format for {operand}, which this memory does not hold "
+                                 f"(it holds {held})")
+            if operand == "O":
+                raise ValueError("a format for O: compressed outputs (partial sums) are not "
+                                 "modelled; formats apply to I and W")
+        return value
+
+    def stored_format(self, operand: Operand) -> StoredFormat | None:
+        """The compressed format ``operand`` is stored in here, or None when it is dense."""
+        stored = self.formats.get(operand)
+        return stored if stored is not None and stored.compressed else None
 
 
 class Level(StrictModel):
@@ -147,6 +220,25 @@ class Architecture(StrictModel):
             if not self.chain(operand):
                 raise ValueError(f"no memory holds operand {operand}")
         return self
+
+    @field_validator("levels")
+    @classmethod
+    def _no_skipping_next_to_formats(cls, value: list[Level],
+                                     info: ValidationInfo) -> list[Level]:
+        """Refuse skipping next to a compressed innermost memory: skipping removes that
+        memory's transfers to the MACs, and their expected compressed size given that they are
+        kept is not modelled (docs/sparsity.md, "Compressed formats")."""
+        mac = info.data.get("mac")
+        if mac is None or mac.sparsity is None or mac.sparsity.action != "skip":
+            return value
+        for operand in OPERANDS:
+            holders = [m for lvl in value for m in lvl.memories if operand in m.operands]
+            if holders and holders[-1].stored_format(operand) is not None:
+                raise ValueError(
+                    f"memory {holders[-1].name!r} stores {operand} compressed and is its "
+                    f"innermost memory: skipping (mac.sparsity) with a compressed innermost "
+                    f"memory is not modelled; use gate, or store {operand} compressed higher up")
+        return value
 
     @property
     def npes(self) -> int:

@@ -80,6 +80,18 @@ def condition_histogram(groups: Groups, qs: Qs, insts: Insts, condition: tuple[O
 
 
 @lru_cache(maxsize=1 << 12)
+def fill_sizes(groups: Groups, qs: Qs, insts: Insts, operand: Operand
+               ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Histogram of one side's fill tiles (``qs`` leading temporal loops, instance digits
+    ``insts``): the distinct tile sizes in words and how many fills have each. What a
+    compressed format's expected size needs, fill by fill, without enumerating the fills."""
+    rows, counts = combine(g.histogram(q, inst, operand, False)
+                           for g, q, inst in zip(groups, qs, insts, strict=True))
+    sizes, totals = _sum_by_row(rows, counts[:, None])
+    return sizes[:, 0], totals[:, 0]
+
+
+@lru_cache(maxsize=1 << 12)
 def side_totals_by_condition(groups: Groups, qs: Qs, insts: Insts, transfer: Transfer,
                              condition: tuple[Operand, ...]
                              ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

@@ -2,7 +2,8 @@
 
 Counts come from the batch machinery with a batch of one order (the nest's own), so a single
 evaluation and an exploration share every line that assembles a count. An architecture that
-skips or gates zero operands then gets the expected counts of ``model/sparsity.py``."""
+skips or gates zero operands then gets the expected counts of ``model/sparsity.py``, and one
+whose memories store operands compressed the expected traffic of ``model/compression.py``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import numpy as np
 from ripple.errors import MappingError, ModelError
 from ripple.mapping.nest import LoopNest
 from ripple.model.batch import SkeletonBatch
+from ripple.model.compression import coded_sides
 from ripple.model.readiness import step_cycles
 from ripple.model.sparsity import DensitiesLike, expected_counts
+from ripple.results.compressed import with_formats
 from ripple.results.result import Latency, LayerResult, OperandAccess
 from ripple.results.sparse import with_sparsity
 
@@ -23,7 +26,9 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
     When the architecture skips or gates MACs with a zero operand (``mac.sparsity``), the
     counts are expected values under ``densities`` (per operand a density or a density model
     of :mod:`ripple.sparse.distributions`; a missing operand is dense). Without ``mac.sparsity``
-    the densities change nothing: the hardware does every MAC of the schedule."""
+    the densities change nothing at the MACs: the hardware does every MAC of the schedule.
+    Memories that store an operand compressed (``formats``) move its expected compressed
+    size under the same densities (docs/sparsity.md, "Compressed formats")."""
     batch = SkeletonBatch.of_nest(nest)
     columns = batch.evaluate(np.arange(batch.n)[None, :])
     if not columns.valid[0]:
@@ -51,11 +56,11 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
         extras={"timing": {"port_transactions": {
             "/".join(port): int(load[0]) for port, load in columns.ports.items()}}},
     )
-    if nest.arch.mac.sparsity is None:
-        return result
-    try:
-        counts = expected_counts(nest, batch.view, densities)
-    except ModelError as exc:
-        raise ModelError(f"layer {layer.name!r} under {nest.mapping.name}: "
-                         f"{exc.detail}", source=nest.source, field="mac.sparsity") from exc
-    return with_sparsity(result, counts)
+    if nest.arch.mac.sparsity is not None:
+        try:
+            counts = expected_counts(nest, batch.view, densities)
+        except ModelError as exc:
+            raise ModelError(f"layer {layer.name!r} under {nest.mapping.name}: "
+                             f"{exc.detail}", source=nest.source, field="mac.sparsity") from exc
+        result = with_sparsity(result, counts)
+    return with_formats(result, coded_sides(nest, batch.view, densities))

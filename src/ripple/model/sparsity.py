@@ -120,18 +120,7 @@ def _mac_transfers(nest: LoopNest, view: NestFactors,
             weights, p = condition.groups_effectual(view, qs, view.insts(side.instances),
                                                     transfer)
             for acc, totals in ((dense, weights.sum(axis=0)), (kept, p @ weights)):
-                _book(acc, side.direction, totals)
+                acc.book(side.direction, *(t.item() for t in totals))
         out[(link.parent.name, operand)] = (dense, kept)
     return out
 
-
-def _book(acc: OperandAccess, direction: str, totals: NDArray) -> None:
-    """Add one side's (transactions, bits, final transactions) to ``acc``."""
-    tx, bits, final_tx = (t.item() for t in totals)
-    if direction == "read":
-        acc.reads += tx
-        acc.read_bits += bits
-    else:
-        acc.writes += tx
-        acc.write_bits += bits
-        acc.final_writes += final_tx

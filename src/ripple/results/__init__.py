@@ -1,5 +1,6 @@
 """Result objects shared by the analytical model and the reference simulator."""
 
+from ripple.results.compressed import CodedSides, with_formats
 from ripple.results.network import NetworkResult
 from ripple.results.result import (
     Latency,
@@ -11,6 +12,7 @@ from ripple.results.result import (
 from ripple.results.sparse import SparseCounts, with_sparsity
 
 __all__ = [
+    "CodedSides",
     "Latency",
     "LayerResult",
     "NetworkResult",
@@ -18,5 +20,6 @@ __all__ = [
     "SparseCounts",
     "empty_accesses",
     "peak_live",
+    "with_formats",
     "with_sparsity",
 ]

@@ -7,7 +7,7 @@ derived from the counts here, so that they are the same function of the same num
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,23 @@ class OperandAccess:
         self.final_writes += other.final_writes
         self.read_bits += other.read_bits
         self.write_bits += other.write_bits
+
+    def book(self, direction: str, transactions: float, bits: float, final: float = 0) -> None:
+        """Add one transfer side's totals: a ``read`` side, or a write side (with its final
+        transactions)."""
+        if direction == "read":
+            self.reads += transactions
+            self.read_bits += bits
+        else:
+            self.writes += transactions
+            self.write_bits += bits
+            self.final_writes += final
+
+    def swapped(self, before: OperandAccess, after: OperandAccess) -> OperandAccess:
+        """This count with a share of it, ``before``, counted as ``after`` instead (the
+        transfers skipping removes, the sides a compressed format shrinks)."""
+        return OperandAccess(**{f.name: getattr(self, f.name) - getattr(before, f.name)
+                                + getattr(after, f.name) for f in fields(OperandAccess)})
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,6 @@ class SparseCounts:
     mac_transfers: dict[MemoryOperand, tuple[OperandAccess, OperandAccess]]
 
 
-def _minus_plus(total: OperandAccess, dense: OperandAccess, kept: OperandAccess
-                ) -> OperandAccess:
-    return OperandAccess(**{f.name: getattr(total, f.name) - getattr(dense, f.name)
-                            + getattr(kept, f.name) for f in dataclasses.fields(OperandAccess)})
-
-
 def sparse_latency(dense: LayerResult, compute: float) -> Latency:
     """The latency with ``compute`` effectual steps in place of the dense ones.
 
@@ -74,7 +68,7 @@ def with_sparsity(dense: LayerResult, counts: SparseCounts) -> LayerResult:
     if skip:
         assert counts.steps_effectual is not None
         for (name, op), (before, after) in counts.mac_transfers.items():
-            accesses[name][op] = _minus_plus(accesses[name][op], before, after)  # type: ignore[index]
+            accesses[name][op] = accesses[name][op].swapped(before, after)  # type: ignore[index]
         latency = sparse_latency(dense, counts.steps_effectual)
     issued = counts.macs_effectual if skip else dense.macs_issued
     gated = 0 if skip else dense.macs_issued - counts.macs_effectual

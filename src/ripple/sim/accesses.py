@@ -10,6 +10,8 @@ Every side of every transfer also goes to :mod:`ripple.sim.timing`: the link's c
 (how long each transfer lasts) and the port loads (how much each port instance carries).
 Under skipping (docs/sparsity.md) a link to the MACs also counts, apart, the transfers that
 serve at least one effectual MAC: the others are removed (timing keeps the dense schedule's).
+A side at a memory that stores the operand compressed also counts, apart, the bits of its real
+tiles encoded (:mod:`ripple.sim.compression`; timing and port loads keep the dense words).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from numpy.typing import NDArray
 
 from ripple.arch import Memory
 from ripple.mapping import LoopNest
-from ripple.results import OperandAccess
+from ripple.results import CodedSides, OperandAccess
+from ripple.sim.compression import encoded_bits
 from ripple.sim.links import Link
 from ripple.sim.stream import MacChunk, StreamPlan
 from ripple.sim.tiles import ClosedTiles, TileStream, run_sums, unique_triples
@@ -44,17 +47,19 @@ class OutputTiming:
 class Runs:
     """One side of a batch of fills, per distinct (fill group, instance), sorted: the words of
     the instance's part, the words read before accumulation and the words final at write-back
-    (for inputs and weights: every word is read, none is final)."""
+    (for inputs and weights: every word is read, none is final), and at a memory that stores
+    the operand compressed, the bits of each part encoded."""
 
     group: NDArray[np.int64]
     inst: NDArray[np.int64]
     words: NDArray[np.int64]
     read: NDArray[np.int64]
     final: NDArray[np.int64]
+    coded: NDArray[np.float64] | None = None
 
     def select(self, keep: NDArray[np.bool_]) -> Runs:
         return Runs(self.group[keep], self.inst[keep], self.words[keep], self.read[keep],
-                    self.final[keep])
+                    self.final[keep], None if self.coded is None else self.coded[keep])
 
 
 class LinkCounter:
@@ -62,8 +67,11 @@ class LinkCounter:
     every transfer to the link's channel clocks and the shared port loads."""
 
     def __init__(self, nest: LoopNest, plan: StreamPlan, link: Link,
-                 timing: OutputTiming | None, loads: PortLoads, skipping: bool = False) -> None:
+                 timing: OutputTiming | None, loads: PortLoads, skipping: bool = False,
+                 values: NDArray[np.int64] | None = None) -> None:
         self.nest, self.plan, self.link = nest, plan, link
+        self.values = values  # the operand's flat tensor, to encode compressed tiles
+        self.coded: dict[str, CodedSides] = {}  # per memory storing the operand compressed
         self.timing = timing
         self.loads = loads
         # the stream's instance: the parent's for the MACs (they write nothing), the child's
@@ -146,11 +154,14 @@ class LinkCounter:
         p_inst, c_inst = np.divmod(tiles.inst, self.n_c)
         child = None
         if self.need_child:
-            child = self._side(tiles, c_inst, link.n_child_inst, self.injective_child)
+            # the outermost residency (no parent) moves nothing: no need to encode it
+            child = self._side(tiles, c_inst, link.n_child_inst, self.injective_child,
+                               link.child if link.parent is not None else None)
             np.maximum.at(self.largest_tile, child.inst, child.words)
         if link.parent is None:
             return  # the outermost memory's residency: it is never filled
-        parent = self._side(tiles, p_inst, link.n_parent_inst, self.injective_parent)
+        parent = self._side(tiles, p_inst, link.n_parent_inst, self.injective_parent,
+                            link.parent)
         runs = {link.parent.name: (parent, self.parent_acc)}
         if child is not None:
             assert link.child is not None
@@ -191,10 +202,26 @@ class LinkCounter:
             acc.writes += int(tx.sum())
             acc.final_writes += int(final_tx.sum())
             acc.write_bits += bits
+        if runs.coded is not None and load:
+            self._book_coded(memory, direction, int(tx.sum()), bits,
+                             float(runs.coded.sum()), bandwidth)
         transfer = Transfer(memory, direction, runs.group, runs.inst, tx)
         if load:
             self.loads.add(self.link.operand, transfer)
         return transfer
+
+    def _book_coded(self, memory: Memory, direction: Direction, tx: int, bits: int,
+                    coded_bits: float, bandwidth: int) -> None:
+        """Count one side's runs both dense and compressed (transactions: bits over the
+        port's width, compressed words packed across fills)."""
+        part = CodedSides()
+        for acc, t, b in ((part.dense, tx, bits), (part.coded, coded_bits / bandwidth,
+                                                     coded_bits)):
+            if direction == "read":
+                acc.reads, acc.read_bits = t, b
+            else:
+                acc.writes, acc.write_bits = t, b
+        self.coded.setdefault(memory.name, CodedSides()).add(part)
 
     def _flags(self, elem: NDArray[np.int64], start: NDArray[np.int64],
                end: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -207,16 +234,22 @@ class LinkCounter:
         return read, final
 
     def _side(self, tiles: ClosedTiles, inst: NDArray[np.int64], n_inst: int,
-              injective: bool) -> Runs:
-        """The runs of one side. ``injective``: the tiles' (parent, child) instance pairs map
-        one-to-one onto ``inst``, so no two triples collapse."""
+              injective: bool, memory: Memory | None) -> Runs:
+        """The runs of one side at ``memory``. ``injective``: the tiles' (parent, child)
+        instance pairs map one-to-one onto ``inst``, so no two triples collapse."""
         if injective:
             gg, ii, ee = tiles.group, inst, tiles.elem
         else:
             gg, ii, ee = unique_triples(tiles.group, inst, tiles.elem, n_inst, self.n_elem)
         if self.link.operand != "O":
             group, inst_of, words = run_sums(gg, ii)
-            return Runs(group, inst_of, words, words, np.zeros_like(words))
+            stored = None if memory is None else memory.stored_format(
+                self.link.operand)  # type: ignore[arg-type]
+            coded = None
+            if stored is not None:
+                assert self.values is not None, "a compressed side needs the tensor's values"
+                coded = encoded_bits(stored, self.values, gg, ii, ee, self.bits)
+            return Runs(group, inst_of, words, words, np.zeros_like(words), coded)
         read, final = self._flags(ee, *tiles.bounds(gg))
         return Runs(*run_sums(gg, ii, read, final))
 

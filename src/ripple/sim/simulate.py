@@ -6,7 +6,8 @@ accesses of every link of every operand's chain, which needs each output's globa
 last cycle. Nothing here derives a count in closed form, and nothing imports the analytical
 model: the two meet only in tests, which is what makes their agreement evidence. An architecture
 that skips or gates zero operands has its ineffectual MACs marked on the real tensors
-(:mod:`ripple.sim.sparsity`) and gets the exact counts of what it did (docs/sparsity.md).
+(:mod:`ripple.sim.sparsity`) and gets the exact counts of what it did (docs/sparsity.md); one
+whose memories store operands compressed gets the traffic of its real tiles encoded.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.mapping import LoopNest
-from ripple.results import LayerResult, OperandAccess, SparseCounts, empty_accesses, with_sparsity
+from ripple.results import (
+    CodedSides,
+    LayerResult,
+    OperandAccess,
+    SparseCounts,
+    empty_accesses,
+    with_formats,
+    with_sparsity,
+)
 from ripple.sim.accesses import LinkCounter, OutputTiming
 from ripple.sim.capacity import check_capacity
 from ripple.sim.execute import Execution
@@ -98,7 +107,8 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
                 log.write(chunk, marks)
             del chunk, marks  # before the next one is built: one chunk alive at a time
         skipping = effectual if sparsity is not None and sparsity.action == "skip" else None
-        counted = _count_accesses(nest, plan, execution, stream, skipping)
+        counted = _count_accesses(nest, plan, execution, stream, skipping,
+                                  {"I": i_tensor.ravel(), "W": w_tensor.ravel()})
         for lvl in nest.arch.levels:
             for memory in lvl.memories:
                 check_capacity(layer, memory, counted.largest.get(memory.name, {}))
@@ -117,6 +127,7 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
         result = with_sparsity(result, SparseCounts(
             sparsity.action, tuple(sparsity.condition_on), effectual.densities,
             tally.macs, tally.steps, counted.mac_transfers))
+    result = with_formats(result, counted.coded)
     buffer = execution.output_buffer
     output = crop_scatter(layer, buffer) if plan.scatter else buffer
     golden = golden_convolution(layer, i_tensor, w_tensor)
@@ -139,6 +150,8 @@ class Counted:
     # those that serve an effectual MAC
     mac_transfers: dict[tuple[str, str], tuple[OperandAccess, OperandAccess]] = field(
         default_factory=dict)
+    # per (memory, operand) stored compressed: its transfer sides, dense and encoded
+    coded: dict[tuple[str, str], CodedSides] = field(default_factory=dict)
 
 
 def _stream(nest: LoopNest, plan: StreamPlan,
@@ -153,10 +166,12 @@ def _stream(nest: LoopNest, plan: StreamPlan,
 
 def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
                     stream: Callable[[], Iterable[MacChunk]],
-                    skipping: Effectual | None = None) -> Counted:
+                    skipping: Effectual | None = None,
+                    values: dict[str, NDArray[np.int64]] | None = None) -> Counted:
     """Second pass: every link's fills, as transactions per memory and operand and as timed
     transfers, and the largest tile of every memory instance per operand; with ``skipping``,
-    also the transfers with the MACs that serve an effectual MAC."""
+    also the transfers with the MACs that serve an effectual MAC; with the operands' flat
+    ``values``, the encoded traffic of the sides at memories storing them compressed."""
     timing = OutputTiming(first=execution.first, last=execution.last)
     loads = PortLoads()
     counters = []
@@ -164,7 +179,8 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
         if link.parent is None and link.child is not None and link.child.capacity_bits is None:
             continue  # an unbounded outermost memory: its residency needs no tracking
         counters.append(LinkCounter(nest, plan, link, timing if link.operand == "O" else None,
-                                    loads, skipping=skipping is not None))
+                                    loads, skipping=skipping is not None,
+                                    values=(values or {}).get(link.operand)))
     for chunk in stream():
         marks = None if skipping is None else skipping(chunk)
         for counter in counters:
@@ -180,6 +196,8 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
         if link.child is not None:
             counted.accesses[link.child.name][link.operand].add(counter.child_acc)
             counted.largest.setdefault(link.child.name, {})[link.operand] = counter.largest_tile
+        for name, coded in counter.coded.items():
+            counted.coded.setdefault((name, link.operand), CodedSides()).add(coded)
         if counter.marks is not None:
             assert link.parent is not None
             counted.mac_transfers[(link.parent.name, link.operand)] = (counter.parent_acc,
