@@ -63,3 +63,20 @@ def test_compressed_outputs_move_nonzeros_and_run_lengths(tmp_path):
         outputs * density * 8 / 5, rel=1e-9)
     # the buffer reads every output once to write it back, and compresses it
     assert result.count("shared_glb", "O", "compression_count") == outputs
+
+
+def test_a_mac_is_lost_once_however_many_reads_its_zero_gates(tmp_path):
+    """Weights and partial sums both gated on zero inputs: the MACs left are d_I of them, not
+    d_I squared; adding inputs gated on zero weights makes it d_I x d_W."""
+    gate = ("    - name: {level}\n      action-optimization:\n        - type: gating\n"
+            "          options:\n            - target: {target}\n"
+            "              condition-on: [{condition}]\n")
+    body = (gate.format(level="weights_spad", target="Weights", condition="Inputs")
+            + gate.format(level="psum_spad", target="Outputs", condition="Inputs"))
+    spec = _with_opt(tmp_path, body)
+    densities = import_timeloop_problem(spec.problem).value.densities
+    dense = 598_081_536
+    assert evaluate_timeloop(spec).computes == pytest.approx(dense * densities.I)
+    both = _with_opt(tmp_path, body + gate.format(level="ifmap_spad", target="Inputs",
+                                                  condition="Weights"))
+    assert evaluate_timeloop(both).computes == pytest.approx(dense * densities.I * densities.W)

@@ -111,10 +111,10 @@ class _Evaluation:
         self.port_words: dict[tuple[str, str], float] = {}  # (level, read|write) -> words
 
     def result(self) -> SparseloopResult:
-        effectual = 1.0
+        conditions: set[str] = set()  # operands whose zeros make a MAC's operand read useless
         for (level, space), counts in self.counts.levels.items():
-            effectual *= self._level(level, space, counts)
-        computes = self.nest.computes * effectual
+            conditions |= self._level(level, space, counts)
+        computes = self.nest.computes * self._effectual(None, frozenset(conditions))
         self._add(self.mac, "", "mac_random", computes, self.energies[self.mac]["mac_random"])
         cycles = computes / self.nest.compute_instances
         for (level, port), words in self.port_words.items():
@@ -124,9 +124,10 @@ class _Evaluation:
         return SparseloopResult(self.spec.problem.stem, cycles, computes, self.nest.computes,
                                 self.actions)
 
-    def _level(self, level: str, space: str, counts: LevelCounts) -> float:
-        """Record the actions of ``space`` at ``level``; returns the fraction of the MACs this
-        level leaves effectual (gating or skipping of the reads it serves to the MACs)."""
+    def _level(self, level: str, space: str, counts: LevelCounts) -> frozenset[str]:
+        """Record the actions of ``space`` at ``level``; returns the operands on which it gates
+        or skips the reads it serves to the MACs (a MAC is performed when none of them is
+        zero)."""
         density = getattr(self.densities, space)
         chain = self.counts.holders(space)
         index = chain.index(level)
@@ -136,11 +137,13 @@ class _Evaluation:
         scale = density if compressed else 1.0
         reads, writes = counts.reads * scale, counts.writes * scale
         optimization = self.opt.actions.get((level, space))
-        effectual = 1.0
+        mac_conditions: frozenset[str] = frozenset()
         if optimization is not None:
             kind, condition = optimization
-            effectual = self._effectual(child, condition)
-            reads = self._optimized(level, space, "read", reads, kind, effectual)
+            reads = self._optimized(level, space, "read", reads, kind,
+                                    self._effectual(child, condition))
+            if child is None:
+                mac_conditions = condition
         if parent is not None and (parent, space) in self.opt.actions:
             kind, condition = self.opt.actions[parent, space]
             writes = self._optimized(level, space, "write", writes, kind,
@@ -155,7 +158,7 @@ class _Evaluation:
                       self.energies[level].get("decompression_count", 0.0))
             self._add(level, space, "compression_count", counts.drains,
                       self.energies[level].get("compression_count", 0.0))
-        return effectual if child is None else 1.0
+        return mac_conditions
 
     def _effectual(self, receiver: str | None, condition: frozenset[str]) -> float:
         """Probability that a transfer to ``receiver`` (None: the MACs) is effectual: no
