@@ -20,6 +20,27 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
                           text=True, cwd=cwd)
 
 
+def assert_one_clear_line(tmp_path: Path, arch: str, memory: str, line: str, field: str,
+                          words: str) -> None:
+    """The seed case's ``arch`` with ``line`` added to ``memory`` must fail ``ripple evaluate``
+    with one line naming the file, ``field`` and ``words``."""
+    seed = EXAMPLES / "seed_case"
+    text = (seed / arch).read_text()
+    anchor = f"- name: {memory}\n"
+    assert anchor in text
+    text = text.replace(anchor, f"{anchor}        {line}\n", 1)
+    path = tmp_path / "arch.yaml"
+    path.write_text(text)
+    proc = run_cli("evaluate", "-w", str(seed / "workload.yaml"), "-a", str(path),
+                   "-m", str(seed / "mapping_event_driven.yaml"))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert str(path) in lines[0]
+    assert f": {field}" in lines[0], lines[0]
+    assert words in lines[0], lines[0]
+
+
 def cli_json(*args: str) -> dict:
     proc = run_cli(*args, "--json", "-")
     assert proc.returncode == 0, proc.stderr

@@ -10,7 +10,6 @@ layer on every field; a bitmask at density one must add exactly one bit per elem
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,7 +24,7 @@ from ripple.model import evaluate
 from ripple.results import LayerResult
 from ripple.sim import simulate
 from ripple.sparse.distributions import Actual
-from tests.conftest import run_cli
+from tests.conftest import assert_one_clear_line
 from tests.test_sparse_skip import (
     KINDS,
     RANDOM,
@@ -37,7 +36,6 @@ from tests.test_sparse_skip import (
 
 SAMPLES = 120
 SEED_NESTS = {nest.mapping.name: nest for nest in seed_case_nests()}
-SEED = Path(__file__).resolve().parents[1] / "src" / "ripple" / "examples" / "seed_case"
 FORMATS = [{"format": "bitmask"}, {"format": "rle"}, {"format": "rle", "run_bits": 1},
            {"format": "coo"}, {"format": "uop_rle", "run_bits": 2},
            {"format": "rle", "run_bits": 0}]
@@ -220,17 +218,4 @@ BAD = {
 def test_bad_format_is_one_clear_line(case, tmp_path):
     memory, value, field, words = BAD[case]
     arch = "arch_skip.yaml" if case == "skipping" else "arch.yaml"
-    text = (SEED / arch).read_text()
-    anchor = f"- name: {memory}\n"
-    assert anchor in text
-    text = text.replace(anchor, f"{anchor}        formats: {value}\n", 1)
-    path = tmp_path / "arch.yaml"
-    path.write_text(text)
-    proc = run_cli("evaluate", "-w", str(SEED / "workload.yaml"), "-a", str(path),
-                   "-m", str(SEED / "mapping_event_driven.yaml"))
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert str(path) in lines[0]
-    assert f": {field}" in lines[0], lines[0]
-    assert words in lines[0], lines[0]
+    assert_one_clear_line(tmp_path, arch, memory, f"formats: {value}", field, words)

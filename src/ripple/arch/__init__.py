@@ -2,7 +2,15 @@
 
 from pathlib import Path
 
-from ripple.arch.spec import Architecture, Level, MacSparsity, MacUnit, Memory, StoredFormat
+from ripple.arch.spec import (
+    Architecture,
+    Level,
+    MacSparsity,
+    MacUnit,
+    Memory,
+    MemorySparsity,
+    StoredFormat,
+)
 from ripple.specio import load_spec
 
 
@@ -11,5 +19,5 @@ def load_architecture(path: str | Path) -> Architecture:
     return load_spec(Architecture, path)
 
 
-__all__ = ["Architecture", "Level", "MacSparsity", "MacUnit", "Memory", "StoredFormat",
-           "load_architecture"]
+__all__ = ["Architecture", "Level", "MacSparsity", "MacUnit", "Memory", "MemorySparsity",
+           "StoredFormat", "load_architecture"]

@@ -67,6 +67,29 @@ class StoredFormat(StrictModel):
         return (1, n) if self.format == "uop_rle" else (n,)
 
 
+class MemorySparsity(StrictModel):
+    """What a memory does with a transfer of one operand to its child that serves only
+    ineffectual MACs (docs/sparsity.md, "Gating and skipping at a memory").
+
+    A MAC is ineffectual when the ``condition_on`` operand is zero (a padding tap's input is a
+    generated zero). ``skip``: the transfer is not made at either side; ``gate``: it is made at
+    the gated energies of the memories on both sides. One condition operand only: two would
+    need the pairing of their elements over every fill, which is not modelled at a memory.
+    """
+
+    action: Literal["skip", "gate"]
+    condition_on: list[Literal["I", "W"]] = Field(min_length=1)
+
+    @field_validator("condition_on")
+    @classmethod
+    def _one_operand(cls, value: list[str]) -> list[str]:
+        if len(value) != 1:
+            raise ValueError(f"condition_on {value}: a memory conditions on one operand only "
+                             "(I or W); the pairing of two is modelled at the MACs only "
+                             "(mac.sparsity)")
+        return value
+
+
 class Memory(StrictModel):
     """One memory (or register file) and the operands it holds.
 
@@ -77,6 +100,10 @@ class Memory(StrictModel):
     share one port. A double-buffered memory holds two tiles, so it can receive the next one
     while the current one is in use. ``formats``: operands (I, W) stored compressed; their
     transfer sides here move encoded tiles (docs/sparsity.md, "Compressed formats").
+    ``sparsity``: per operand held, whether its transfers to the child that serve only
+    ineffectual MACs are skipped or gated; ``gated_read_energy_pj`` and
+    ``gated_write_energy_pj`` are the energies of a gated transaction (or bit) here
+    (docs/sparsity.md, "Gating and skipping at a memory").
     """
 
     name: str
@@ -95,6 +122,10 @@ class Memory(StrictModel):
     duplex: bool = True
     formats: dict[Operand, StoredFormat] = Field(
         default_factory=dict, description="operand -> how it is stored; default dense")
+    sparsity: dict[Operand, MemorySparsity] = Field(
+        default_factory=dict, description="operand -> skip or gate its ineffectual transfers")
+    gated_read_energy_pj: NonNegativeFloat = 0.0
+    gated_write_energy_pj: NonNegativeFloat = 0.0
 
     def port(self, operand: Operand, direction: Literal["read", "write"]) -> tuple[str, str, str]:
         """The port an access uses: (memory, operand or '*', 'read' | 'write' | 'rw')."""
@@ -121,6 +152,28 @@ class Memory(StrictModel):
                 raise ValueError("a format for O: compressed outputs (partial sums) are not "
                                  "modelled; formats apply to I and W")
         return value
+
+    @field_validator("sparsity")
+    @classmethod
+    def _sparsity_of_held_operands(cls, value: dict[Operand, MemorySparsity],
+                                   info: ValidationInfo) -> dict[Operand, MemorySparsity]:
+        held = info.data.get("operands") or []
+        formats = info.data.get("formats") or {}
+        for operand in value:
+            if operand not in held:
+                raise ValueError(f"sparsity for {operand}, which this memory does not hold "
+                                 f"(it holds {held})")
+            stored = formats.get(operand)
+            if stored is not None and stored.compressed:
+                raise ValueError(f"sparsity for {operand}, which this memory stores "
+                                 f"compressed: skipping or gating compressed transfers is not "
+                                 f"modelled")
+        return value
+
+    def sparsity_of(self, operand: Operand) -> MemorySparsity | None:
+        """How this memory treats ``operand``'s ineffectual transfers to its child (None:
+        dense)."""
+        return self.sparsity.get(operand)
 
     def stored_format(self, operand: Operand) -> StoredFormat | None:
         """The compressed format ``operand`` is stored in here, or None when it is dense."""
@@ -238,6 +291,34 @@ class Architecture(StrictModel):
                     f"memory {holders[-1].name!r} stores {operand} compressed and is its "
                     f"innermost memory: skipping (mac.sparsity) with a compressed innermost "
                     f"memory is not modelled; use gate, or store {operand} compressed higher up")
+        return value
+
+    @field_validator("levels")
+    @classmethod
+    def _memory_sparsity_apart(cls, value: list[Level], info: ValidationInfo) -> list[Level]:
+        """Refuse memory-level sparsity where it would meet another rule on the same
+        transfers: skipping at the MACs already removes the innermost memory's transfers to
+        them (counting both would remove them twice), and a child storing the operand
+        compressed would need the size of a fill given that it is kept (docs/sparsity.md,
+        "Gating and skipping at a memory")."""
+        mac = info.data.get("mac")
+        mac_skips = mac is not None and mac.sparsity is not None and mac.sparsity.action == "skip"
+        for operand in OPERANDS:
+            holders = [m for lvl in value for m in lvl.memories if operand in m.operands]
+            for position, memory in enumerate(holders):
+                if operand not in memory.sparsity:
+                    continue
+                child = holders[position + 1] if position + 1 < len(holders) else None
+                if child is None and mac_skips:
+                    raise ValueError(
+                        f"memory {memory.name!r} has sparsity for {operand} on its link to the "
+                        f"MACs, where mac.sparsity already skips: the transfers would be removed "
+                        f"twice; keep one of the two")
+                if child is not None and child.stored_format(operand) is not None:
+                    raise ValueError(
+                        f"memory {memory.name!r} has sparsity for {operand} and its child "
+                        f"{child.name!r} stores {operand} compressed: skipping or gating "
+                        f"compressed transfers is not modelled")
         return value
 
     @property

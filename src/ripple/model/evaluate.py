@@ -13,9 +13,11 @@ from ripple.errors import MappingError, ModelError
 from ripple.mapping.nest import LoopNest
 from ripple.model.batch import SkeletonBatch
 from ripple.model.compression import coded_sides
+from ripple.model.memory_sparsity import ineffectual_sides
 from ripple.model.readiness import step_cycles
 from ripple.model.sparsity import DensitiesLike, expected_counts
 from ripple.results.compressed import with_formats
+from ripple.results.memory_sparse import with_memory_sparsity
 from ripple.results.result import Latency, LayerResult, OperandAccess
 from ripple.results.sparse import with_sparsity
 
@@ -28,7 +30,9 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
     of :mod:`ripple.sparse.distributions`; a missing operand is dense). Without ``mac.sparsity``
     the densities change nothing at the MACs: the hardware does every MAC of the schedule.
     Memories that store an operand compressed (``formats``) move its expected compressed
-    size under the same densities (docs/sparsity.md, "Compressed formats")."""
+    size under the same densities (docs/sparsity.md, "Compressed formats"), and memories
+    that skip or gate an operand's transfers serving only ineffectual MACs (``sparsity`` of a
+    memory) lose or gate their expected share ("Gating and skipping at a memory")."""
     batch = SkeletonBatch.of_nest(nest)
     columns = batch.evaluate(np.arange(batch.n)[None, :])
     if not columns.valid[0]:
@@ -63,4 +67,5 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
             raise ModelError(f"layer {layer.name!r} under {nest.mapping.name}: "
                              f"{exc.detail}", source=nest.source, field="mac.sparsity") from exc
         result = with_sparsity(result, counts)
+    result = with_memory_sparsity(result, ineffectual_sides(nest, batch.view, densities))
     return with_formats(result, coded_sides(nest, batch.view, densities))

@@ -1,6 +1,7 @@
 """Result objects shared by the analytical model and the reference simulator."""
 
 from ripple.results.compressed import CodedSides, with_formats
+from ripple.results.memory_sparse import IneffectualSides, with_memory_sparsity
 from ripple.results.network import NetworkResult
 from ripple.results.result import (
     Latency,
@@ -13,6 +14,7 @@ from ripple.results.sparse import SparseCounts, with_sparsity
 
 __all__ = [
     "CodedSides",
+    "IneffectualSides",
     "Latency",
     "LayerResult",
     "NetworkResult",
@@ -21,5 +23,6 @@ __all__ = [
     "empty_accesses",
     "peak_live",
     "with_formats",
+    "with_memory_sparsity",
     "with_sparsity",
 ]

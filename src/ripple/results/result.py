@@ -20,20 +20,23 @@ from ripple.workload.layer import OPERANDS, Layer, Operand
 @dataclass
 class OperandAccess:
     """Transactions at one memory for one operand, and the bits they moved (expected values,
-    floats, when the model counts a sparse layer: docs/sparsity.md)."""
+    floats, when the model counts a sparse layer: docs/sparsity.md). ``gated_*``: the part of
+    them made at the memory's gated energy (docs/sparsity.md, "Gating and skipping at a
+    memory"); they are included in ``reads``, ``writes`` and the bits."""
 
     reads: float = 0
     writes: float = 0
     final_writes: float = 0
     read_bits: float = 0
     write_bits: float = 0
+    gated_reads: float = 0
+    gated_writes: float = 0
+    gated_read_bits: float = 0
+    gated_write_bits: float = 0
 
     def add(self, other: OperandAccess) -> None:
-        self.reads += other.reads
-        self.writes += other.writes
-        self.final_writes += other.final_writes
-        self.read_bits += other.read_bits
-        self.write_bits += other.write_bits
+        for f in fields(OperandAccess):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def book(self, direction: str, transactions: float, bits: float, final: float = 0) -> None:
         """Add one transfer side's totals: a ``read`` side, or a write side (with its final
@@ -98,13 +101,18 @@ class LayerResult:
         for name, per_operand in self.accesses.items():
             memory = self.arch.memory(name)
             per_bit = memory.energy_per == "bit"
-            out[name] = {
-                op: {
-                    "read": (acc.read_bits if per_bit else acc.reads) * memory.read_energy_pj,
-                    "write": (acc.write_bits if per_bit else acc.writes) * memory.write_energy_pj,
+            out[name] = {}
+            for op, acc in per_operand.items():
+                reads, gated_reads = ((acc.read_bits, acc.gated_read_bits) if per_bit
+                                      else (acc.reads, acc.gated_reads))
+                writes, gated_writes = ((acc.write_bits, acc.gated_write_bits) if per_bit
+                                        else (acc.writes, acc.gated_writes))
+                out[name][op] = {
+                    "read": (reads - gated_reads) * memory.read_energy_pj
+                    + gated_reads * memory.gated_read_energy_pj,
+                    "write": (writes - gated_writes) * memory.write_energy_pj
+                    + gated_writes * memory.gated_write_energy_pj,
                 }
-                for op, acc in per_operand.items()
-            }
         return out
 
     @property

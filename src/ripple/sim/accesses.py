@@ -10,6 +10,8 @@ Every side of every transfer also goes to :mod:`ripple.sim.timing`: the link's c
 (how long each transfer lasts) and the port loads (how much each port instance carries).
 Under skipping (docs/sparsity.md) a link to the MACs also counts, apart, the transfers that
 serve at least one effectual MAC: the others are removed (timing keeps the dense schedule's).
+A link whose parent skips or gates the operand ("Gating and skipping at a memory") counts, apart,
+the transfer sides that serve none, on both sides of every channel.
 A side at a memory that stores the operand compressed also counts, apart, the bits of its real
 tiles encoded (:mod:`ripple.sim.compression`; timing and port loads keep the dense words).
 """
@@ -24,7 +26,7 @@ from numpy.typing import NDArray
 
 from ripple.arch import Memory
 from ripple.mapping import LoopNest
-from ripple.results import CodedSides, OperandAccess
+from ripple.results import CodedSides, IneffectualSides, OperandAccess
 from ripple.sim.compression import encoded_bits
 from ripple.sim.links import Link
 from ripple.sim.stream import MacChunk, StreamPlan
@@ -97,11 +99,16 @@ class LinkCounter:
                                  ChannelClock() if link.operand == "O" else None)
         self._first_group: int | None = None
         self._last_group: int | None = None
-        # a link to the MACs under skipping: which (fill, instance) serve an effectual MAC (the
-        # "elements" are the MACs' marks, 0 or 1), and the parent's accesses without the others
-        self.marks = (TileStream(n_p * n_c, 2) if skipping and link.child is None
-                      and link.parent is not None else None)
+        # a link to the MACs under skipping, or a link whose parent skips or gates the operand:
+        # which (fill, instance) serve an effectual MAC (the "elements" are the MACs' marks, 0
+        # or 1); then the parent's accesses without the others, or per side the others
+        self.mac_skipping = skipping and link.child is None and link.parent is not None
+        self.memory_spec = None if link.parent is None else link.parent.sparsity_of(
+            link.operand)
+        self.marks = (TileStream(n_p * n_c, 2)
+                      if self.mac_skipping or self.memory_spec is not None else None)
         self.kept_acc = OperandAccess()
+        self.ineffectual: dict[str, IneffectualSides] = {}  # per memory on the link
         if link.parent is not None:
             for _, sides in self._channel_sides():
                 for memory, direction, n_inst in sides:
@@ -174,10 +181,28 @@ class LinkCounter:
             clock = self.clocks.fill if channel == "fill" else self.clocks.writeback
             assert clock is not None
             clock.add(transfers)
-        if marks is not None:  # a link to the MACs: its parent is its only side
-            kept = parent.select(_serving(parent, marks, link.n_parent_inst))
+        if marks is not None and self.mac_skipping:  # its parent is its only side
+            kept = parent.select(_serving(parent, marks, marks.inst, link.n_parent_inst))
             for channel, ((memory, direction, _),) in self._channel_sides():
                 self._move(kept, self.kept_acc, memory, direction, channel, load=False)
+        elif marks is not None:
+            self._count_ineffectual(runs, marks)
+
+    def _count_ineffectual(self, runs: dict[str, tuple[Runs, OperandAccess]],
+                           marks: ClosedTiles) -> None:
+        """The parent skips or gates the operand: per side, the runs that serve no effectual
+        MAC (the parent's run serves every child instance under it)."""
+        assert self.memory_spec is not None
+        p_mark, c_mark = np.divmod(marks.inst, self.n_c)
+        for channel, sides in self._channel_sides():
+            for memory, direction, n_inst in sides:
+                side, _ = runs[memory.name]
+                mark_inst = p_mark if memory is self.link.parent else c_mark
+                idle = side.select(~_serving(side, marks, mark_inst, n_inst))
+                part = OperandAccess()
+                self._move(idle, part, memory, direction, channel, load=False)
+                self.ineffectual.setdefault(memory.name, IneffectualSides()).book(
+                    self.memory_spec.action, part)
 
     def _move(self, runs: Runs, acc: OperandAccess, memory: Memory, direction: Direction,
               channel: Channel, load: bool = True) -> Transfer:
@@ -254,10 +279,12 @@ class LinkCounter:
         return Runs(*run_sums(gg, ii, read, final))
 
 
-def _serving(runs: Runs, marks: ClosedTiles, n_inst: int) -> NDArray[np.bool_]:
-    """Which runs (fill, instance) have an effectual MAC: a closed mark triple with mark 1."""
+def _serving(runs: Runs, marks: ClosedTiles, mark_inst: NDArray[np.int64],
+             n_inst: int) -> NDArray[np.bool_]:
+    """Which runs (fill, instance) have an effectual MAC: a closed mark triple with mark 1
+    whose instance on the runs' side (``mark_inst``) is theirs."""
     on = marks.elem == 1
-    return np.isin(runs.group * n_inst + runs.inst, marks.group[on] * n_inst + marks.inst[on])
+    return np.isin(runs.group * n_inst + runs.inst, marks.group[on] * n_inst + mark_inst[on])
 
 
 def _transactions(words: NDArray[np.int64], bits: int, bandwidth: int) -> NDArray[np.int64]:

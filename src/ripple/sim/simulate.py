@@ -7,7 +7,8 @@ last cycle. Nothing here derives a count in closed form, and nothing imports the
 model: the two meet only in tests, which is what makes their agreement evidence. An architecture
 that skips or gates zero operands has its ineffectual MACs marked on the real tensors
 (:mod:`ripple.sim.sparsity`) and gets the exact counts of what it did (docs/sparsity.md); one
-whose memories store operands compressed gets the traffic of its real tiles encoded.
+whose memories store operands compressed gets the traffic of its real tiles encoded, and one
+whose memories skip or gate transfers that serve only ineffectual MACs the exact share of those.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from numpy.typing import NDArray
 from ripple.mapping import LoopNest
 from ripple.results import (
     CodedSides,
+    IneffectualSides,
     LayerResult,
     OperandAccess,
     SparseCounts,
     empty_accesses,
     with_formats,
+    with_memory_sparsity,
     with_sparsity,
 )
 from ripple.sim.accesses import LinkCounter, OutputTiming
@@ -89,7 +92,8 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
     plan = StreamPlan(nest)
     stream = _stream(nest, plan, chunk_macs)
     sparsity = nest.arch.mac.sparsity
-    effectual = None if sparsity is None else Effectual(sparsity, i_tensor, w_tensor)
+    effectual = (None if sparsity is None
+                 else Effectual(sparsity.condition_on, i_tensor, w_tensor))
     tally = EffectualTally()
 
     with contextlib.ExitStack() as stack:
@@ -127,6 +131,7 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
         result = with_sparsity(result, SparseCounts(
             sparsity.action, tuple(sparsity.condition_on), effectual.densities,
             tally.macs, tally.steps, counted.mac_transfers))
+    result = with_memory_sparsity(result, counted.ineffectual)
     result = with_formats(result, counted.coded)
     buffer = execution.output_buffer
     output = crop_scatter(layer, buffer) if plan.scatter else buffer
@@ -152,6 +157,9 @@ class Counted:
         default_factory=dict)
     # per (memory, operand) stored compressed: its transfer sides, dense and encoded
     coded: dict[tuple[str, str], CodedSides] = field(default_factory=dict)
+    # per (memory, operand) on a link whose parent skips or gates the operand: its sides that
+    # serve no effectual MAC
+    ineffectual: dict[tuple[str, str], IneffectualSides] = field(default_factory=dict)
 
 
 def _stream(nest: LoopNest, plan: StreamPlan,
@@ -171,20 +179,28 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
     """Second pass: every link's fills, as transactions per memory and operand and as timed
     transfers, and the largest tile of every memory instance per operand; with ``skipping``,
     also the transfers with the MACs that serve an effectual MAC; with the operands' flat
-    ``values``, the encoded traffic of the sides at memories storing them compressed."""
+    ``values``, the encoded traffic of the sides at memories storing them compressed and the
+    sides that serve no effectual MAC on links whose parent skips or gates the operand."""
     timing = OutputTiming(first=execution.first, last=execution.last)
     loads = PortLoads()
     counters = []
+    markers: dict[str, Effectual] = {} if skipping is None else {"mac": skipping}
     for link in plan_links(nest, plan.npe_coords):
         if link.parent is None and link.child is not None and link.child.capacity_bits is None:
             continue  # an unbounded outermost memory: its residency needs no tracking
         counters.append(LinkCounter(nest, plan, link, timing if link.operand == "O" else None,
                                     loads, skipping=skipping is not None,
                                     values=(values or {}).get(link.operand)))
+        spec = counters[-1].memory_spec
+        if spec is not None:
+            assert values is not None, "memory-level sparsity needs the tensors' values"
+            markers.setdefault(spec.condition_on[0], Effectual(spec.condition_on, values["I"],
+                                                               values["W"]))
     for chunk in stream():
-        marks = None if skipping is None else skipping(chunk)
+        marks = {key: marker(chunk) for key, marker in markers.items()}
         for counter in counters:
-            counter.feed(chunk, marks)
+            spec = counter.memory_spec
+            counter.feed(chunk, marks.get("mac" if spec is None else spec.condition_on[0]))
         del chunk, marks
     counted = Counted(empty_accesses(nest.arch), {}, [], loads)
     for counter in counters:
@@ -198,7 +214,9 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
             counted.largest.setdefault(link.child.name, {})[link.operand] = counter.largest_tile
         for name, coded in counter.coded.items():
             counted.coded.setdefault((name, link.operand), CodedSides()).add(coded)
-        if counter.marks is not None:
+        for name, sides in counter.ineffectual.items():
+            counted.ineffectual.setdefault((name, link.operand), IneffectualSides()).add(sides)
+        if counter.mac_skipping:
             assert link.parent is not None
             counted.mac_transfers[(link.parent.name, link.operand)] = (counter.parent_acc,
                                                                        counter.kept_acc)
