@@ -1,4 +1,5 @@
-"""The ``ripple`` command line. Thin: parsing, then one library call per command."""
+"""The ``ripple`` command line. Thin: parsing, then one library call per command (the sparsity
+commands are in :mod:`ripple.cli.sparsity`)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,19 @@ from rich.console import Console
 from rich.table import Table
 
 from ripple import __version__, api
+from ripple.cli.common import densities_option, json_only, workload_and_arch
+from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import RippleInputError
 from ripple.report import (
     comparison_table,
     dataflow_table,
     explore_summary,
     layer_table,
-    write_json,
 )
 from ripple.report.workloads import workload_document, workload_table
-from ripple.workload.densities import DensityTable
 
 if TYPE_CHECKING:
-    from ripple.arch import Architecture
-    from ripple.workload import Workload
+    pass
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -47,8 +47,8 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise RippleInputError("--boundary applies to --zigzag; a Ripple mapping states "
                                    "its boundary")
         result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer,
-                                    _densities(args))
-    if _json_only(args, result.to_dict()):
+                                    densities_option(args))
+    if json_only(args, result.to_dict()):
         return 0
     console = Console()
     console.print(layer_table(result))
@@ -64,21 +64,16 @@ def _evaluate_network(args: argparse.Namespace) -> int:
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
     result = api.evaluate_network(args.workload, args.arch, args.dataflow, args.layer,
-                                  _densities(args))
-    if _json_only(args, result.to_dict()):
+                                  densities_option(args))
+    if json_only(args, result.to_dict()):
         return 0
     Console().print(dataflow_table([result]))
     return 0
 
 
-def _densities(args: argparse.Namespace) -> DensityTable | None:
-    """The --density options as a table (None when none is given)."""
-    return DensityTable.parse(args.density) if args.density else None
-
-
 def _workload(args: argparse.Namespace) -> int:
     imported = api.describe_workload(args.spec, args.skip_unsupported)
-    if _json_only(args, workload_document(imported.value, imported.notes)):
+    if json_only(args, workload_document(imported.value, imported.notes)):
         return 0
     Console().print(workload_table(imported.value, imported.notes))
     return 0
@@ -104,7 +99,7 @@ def _zoo_export(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     results = api.seed_case()
     written = api.seed_case_animation(Path(args.out) / "seed_event_driven_vs_scatter.gif")
-    if _json_only(args, {"seed_case": [r.to_dict() for r in results]}):
+    if json_only(args, {"seed_case": [r.to_dict() for r in results]}):
         return 0
     console = Console()
     console.print(comparison_table(results, "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
@@ -132,7 +127,7 @@ def _simulate(args: argparse.Namespace) -> int:
     run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
                              dataflow=args.dataflow, inputs=args.inputs, weights=args.weights,
                              seed=args.seed, log=args.log, animate=args.animate, plot=args.plot)
-    if not _json_only(args, run.to_dict()):
+    if not json_only(args, run.to_dict()):
         console = Console()
         console.print(layer_table(run.result))
         verdict = "passed" if run.match else "FAILED"
@@ -156,7 +151,7 @@ def _compare(args: argparse.Namespace) -> int:
     workload = load_any_workload(args.network)
     arch = load_architecture(args.arch)
     if args.density or args.digits:
-        return _compare_sparsity(args, workload, arch)
+        return compare_sparsity(args, workload, arch)
     results = api.compare_dataflows(workload, arch, args.dataflows.split(","))
     if args.plot:
         from ripple.viz import compare as plots
@@ -166,59 +161,9 @@ def _compare(args: argparse.Namespace) -> int:
         plots.energy_breakdown(results, args.plot)
         for layer in layers:
             plots.readiness_timeline(results, layer, args.plot)
-    if _json_only(args, {"comparison": [r.to_dict() for r in results]}):
+    if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
     Console().print(dataflow_table(results))
-    return 0
-
-
-def _compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Architecture) -> int:
-    from ripple.report.sparsity import dense_sparse_table
-
-    if args.digits and args.density:
-        raise RippleInputError("give either --digits or --density, not both")
-    if args.plot:
-        raise RippleInputError("--plot draws the dense comparison; leave out --density/--digits")
-    if args.digits:
-        from ripple.sparse.digits import measured_densities
-
-        densities = measured_densities()
-    else:
-        densities = DensityTable.parse(args.density)
-    pairs = api.compare_sparsity(workload, arch, args.dataflows.split(","), densities)
-    if _json_only(args, {"comparison": [{"dataflow": dense.dataflow, "dense": dense.to_dict(),
-                                         "sparse": sparse.to_dict()} for dense, sparse in pairs]}):
-        return 0
-    Console().print(dense_sparse_table(pairs))
-    return 0
-
-
-def _sparsity_lenet5(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    from ripple.arch import load_architecture
-    from ripple.examples import example_path
-    from ripple.report.sparsity import real_tensor_table
-    from ripple.sparse.real_tensors import real_tensor_rows
-
-    arch = load_architecture(args.arch or example_path("seed_dram", "arch.yaml"))
-    rows = real_tensor_rows(arch, args.dataflows.split(","), args.image)
-    if _json_only(args, {"lenet5_digits": [dataclasses.asdict(r) for r in rows]}):
-        return 0 if all(r.golden for r in rows) else 1
-    Console().print(real_tensor_table(rows))
-    return 0 if all(r.golden for r in rows) else 1
-
-
-def _sparsity_table7(args: argparse.Namespace) -> int:
-    from ripple.report.sparsity import table7_tables
-    from ripple.sparseloop.table7 import table7_rows
-
-    rows = table7_rows(args.dir)
-    if _json_only(args, {"table7": rows}):
-        return 0
-    console = Console()
-    for table in table7_tables(rows):
-        console.print(table)
     return 0
 
 
@@ -256,7 +201,7 @@ def _explore(args: argparse.Namespace) -> int:
         mapspace_scatter(outcome.run, outcome.title, args.plot)
     document = outcome.document(args.objective, report=args.report)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
-    if not _json_only(args, document):
+    if not json_only(args, document):
         Console().print(explore_summary(document))
     return status
 
@@ -268,7 +213,7 @@ def _multicore(args: argparse.Namespace) -> int:
                                  partition=args.partition, dataflow=args.dataflow,
                                  rows_per_tile=args.rows_per_tile, plot=args.plot,
                                  trace=args.trace)
-    if _json_only(args, result.to_dict()):
+    if json_only(args, result.to_dict()):
         return 0
     console = Console()
     console.print(multicore_table(result))
@@ -283,23 +228,10 @@ def _reads(result: object, operand: str) -> int:
     return sum(per[operand].reads for per in accesses.values() if operand in per)
 
 
-def _json_only(args: argparse.Namespace, document: object) -> bool:
-    """Write ``document`` where --json says; True when it went to stdout, which must then
-    carry nothing else."""
-    if not args.json:
-        return False
-    write_json(document, args.json)
-    return args.json == "-"
-
-
-def _workload_and_arch(parser: argparse.ArgumentParser, arch_help: str) -> None:
-    parser.add_argument("-w", "--workload", required=True,
-                        help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
-    parser.add_argument("-a", "--arch", required=True, help=arch_help)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ripple", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ripple", description="Exact models, a reference simulator and design-space "
+        "exploration of event-driven and classic DNN accelerator dataflows.")
     parser.add_argument("--version", action="version", version=f"ripple {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -358,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = commands.add_parser("simulate", help="run one mapping MAC by MAC on real tensors "
                               "and check the output against a golden convolution")
-    _workload_and_arch(sim, "architecture YAML")
+    workload_and_arch(sim, "architecture YAML")
     which = sim.add_mutually_exclusive_group(required=True)
     which.add_argument("-m", "--mapping", help="mapping YAML")
     which.add_argument("--dataflow", metavar="PRESET",
@@ -379,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(run=_simulate)
 
     ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
-    _workload_and_arch(ex, "architecture YAML")
+    workload_and_arch(ex, "architecture YAML")
     ex.add_argument("--layer", help="explore this MAC layer only (default: every MAC layer)")
     ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, preset)")
     ex.add_argument("--objective", choices=("energy", "latency", "edp", "pareto"),
@@ -398,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
                              "layer by layer, fused tiles, or event-driven rows")
-    _workload_and_arch(mc, "multi-core architecture YAML")
+    workload_and_arch(mc, "multi-core architecture YAML")
     mc.add_argument("--mode", choices=("layer", "fused", "event"), default="event",
                     help="layer: whole layers; fused: row tiles after whole producer tiles; "
                          "event: rows start on finalised producer rows (default)")
@@ -415,22 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "JSON of the schedule")
     mc.set_defaults(run=_multicore)
 
-    sparsity = commands.add_parser("sparsity", help="sparsity validation").add_subparsers(
-        dest="sparsity_command", required=True)
-    table7 = sparsity.add_parser("table7", help="Eyeriss v1 on AlexNet conv1-5 next to "
-                                 "Sparseloop's Table 7 figures")
-    table7.add_argument("--dir", help="the Sparseloop artifact's table-7 inputs (default: the "
-                        "copy bundled with Ripple)")
-    table7.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-': stdout)")
-    table7.set_defaults(run=_sparsity_table7)
-    digits = sparsity.add_parser("lenet5", help="the digits-trained LeNet-5: the simulator on "
-                                 "one test image's real tensors next to the model's expectation")
-    digits.add_argument("-a", "--arch", help="architecture YAML (default: the bundled "
-                        "seed_dram example)")
-    digits.add_argument("--dataflows", default="ed,os", help="comma-separated presets")
-    digits.add_argument("--image", type=int, default=0, help="index of the test image")
-    digits.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-': stdout)")
-    digits.set_defaults(run=_sparsity_lenet5)
+    add_sparsity_commands(commands)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")
@@ -447,7 +364,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RippleInputError as exc:
         print(f"ripple: error: {exc}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

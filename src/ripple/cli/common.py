@@ -1,0 +1,29 @@
+"""Pieces every ``ripple`` command shares: the --json convention, the -w/-a options and the
+--density table."""
+
+from __future__ import annotations
+
+import argparse
+
+from ripple.report import write_json
+from ripple.workload.densities import DensityTable
+
+
+def json_only(args: argparse.Namespace, document: object) -> bool:
+    """Write ``document`` where --json says; True when it went to stdout, which must then
+    carry nothing else."""
+    if not args.json:
+        return False
+    write_json(document, args.json)
+    return args.json == "-"
+
+
+def workload_and_arch(parser: argparse.ArgumentParser, arch_help: str) -> None:
+    parser.add_argument("-w", "--workload", required=True,
+                        help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
+    parser.add_argument("-a", "--arch", required=True, help=arch_help)
+
+
+def densities_option(args: argparse.Namespace) -> DensityTable | None:
+    """The --density options as a table (None when none is given)."""
+    return DensityTable.parse(args.density) if args.density else None
