@@ -90,6 +90,13 @@ class MemorySparsity(StrictModel):
         return value
 
 
+def _check_held(what: str, operand: Operand, info: ValidationInfo) -> None:
+    """A per-operand setting of a memory must name an operand the memory holds."""
+    held = info.data.get("operands") or []
+    if operand not in held:
+        raise ValueError(f"{what}, which this memory does not hold (it holds {held})")
+
+
 class Memory(StrictModel):
     """One memory (or register file) and the operands it holds.
 
@@ -143,11 +150,8 @@ class Memory(StrictModel):
     @classmethod
     def _formats_of_held_inputs(cls, value: dict[Operand, StoredFormat],
                                 info: ValidationInfo) -> dict[Operand, StoredFormat]:
-        held = info.data.get("operands") or []
         for operand in value:
-            if operand not in held:
-                raise ValueError(f"a format for {operand}, which this memory does not hold "
-                                 f"(it holds {held})")
+            _check_held(f"a format for {operand}", operand, info)
             if operand == "O":
                 raise ValueError("a format for O: compressed outputs (partial sums) are not "
                                  "modelled; formats apply to I and W")
@@ -157,12 +161,9 @@ class Memory(StrictModel):
     @classmethod
     def _sparsity_of_held_operands(cls, value: dict[Operand, MemorySparsity],
                                    info: ValidationInfo) -> dict[Operand, MemorySparsity]:
-        held = info.data.get("operands") or []
         formats = info.data.get("formats") or {}
         for operand in value:
-            if operand not in held:
-                raise ValueError(f"sparsity for {operand}, which this memory does not hold "
-                                 f"(it holds {held})")
+            _check_held(f"sparsity for {operand}", operand, info)
             stored = formats.get(operand)
             if stored is not None and stored.compressed:
                 raise ValueError(f"sparsity for {operand}, which this memory stores "
