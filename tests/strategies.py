@@ -119,5 +119,26 @@ def mappings(draw, layer: Layer, arch: Architecture) -> Mapping:
             temporal[name].append((dim, sizes_of[dim].pop(0)))
     boundary = draw(st.sampled_from(("filter", "scatter"))) if index == "input" else "filter"
     skip_padding = index == "output" and draw(st.booleans())
+    bypass, placement = _uneven(draw, arch, [lp for name in levels for lp in temporal[name]])
     return Mapping(index=index, boundary=boundary, skip_padding=skip_padding,
-                   spatial=spatial, temporal=temporal)
+                   spatial=spatial, temporal=temporal, bypass=bypass, placement=placement)
+
+
+def _uneven(draw, arch: Architecture, order: list[tuple[str, int]]
+            ) -> tuple[dict[str, list[str]], dict[str, dict[str, list[tuple[str, int]]]]]:
+    """Sometimes a bypassed memory (never an operand's outermost) and, per operand, sometimes
+    a placement of the loop order on its memories at random cuts (ZigZag's uneven mapping)."""
+    bypass: dict[str, list[str]] = {}
+    placement: dict[str, dict[str, list[tuple[str, int]]]] = {}
+    for operand in ("I", "W", "O"):
+        chain = [memory for _, memory in arch.chain(operand)]
+        kept = [chain[0]] + [m for m in chain[1:] if draw(st.integers(0, 4)) != 0]
+        for memory in chain:
+            if memory not in kept:
+                bypass.setdefault(memory.name, []).append(operand)
+        if draw(st.integers(0, 2)) == 0:
+            cuts = sorted(draw(st.integers(0, len(order))) for _ in kept[1:])
+            bounds = [0, *cuts, len(order)]
+            placement[operand] = {m.name: order[bounds[i]:bounds[i + 1]]
+                                  for i, m in enumerate(kept)}
+    return bypass, placement

@@ -12,10 +12,17 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from ripple.arch.spec import Architecture
+from ripple.arch.spec import Architecture, Memory
 from ripple.errors import MappingError
-from ripple.mapping.spec import Mapping
-from ripple.workload.layer import INPUT_INDEXED_DIMS, OUTPUT_INDEXED_DIMS, IndexKind, Layer
+from ripple.mapping.spec import LoopSpec, Mapping
+from ripple.workload.layer import (
+    INPUT_INDEXED_DIMS,
+    OPERANDS,
+    OUTPUT_INDEXED_DIMS,
+    IndexKind,
+    Layer,
+    Operand,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,17 @@ class Loop:
 
 
 @dataclass(frozen=True)
+class Residence:
+    """A memory that holds an operand under a mapping, and where the operand is cut there:
+    ``cut`` temporal loops (the first ``cut`` of the nest) lie above the memory, so its tile is
+    spanned by the others. The outermost residence holds the whole tensor whatever its cut."""
+
+    memory: Memory
+    level: int
+    cut: int
+
+
+@dataclass(frozen=True)
 class LoopNest:
     """A mapping bound to its layer and architecture.
 
@@ -51,7 +69,16 @@ class LoopNest:
     skip_padding: bool
     temporal: tuple[Loop, ...]
     spatial: tuple[Loop, ...]
+    cuts: dict[Operand, tuple[tuple[str, int], ...]]  # per operand: (memory name, cut)
     source: str = "mapping"
+
+    def chain(self, operand: Operand) -> tuple[Residence, ...]:
+        """The memories holding ``operand`` under this mapping (bypassed ones left out),
+        outermost first, with the operand's cut at each. Memories are looked up by name in
+        ``arch``, so a nest given another version of its architecture reads that one."""
+        level_of = {m.name: i for i, lvl in enumerate(self.arch.levels) for m in lvl.memories}
+        return tuple(Residence(self.arch.memory(name), level_of[name], cut)
+                     for name, cut in self.cuts[operand])
 
     @property
     def dims(self) -> tuple[str, ...]:
@@ -64,10 +91,6 @@ class LoopNest:
         """Loops over ``dim`` from the most significant digit to the least: temporal loops in
         nest order, then spatial ones (spatial loops are the innermost digits)."""
         return [lp for lp in self.temporal + self.spatial if lp.dim == dim]
-
-    def cut(self, level: int) -> int:
-        """Number of temporal loops above the memories of ``level`` (at outer levels)."""
-        return sum(1 for lp in self.temporal if lp.level is not None and lp.level < level)
 
     @property
     def filtered(self) -> bool:
@@ -83,7 +106,13 @@ class LoopNest:
             if loops:
                 levels.append(f"{lvl.name}: {loops}")
         spatial = " ".join(f"{lp}@{lp.array_dim}" for lp in self.spatial)
-        return " | ".join(levels + ([f"spatial: {spatial}"] if spatial else []))
+        parts = levels + ([f"spatial: {spatial}"] if spatial else [])
+        for operand in OPERANDS:
+            chain = self.chain(operand)
+            if chain != _level_chain(self.arch, self.temporal, operand, set()):
+                parts.append(f"{operand}: " + ", ".join(
+                    f"{r.memory.name}@{r.cut}" for r in chain))
+        return " | ".join(parts)
 
 
 def bind(layer: Layer, arch: Architecture, mapping: Mapping, source: str = "mapping") -> LoopNest:
@@ -127,8 +156,10 @@ def bind(layer: Layer, arch: Architecture, mapping: Mapping, source: str = "mapp
                 raise MappingError(f"dimension {lp.dim} does not belong to an {index}-indexed nest "
                                    f"(dimensions: {' '.join(allowed)})", source=source, field=where)
 
+    cuts = {operand: tuple((r.memory.name, r.cut) for r in chain)
+            for operand, chain in _chains(arch, mapping, tuple(temporal), source).items()}
     nest = LoopNest(layer, arch, mapping, index, mapping.boundary, mapping.skip_padding,
-                    tuple(temporal), tuple(spatial), source)
+                    tuple(temporal), tuple(spatial), cuts, source)
     for dim in allowed:
         _check_cover(nest, dim, source)
     return nest
@@ -165,3 +196,94 @@ def _check_cover(nest: LoopNest, dim: str, source: str) -> None:
                                f"iterations cover {dim}={bound} with the inner loops ({shown}); "
                                "only the last iteration may be clipped", source=source,
                                field="temporal")
+
+
+def _level_chain(arch: Architecture, temporal: tuple[Loop, ...], operand: Operand,
+                 bypassed: set[tuple[str, Operand]]) -> tuple[Residence, ...]:
+    """Every memory holding ``operand`` but the bypassed ones, cut at its level: the loops of
+    the levels above lie above it."""
+    return tuple(Residence(memory, level, sum(1 for lp in temporal if (lp.level or 0) < level))
+                 for level, memory in arch.chain(operand) if (memory.name, operand) not in bypassed)
+
+
+def _memories_named(arch: Architecture, key: str, source: str, field: str) -> list[Memory]:
+    """The memories a mapping key names: one memory by its name, or every memory of a level."""
+    by_level = next((lvl.memories for lvl in arch.levels if lvl.name == key), None)
+    by_name = [m for lvl in arch.levels for m in lvl.memories if m.name == key]
+    if by_level is not None and by_name and by_name[0] not in by_level:
+        raise MappingError(f"{key!r} names both a level and a memory of another level",
+                           source=source, field=field)
+    if by_level is None and not by_name:
+        names = [m.name for lvl in arch.levels for m in lvl.memories]
+        raise MappingError(f"unknown memory or level {key!r}; the architecture has memories "
+                           f"{names}", source=source, field=field)
+    return by_name or list(by_level or [])
+
+
+def _holder(arch: Architecture, key: str, operand: Operand, source: str, field: str) -> Memory:
+    """The memory named by ``key`` (a memory or a level) that holds ``operand``."""
+    memories = _memories_named(arch, key, source, field)
+    holder = next((m for m in memories if operand in m.operands), None)
+    if holder is None:
+        held = sorted({op for m in memories for op in m.operands})
+        raise MappingError(f"{key!r} does not hold {operand} (it holds {held}); only a memory "
+                           f"holding {operand} can keep or place its loops", source=source,
+                           field=field)
+    return holder
+
+
+def _chains(arch: Architecture, mapping: Mapping, temporal: tuple[Loop, ...],
+            source: str) -> dict[Operand, tuple[Residence, ...]]:
+    """Per operand, the memories holding it and its cut at each (docs/mapping.md)."""
+    bypassed: set[tuple[str, Operand]] = set()
+    for key, operands in mapping.bypass.items():
+        for operand in operands:
+            field = f"bypass.{key}"
+            memory = _holder(arch, key, operand, source, field)
+            if memory is arch.chain(operand)[0][1]:
+                raise MappingError(f"{memory.name!r} is the outermost memory of {operand}: it "
+                                   f"holds the whole tensor and cannot be bypassed",
+                                   source=source, field=field)
+            bypassed.add((memory.name, operand))
+    chains = {}
+    for operand in OPERANDS:
+        chain = _level_chain(arch, temporal, operand, bypassed)
+        if operand in mapping.placement:
+            chain = _placed(arch, chain, mapping.placement[operand], temporal, operand, source)
+        chains[operand] = chain
+    return chains
+
+
+def _placed(arch: Architecture, chain: tuple[Residence, ...], placement: dict[str, list[LoopSpec]],
+            temporal: tuple[Loop, ...], operand: Operand, source: str
+            ) -> tuple[Residence, ...]:
+    """``chain`` cut where ``placement`` (memory -> loops held there) says."""
+    loops_at: dict[str, list[LoopSpec]] = {}
+    for key, loops in placement.items():
+        field = f"placement.{operand}.{key}"
+        memory = _holder(arch, key, operand, source, field)
+        if memory.name not in {r.memory.name for r in chain}:
+            raise MappingError(f"{memory.name!r} is bypassed for {operand}; it holds no loops "
+                               "of it", source=source, field=field)
+        if memory.name in loops_at:
+            raise MappingError(f"{memory.name!r} is named twice for {operand}", source=source,
+                               field=field)
+        loops_at[memory.name] = list(loops)
+    missing = [r.memory.name for r in chain if r.memory.name not in loops_at]
+    if missing:
+        raise MappingError(f"no loops given for {missing[0]!r}, which holds {operand}: list it "
+                           "(with [] if it holds no loop) or bypass it", source=source,
+                           field=f"placement.{operand}")
+    placed = [tuple(lp) for r in chain for lp in loops_at[r.memory.name]]
+    order = [(lp.dim, lp.size) for lp in temporal]
+    if placed != order:
+        shown = " ".join(f"{d}{s}" for d, s in placed) or "no loop"
+        expected = " ".join(f"{d}{s}" for d, s in order) or "no loop"
+        raise MappingError(f"its loops, outermost memory first, are {shown}; they must be the "
+                           f"nest's temporal loops in their order ({expected})", source=source,
+                           field=f"placement.{operand}")
+    cuts, above = [], 0
+    for r in chain:
+        cuts.append(above)
+        above += len(loops_at[r.memory.name])
+    return tuple(Residence(r.memory, r.level, cut) for r, cut in zip(chain, cuts, strict=True))

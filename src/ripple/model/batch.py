@@ -131,23 +131,18 @@ class SkeletonBatch:
                     self._groups[f][int(value)] = factor_groups(self.kind, spec)
         return ids, sorted_positions
 
-    def _prefix(self, operand: str, child_level: int | None, pos_of: IntArray) -> IntArray:
-        """Per order, the fill prefix ``r`` of the link into a memory at ``child_level`` (None:
-        into the MACs): one past the innermost relevant loop above the child."""
-        if child_level is None:
-            if operand == "O" or operand not in self.arch.mac.latch:
-                return np.full(len(pos_of), self.n, dtype=np.int64)
-            cut = self.n
-        else:
-            cut = self.nest.cut(child_level)  # the first `cut` positions: the levels above
+    def _prefix(self, operand: str, cut: int, pos_of: IntArray) -> IntArray:
+        """Per order, the fill prefix ``r`` of a child with ``cut`` loops above it: one past
+        the innermost relevant loop among them. Cuts are positions, so they hold for every
+        order of the skeleton (its orders permute loops within a level, and cuts other than
+        the levels' come from bound nests, whose one order is their own)."""
         masked = np.where(self.relevant[operand][None, :] & (pos_of < cut), pos_of, -1)
         return masked.max(axis=1, initial=-1) + 1
 
     def _link_prefix(self, link: Link, pos_of: IntArray) -> IntArray:
-        if link.child is None:
-            return self._prefix(link.operand, None, pos_of)
-        level = next(lvl for lvl, m in self.arch.chain(link.operand) if m is link.child)
-        return self._prefix(link.operand, level, pos_of)
+        if link.child is None and (link.operand == "O" or link.operand not in self.arch.mac.latch):
+            return np.full(len(pos_of), self.n, dtype=np.int64)  # every step fills the MACs
+        return self._prefix(link.operand, link.cut, pos_of)
 
     @staticmethod
     def _qs(sorted_positions: list[IntArray], prefix: IntArray) -> IntArray:
@@ -178,11 +173,12 @@ class SkeletonBatch:
                ) -> dict[tuple[str, str], IntArray]:
         tiles = {}
         for operand in OPERANDS:
-            for position, (level, memory) in enumerate(self.arch.chain(operand)):
+            for position, residence in enumerate(self.nest.chain(operand)):
                 if position == 0:  # the outermost memory is never refilled: it holds it all
                     prefix = np.zeros(len(pos_of), dtype=np.int64)
                 else:
-                    prefix = self._prefix(operand, level, pos_of)
+                    prefix = self._prefix(operand, residence.cut, pos_of)
+                memory = residence.memory
                 insts = self._insts(instance_loops(self.nest, memory))
                 tiles[(memory.name, operand)] = self._per_key(
                     ids, [self._qs(sorted_positions, prefix)],

@@ -32,7 +32,8 @@ def overflow(memory: Memory, tiles: dict[Operand, int], precision: Precision) ->
 
 def check_output_replication(nest: LoopNest) -> None:
     """Reject a memory holding outputs replicated along a dimension that splits outputs."""
-    for _, memory in nest.arch.chain("O"):
+    for residence in nest.chain("O"):
+        memory = residence.memory
         served = set(nest.arch.served(memory))
         for lp in nest.spatial:
             if lp.array_dim not in served and lp.dim not in OUTPUT_PARALLEL_DIMS:

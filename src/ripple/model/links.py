@@ -22,6 +22,7 @@ class Link:
     parent: Memory
     child: Memory | None  # None: the MACs
     prefix: int  # r: fills happen when the first r temporal digits change
+    cut: int  # temporal loops above the child (every one for the MACs)
     parent_instances: frozenset[int]  # spatial loops (indices) selecting one parent instance
     child_instances: frozenset[int]
 
@@ -50,17 +51,21 @@ def fill_prefix(nest: LoopNest, operand: Operand, cut: int) -> int:
 
 
 def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
-    chain = nest.arch.chain(operand)
+    """The links of ``operand``'s chain under the mapping, outermost first; the last one's
+    child is the MACs."""
+    chain = nest.chain(operand)
     latched = operand in nest.arch.mac.latch
+    every_step = len(nest.temporal)
     links = []
-    for i, (_, parent) in enumerate(chain):
+    for i, residence in enumerate(chain):
         if i + 1 < len(chain):
-            level, child = chain[i + 1]
-            prefix = fill_prefix(nest, operand, nest.cut(level))
+            child: Memory | None = chain[i + 1].memory
+            cut = chain[i + 1].cut
+            prefix = fill_prefix(nest, operand, cut)
         else:
-            child = None
-            every_step = len(nest.temporal)
+            child, cut = None, every_step
             prefix = fill_prefix(nest, operand, every_step) if latched else every_step
-        links.append(Link(operand, parent, child, prefix, instance_loops(nest, parent),
+        parent = residence.memory
+        links.append(Link(operand, parent, child, prefix, cut, instance_loops(nest, parent),
                           instance_loops(nest, child)))
     return links

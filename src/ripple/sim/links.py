@@ -90,7 +90,8 @@ def replicated_dims(nest: LoopNest, memory: Memory | None) -> list[str]:
 def check_output_replication(nest: LoopNest) -> None:
     """Reject a memory holding outputs that is replicated along an array dimension unrolling a
     reduction (or input-position) dimension: its outputs would be split over instances."""
-    for _, memory in nest.arch.chain("O"):
+    for residence in nest.chain("O"):
+        memory = residence.memory
         for adim in replicated_dims(nest, memory):
             bad = sorted({lp.dim for lp in nest.spatial
                           if lp.array_dim == adim and lp.size > 1
@@ -108,19 +109,18 @@ def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
     arch = nest.arch
     links = []
     for operand in OPERANDS:
-        chain = arch.chain(operand)
-        members: list[tuple[int | None, Memory | None]] = [*chain, (None, None)]
-        _, outer = chain[0]
+        chain = nest.chain(operand)
+        members: list[tuple[int, Memory | None]] = [(r.cut, r.memory) for r in chain]
+        members.append((len(nest.temporal), None))  # the MACs: below every loop
+        outer = chain[0].memory
         o_inst, n_o = instance_map(nest, npe_coords, replicated_dims(nest, outer))
         links.append(Link(operand, outer, None, 0, o_inst, np.zeros_like(o_inst), n_o, 1))
-        for (level, child), (_, parent) in zip(members[1:], members[:-1], strict=True):
+        for (cut, child), (_, parent) in zip(members[1:], members[:-1], strict=True):
             if child is None:
                 latched = operand != "O" and operand in arch.mac.latch
-                cut = len(nest.temporal)
                 prefix = prefix_length(nest, operand, cut) if latched else cut
             else:
-                assert level is not None
-                prefix = prefix_length(nest, operand, nest.cut(level))
+                prefix = prefix_length(nest, operand, cut)
             c_inst, n_c = instance_map(nest, npe_coords, replicated_dims(nest, child))
             p_inst, n_p = instance_map(nest, npe_coords, replicated_dims(nest, parent))
             links.append(Link(operand, child, parent, prefix, c_inst, p_inst, n_c, n_p))
