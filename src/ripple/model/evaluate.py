@@ -36,7 +36,8 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
     batch = SkeletonBatch.of_nest(nest)
     columns = batch.evaluate(np.arange(batch.n)[None, :])
     if not columns.valid[0]:
-        raise MappingError(columns.reason[0], source=nest.source, field="temporal")
+        raise MappingError(columns.reason[0], source=nest.source,
+                           field=_blamed_field(nest, columns.reason[0]))
     accesses: dict[str, dict] = {}
     for (memory, op), acc in columns.accesses.items():
         accesses.setdefault(memory, {})[op] = OperandAccess(
@@ -69,3 +70,13 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
         result = with_sparsity(result, counts)
     result = with_memory_sparsity(result, ineffectual_sides(nest, batch.view, densities))
     return with_formats(result, coded_sides(nest, batch.view, densities))
+
+
+def _blamed_field(nest: LoopNest, reason: str) -> str:
+    """The mapping field an overflow comes from: an operand's placement when the overflowing
+    memory holds an operand placed there, else the temporal loops."""
+    for operand in nest.mapping.placement:
+        for residence in nest.chain(operand):  # type: ignore[arg-type]
+            if f"memory {residence.memory.name!r} overflows" in reason:
+                return f"placement.{operand}"
+    return "temporal"
