@@ -11,6 +11,7 @@ from ripple.mapping import Mapping
 from ripple.workload import Layer
 
 BANDWIDTHS = (8, 16, 32, 64, 128)
+FIRST_READS = ("elide", "read", "when_partial")
 
 
 @st.composite
@@ -68,9 +69,15 @@ def architectures(draw) -> Architecture:
             memories.append(_memory(draw, f"L{depth + 1}_{op}", [op], served))
         levels.append({"name": f"L{depth + 1}", "memories": memories})
     latch = draw(st.sampled_from((["I", "W"], ["I"], ["W"], [])))
-    mac = {"energy_pj": 0.5, "latch": latch, "first_read_elision": draw(st.booleans())}
+    mac = {"energy_pj": 0.5, "latch": latch,
+           "first_read_elision": draw(st.sampled_from((False, True, "when_partial")))}
+    for level in levels[1:]:
+        for memory in level["memories"]:
+            if draw(st.booleans()):
+                memory["output_first_read"] = draw(st.sampled_from(FIRST_READS))
+    conventions = {"output_first_read": draw(st.sampled_from(FIRST_READS))}
     return Architecture.model_validate({"name": "random", "array": array, "mac": mac,
-                                        "levels": levels})
+                                        "conventions": conventions, "levels": levels})
 
 
 def _split(draw, bound: int) -> list[int]:

@@ -17,14 +17,15 @@ LAYER = Layer(K=2, C=1, IY=1, IX=4)  # a 1x1 convolution: outputs (k, ox), k < 2
 
 
 def arch(*, elision: bool = False, latch: object = ("I", "W"), rf_capacity: int | None = None,
-         rf_o_served: list[str] | None = None) -> Architecture:
+         rf_o_served: list[str] | None = None, first_read: str = "elide") -> Architecture:
     """DRAM holding everything; per-NPE register files for W and O; 16-bit transactions."""
     def mem(name: str, operands: list[str], served: list[str] | None, capacity=None) -> dict:
         return {"name": name, "operands": operands, "read_bandwidth": 16,
                 "write_bandwidth": 16, "read_energy_pj": 1, "write_energy_pj": 1,
                 "served_dims": served, "capacity_bits": capacity}
     return Architecture.model_validate({
-        "array": {"D1": 2}, "mac": {"energy_pj": 0.1, "latch": list(latch),
+        "array": {"D1": 2}, "conventions": {"output_first_read": first_read},
+        "mac": {"energy_pj": 0.1, "latch": list(latch),
                                      "first_read_elision": elision},
         "levels": [{"name": "dram", "memories": [mem("dram", ["I", "W", "O"], None)]},
                    {"name": "rf", "memories": [
@@ -53,7 +54,15 @@ def test_two_levels_by_hand():
     # W: OX is irrelevant to W, so each register file is filled once with its own weight
     assert counts(a["dram"]["W"]) == acc(2, 0)
     assert counts(a["rf_w"]["W"]) == acc(2, 2)  # 2 writes by the fill, 2 reads by the latch
-    # O: each step fills both register files with one output and writes it back final
+    # O: each step fills both register files with one output, never written before, so not
+    # read (docs/conventions.md), and writes it back final
+    assert counts(a["dram"]["O"]) == acc(0, 8, 8)
+    # rf_o: 8 MAC write-backs; 8 MAC reads (the MACs read every step) + 8 read-outs to DRAM
+    assert counts(a["rf_o"]["O"]) == acc(16, 8, 8)
+
+
+def test_outputs_read_before_their_first_write_by_convention():
+    a = simulate(bind(LAYER, arch(first_read="read"), MAPPING)).result.accesses
     assert counts(a["dram"]["O"]) == acc(8, 8, 8)
     # rf_o: 8 words received + 8 MAC write-backs; 8 MAC reads + 8 read-outs to DRAM
     assert counts(a["rf_o"]["O"]) == acc(16, 16, 8)
@@ -85,7 +94,7 @@ def test_outputs_split_over_instances_rejected():
         simulate(bind(layer, arch(), mapping))
     # served along D1, the C reduction is summed in the array: accepted, one word per output
     res = simulate(bind(layer, arch(rf_o_served=["D1"]), mapping)).result
-    assert counts(res.accesses["dram"]["O"]) == acc(4, 4, 4)
+    assert counts(res.accesses["dram"]["O"]) == acc(0, 4, 4)
 
 
 def test_bad_tensors():

@@ -90,6 +90,42 @@ class MemorySparsity(StrictModel):
         return value
 
 
+FillStyle = Literal["whole", "delta"]
+Multicast = Literal["union", "irrelevant", "none"]
+FirstRead = Literal["elide", "read", "when_partial"]
+
+
+class Conventions(StrictModel):
+    """The counting conventions in which the peers differ (docs/conventions.md); each memory
+    may override them for the transfers it takes part in.
+
+    ``output_first_read``: whether a fill above the MACs reads outputs that were never written
+    (``read``), only those that were (``elide``), or its whole tile when a loop irrelevant to
+    the outputs lies above it and nothing otherwise (``when_partial``, ZigZag); the MACs follow
+    ``mac.first_read_elision``.
+    ``fills``: a memory refilled with a new tile receives all of it (``whole``) or only the
+    words its previous tile did not hold (``delta``, Timeloop's sliding windows); under
+    ``delta`` outputs leave when the tile no longer covers them. ``multicast``: the parent
+    reads a word once for every child instance that needs it (``union``), once per group of
+    instances that differ only in spatial loops irrelevant to the operand (``irrelevant``,
+    Timeloop), or once per instance (``none``).
+    """
+
+    output_first_read: FirstRead = "elide"
+    fills: FillStyle = "whole"
+    multicast: Multicast = "union"
+
+
+#: Each peer's conventions, and the MAC conventions it implies where the file gives none.
+CONVENTION_PRESETS: dict[str, tuple[Conventions, dict[str, object]]] = {
+    "ripple": (Conventions(), {}),
+    "zigzag": (Conventions(output_first_read="when_partial"),
+               {"latch": ["I", "W"], "first_read_elision": "when_partial"}),
+    "timeloop": (Conventions(fills="delta", multicast="irrelevant"),
+                 {"latch": [], "first_read_elision": True}),
+}
+
+
 def _check_held(what: str, operand: Operand, info: ValidationInfo) -> None:
     """A per-operand setting of a memory must name an operand the memory holds."""
     held = info.data.get("operands") or []
@@ -133,6 +169,10 @@ class Memory(StrictModel):
         default_factory=dict, description="operand -> skip or gate its ineffectual transfers")
     gated_read_energy_pj: NonNegativeFloat = 0.0
     gated_write_energy_pj: NonNegativeFloat = 0.0
+    fills: FillStyle | None = Field(default=None, description="None: the architecture's")
+    multicast: Multicast | None = Field(default=None, description="None: the architecture's")
+    output_first_read: FirstRead | None = Field(default=None,
+                                                description="None: the architecture's")
 
     def port(self, operand: Operand, direction: Literal["read", "write"]) -> tuple[str, str, str]:
         """The port an access uses: (memory, operand or '*', 'read' | 'write' | 'rw')."""
@@ -227,13 +267,15 @@ class MacUnit(StrictModel):
     ``latch``: operands held in a latch at the MAC, so that consecutive steps that need the same
     value do not read it again (SPEC section 3); ``none`` makes the innermost memory serve every
     MAC, as Timeloop does. ``first_read_elision``: do not read a partial sum before its first
-    accumulation. ``sparsity``: skipping or gating of MACs with a zero operand (None: dense);
+    accumulation (``when_partial``: read every step when a loop irrelevant to the outputs
+    exists, none otherwise, as ZigZag does; docs/conventions.md). ``sparsity``: skipping or
+    gating of MACs with a zero operand (None: dense);
     ``gated_energy_pj``: the energy of a gated MAC.
     """
 
     energy_pj: NonNegativeFloat
     latch: list[Literal["I", "W"]] = Field(default_factory=lambda: ["I", "W"])
-    first_read_elision: bool = False
+    first_read_elision: bool | Literal["when_partial"] = False
     sparsity: MacSparsity | None = None
     gated_energy_pj: NonNegativeFloat = 0.0
 
@@ -250,8 +292,41 @@ class Architecture(StrictModel):
 
     name: str = "architecture"
     array: dict[str, PositiveInt] = Field(min_length=1, description="array dimension -> size")
+    conventions: Conventions = Field(default_factory=Conventions,
+                                     description="a preset name (ripple, zigzag, timeloop) or "
+                                                 "the options, with an optional preset")
     mac: MacUnit
     levels: list[Level] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        """Expand ``conventions: NAME`` (or ``{preset: NAME, ...}``) into the options, and give
+        the MACs the preset's latch and first-read rule where the file gives none."""
+        if not isinstance(data, dict) or "conventions" not in data:
+            return data
+        given = data["conventions"]
+        name = given if isinstance(given, str) else (
+            given.get("preset") if isinstance(given, dict) else None)
+        if name is None:
+            return data
+        if not isinstance(name, str) or name not in CONVENTION_PRESETS:
+            raise ValueError(f"conventions: unknown preset {name!r}; expected one of "
+                             f"{', '.join(CONVENTION_PRESETS)}")
+        options, mac_defaults = CONVENTION_PRESETS[name]
+        overrides = {k: v for k, v in given.items() if k != "preset"} if isinstance(
+            given, dict) else {}
+        data = dict(data)
+        data["conventions"] = {**options.model_dump(), **overrides}
+        if isinstance(data.get("mac"), dict):
+            data["mac"] = {**mac_defaults, **data["mac"]}
+        return data
+
+    def convention(self, memory: Memory, option: str) -> str:
+        """The value of the convention ``option`` for ``memory``: its own, or the
+        architecture's."""
+        own = getattr(memory, option)
+        return own if own is not None else getattr(self.conventions, option)
 
     @model_validator(mode="after")
     def _check(self) -> Architecture:

@@ -4,7 +4,7 @@ The schema is ZigZag's (``zigzag/parser/accelerator_validator.py``) as pydantic 
 pieces map:
 
 - ``operational_array``: ``dimensions``/``sizes`` become the array, ``unit_energy`` the MAC
-  energy. ZigZag's MAC conventions are Ripple's defaults (I and W latched at the MAC).
+  energy. The architecture counts under ``conventions: zigzag`` (docs/conventions.md).
 - memory operands ``I1``/``I2``/``O`` become ``I``/``W``/``O`` through the mapping's
   ``memory_operand_links`` (ZigZag's default: ``I: I1, W: I2, O: O``).
 - levels: ZigZag lists memories lowest first and chains each operand's memories in that order.
@@ -126,6 +126,7 @@ def import_zigzag_architecture(path: str | Path,
     data = {
         "name": accel.name,
         "array": dict(zip(array.dimensions, array.sizes, strict=True)),
+        "conventions": "zigzag",
         "mac": {"energy_pj": array.unit_energy},
         "levels": [{"name": "+".join(str(m["name"]) for m in levels[d]), "memories": levels[d]}
                    for d in sorted(levels, reverse=True)],

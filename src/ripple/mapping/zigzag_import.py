@@ -6,10 +6,11 @@ per array dimension (``K, 8``); ``temporal_ordering`` lists the temporal loops I
 and Ripple writes them outermost first, so the list is reversed. ``B`` and ``D`` are Ripple's
 ``N``; loops over a dimension the layer does not have are dropped, as ZigZag drops them.
 
-ZigZag assigns the ordered loops to memory levels itself (LOMA's memory allocator, per operand,
-by capacity). Ripple does not reproduce that allocation: it imports a temporal ordering onto an
-architecture with one memory level, where every loop belongs to it. For deeper hierarchies the
-mapping must be written in Ripple's format, with the loops of each level.
+ZigZag assigns the ordered loops to each operand's memories itself (LOMA's memory allocator, by
+capacity, operand by operand); Ripple reproduces that allocation (:mod:`zigzag_allocation`) and
+writes it as the mapping's ``placement``, so a ZigZag mapping runs on a hierarchy of any depth
+with ZigZag's per-operand (uneven) cuts. A spatial unrolling larger than its dimension is
+clipped to it, as ZigZag clips it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ripple.arch.spec import Architecture
 from ripple.errors import RippleInputError
 from ripple.imported import Imported
 from ripple.mapping.spec import Mapping
+from ripple.mapping.zigzag_allocation import zigzag_placement
 from ripple.specio import read_yaml, validate
 from ripple.workload.layer import Layer
 
@@ -68,11 +70,19 @@ def import_zigzag_mapping(path: str | Path, layer: Layer, arch: Architecture, *,
     notes: list[str] = []
     if entry.spatial_mapping_hint:
         notes.append(f"[{index}].spatial_mapping_hint is for ZigZag's mapper; ignored")
-    spatial = {
-        array_dim: [_loop(text, source, f"[{index}].spatial_mapping.{array_dim}[{i}]")
-                    for i, text in enumerate(unrollings)]
-        for array_dim, unrollings in (entry.spatial_mapping or {}).items()
-    }
+    spatial: dict[str, list[tuple[str, int]]] = {}
+    for array_dim, unrollings in (entry.spatial_mapping or {}).items():
+        for i, text in enumerate(unrollings):
+            dim, size = _loop(text, source, f"[{index}].spatial_mapping.{array_dim}[{i}]")
+            if dim not in _layer_dims(layer):
+                notes.append(f"spatial loop {dim}{size} dropped: the layer has no {dim}")
+                continue
+            if size > layer.bound(dim):
+                notes.append(f"spatial loop {dim}{size} clipped to {dim}{layer.bound(dim)}, "
+                             "the layer's size")
+                size = layer.bound(dim)
+            if size > 1:
+                spatial.setdefault(array_dim, []).append((dim, size))
     if not entry.temporal_ordering:
         raise RippleInputError("no temporal_ordering: ZigZag's mapper (LOMA) would choose the "
                                "loops; Ripple imports fixed mappings only", source=source,
@@ -89,14 +99,22 @@ def import_zigzag_mapping(path: str | Path, layer: Layer, arch: Architecture, *,
             notes.append(f"temporal loop {dim}{size} dropped: the layer has no {dim}")
             continue
         temporal.append((dim, size))
-    if len(arch.levels) != 1:
-        levels = ", ".join(level.name for level in arch.levels)
-        raise RippleInputError(
-            f"the architecture has {len(arch.levels)} levels ({levels}); ZigZag's allocation of "
-            "a temporal_ordering to several levels is not reproduced: write the mapping in "
-            "Ripple's format", source=source, field=f"[{index}].temporal_ordering")
-    mapping = Mapping(name=entry.name, boundary=boundary, spatial=spatial,
-                      temporal={arch.levels[0].name: temporal})
+    if len(arch.levels) == 1:
+        return Imported(Mapping(name=entry.name, boundary=boundary, spatial=spatial,
+                                temporal={arch.levels[0].name: temporal}), tuple(notes))
+    placement = zigzag_placement(layer, arch, spatial, list(reversed(temporal)),
+                                 f"{source}: [{index}]")
+    level_of = {m.name: lvl.name for lvl in arch.levels for m in lvl.memories}
+    by_level: dict[str, list[tuple[str, int]]] = {}
+    for memory, loops in placement["O"].items():  # the loop order, cut at O's memories
+        by_level.setdefault(level_of[memory], []).extend(loops)
+    notes.append("loops allocated to each operand's memories as ZigZag's allocator does: " +
+                 "; ".join(f"{op}: " + ", ".join(
+                     f"{m} {' '.join(f'{d}{s}' for d, s in loops) or '-'}"
+                     for m, loops in per_memory.items())
+                           for op, per_memory in placement.items()))
+    mapping = Mapping(name=entry.name, boundary=boundary, spatial=spatial, temporal=by_level,
+                      placement=placement)  # type: ignore[arg-type]
     return Imported(mapping, tuple(notes))
 
 

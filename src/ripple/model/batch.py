@@ -22,7 +22,6 @@ from ripple.mapping.nest import LoopNest, bind
 from ripple.mapping.skeleton import Skeleton
 from ripple.model.capacity import check_output_replication, overflow, word_bits
 from ripple.model.components import (
-    Transfer,
     busiest_port,
     channel_durations,
     side_totals,
@@ -219,7 +218,7 @@ class SkeletonBatch:
         batch = len(orders)
         pos_of = self._positions(orders)
         ids, sorted_positions = self._factor_ids(pos_of)
-        precision, elide = self.layer.precision, self.arch.mac.first_read_elision
+        precision = self.layer.precision
         accesses = {(m.name, op): {k: np.zeros(batch, dtype=np.int64) for k in ACCESS_KEYS}
                     for lvl in self.arch.levels for m in lvl.memories for op in m.operands}
         fill_by_operand = {op: np.zeros(batch, dtype=np.int64) for op in OPERANDS}
@@ -234,7 +233,7 @@ class SkeletonBatch:
                     transfers = []
                     for side in sides:
                         assert side.memory is not None
-                        transfer = Transfer(operand, channel, side.bandwidth, precision, elide)
+                        transfer = link.transfer(channel, side, precision)
                         transfers.append(transfer)
                         insts = self._insts(side.instances)
                         totals = self._per_key(

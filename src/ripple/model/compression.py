@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from ripple.arch.spec import StoredFormat
 from ripple.mapping.nest import LoopNest
-from ripple.model.components import Transfer, fill_sizes, side_totals
+from ripple.model.components import fill_sizes, side_totals
 from ripple.model.links import operand_links
 from ripple.model.nestview import NestFactors
 from ripple.model.sparsity import DensitiesLike, density_models
@@ -47,7 +47,7 @@ def coded_sides(nest: LoopNest, view: NestFactors, densities: DensitiesLike
     """Per (memory, operand) stored compressed: its transfer sides, dense and expected
     compressed, under the layer's density model of the operand (missing: dense)."""
     models = density_models(densities)
-    precision, elide = nest.layer.precision, nest.arch.mac.first_read_elision
+    precision = nest.layer.precision
     out: dict[tuple[str, str], CodedSides] = {}
     for operand in ("I", "W"):
         word_bits = getattr(precision, operand)
@@ -60,7 +60,7 @@ def coded_sides(nest: LoopNest, view: NestFactors, densities: DensitiesLike
                     if stored is None:
                         continue
                     insts = view.insts(side.instances)
-                    transfer = Transfer(operand, channel, side.bandwidth, precision, elide)
+                    transfer = link.transfer(channel, side, precision)
                     tx, bits, _ = side_totals(view.groups, qs, insts, transfer)
                     coded_bits = _expected_bits(stored, *fill_sizes(view.groups, qs, insts,
                                                                     operand),

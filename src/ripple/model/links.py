@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from ripple.arch.spec import Memory
 from ripple.mapping.nest import LoopNest
-from ripple.model.relevance import is_relevant
+from ripple.model.components import Transfer
+from ripple.model.relevance import OUTPUT_PARALLEL_DIMS, is_relevant
 from ripple.model.transfers import Channel, Side
-from ripple.workload.layer import Operand
+from ripple.workload.layer import Operand, Precision
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,13 @@ class Link:
     child: Memory | None  # None: the MACs
     prefix: int  # r: fills happen when the first r temporal digits change
     cut: int  # temporal loops above the child (every one for the MACs)
+    elide: bool  # a fill reads no output that was never written (docs/conventions.md)
     parent_instances: frozenset[int]  # spatial loops (indices) selecting one parent instance
     child_instances: frozenset[int]
+
+    def transfer(self, channel: Channel, side: Side, precision: Precision) -> Transfer:
+        """What ``side`` of ``channel`` moves and how it packs words."""
+        return Transfer(self.operand, channel, side.bandwidth, precision, self.elide)
 
     def channels(self) -> list[tuple[Channel, list[Side]]]:
         """The fill (parent read, child write) and, for outputs, the write-back (child read,
@@ -50,6 +56,24 @@ def fill_prefix(nest: LoopNest, operand: Operand, cut: int) -> int:
     return relevant[-1] + 1 if relevant else 0
 
 
+def first_read_elided(nest: LoopNest, parent: Memory, child: Memory | None, cut: int) -> bool:
+    """Whether a fill of ``child`` (None: the MACs) from ``parent`` skips reading outputs never
+    written (docs/conventions.md). Under ``when_partial`` it reads its whole tile when a loop
+    that does not index the outputs one to one (over C, a tap, or, input-indexed, an input
+    position) lies above it: in its cut, or unrolled along an array dimension the parent does
+    not serve (outputs not yet reduced); and reads nothing otherwise: every output is then
+    filled once, so eliding never-written outputs reads none."""
+    rule = (nest.arch.mac.first_read_elision if child is None
+            else nest.arch.convention(child, "output_first_read"))
+    if rule == "when_partial":
+        served = set(nest.arch.served(parent))
+        partial = any(lp.dim not in OUTPUT_PARALLEL_DIMS for lp in nest.temporal[:cut])
+        partial |= any(lp.dim not in OUTPUT_PARALLEL_DIMS and lp.array_dim not in served
+                       for lp in nest.spatial)
+        return not partial
+    return rule in (True, "elide")
+
+
 def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
     """The links of ``operand``'s chain under the mapping, outermost first; the last one's
     child is the MACs."""
@@ -66,6 +90,7 @@ def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
             child, cut = None, every_step
             prefix = fill_prefix(nest, operand, every_step) if latched else every_step
         parent = residence.memory
-        links.append(Link(operand, parent, child, prefix, cut, instance_loops(nest, parent),
-                          instance_loops(nest, child)))
+        links.append(Link(operand, parent, child, prefix, cut,
+                          first_read_elided(nest, parent, child, cut),
+                          instance_loops(nest, parent), instance_loops(nest, child)))
     return links

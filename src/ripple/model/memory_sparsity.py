@@ -12,7 +12,6 @@ transfers whose MACs are all ineffectual are a sum over that small histogram of
 from __future__ import annotations
 
 from ripple.mapping.nest import LoopNest
-from ripple.model.components import Transfer
 from ripple.model.links import operand_links
 from ripple.model.nestview import NestFactors
 from ripple.model.sparsity import DensitiesLike, SingleCondition, density_models
@@ -26,7 +25,7 @@ def ineffectual_sides(nest: LoopNest, view: NestFactors, densities: DensitiesLik
     """Per (memory, operand): the expected dense counts of its transfer sides, on links whose
     parent skips or gates the operand, that serve no effectual MAC."""
     models = density_models(densities)
-    precision, elide = nest.layer.precision, nest.arch.mac.first_read_elision
+    precision = nest.layer.precision
     out: dict[tuple[str, str], IneffectualSides] = {}
     for operand in OPERANDS:
         for link in operand_links(nest, operand):
@@ -39,7 +38,7 @@ def ineffectual_sides(nest: LoopNest, view: NestFactors, densities: DensitiesLik
             for channel, sides in link.channels():
                 for side in sides:
                     assert side.memory is not None
-                    transfer = Transfer(operand, channel, side.bandwidth, precision, elide)
+                    transfer = link.transfer(channel, side, precision)
                     weights, p = condition.groups_effectual(view, qs, view.insts(side.instances),
                                                             transfer)
                     part = OperandAccess()

@@ -108,7 +108,7 @@ def _mac_transfers(nest: LoopNest, view: NestFactors,
                    ) -> dict[tuple[str, str], tuple[OperandAccess, OperandAccess]]:
     """Per operand, the innermost memory's side of its link to the MACs (docs/accesses.md):
     dense, and expected once the fills that serve no effectual MAC are removed."""
-    precision, elide = nest.layer.precision, nest.arch.mac.first_read_elision
+    precision = nest.layer.precision
     out = {}
     for operand in OPERANDS:
         link = operand_links(nest, operand)[-1]  # the MACs are the last child of the chain
@@ -116,7 +116,7 @@ def _mac_transfers(nest: LoopNest, view: NestFactors,
         dense, kept = OperandAccess(), OperandAccess()
         for channel, sides in link.channels():
             (side,) = sides  # the MACs have no side of their own
-            transfer = Transfer(operand, channel, side.bandwidth, precision, elide)
+            transfer = link.transfer(channel, side, precision)
             weights, p = condition.groups_effectual(view, qs, view.insts(side.instances),
                                                     transfer)
             for acc, totals in ((dense, weights.sum(axis=0)), (kept, p @ weights)):

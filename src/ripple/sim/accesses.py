@@ -28,7 +28,7 @@ from ripple.arch import Memory
 from ripple.mapping import LoopNest
 from ripple.results import CodedSides, IneffectualSides, OperandAccess
 from ripple.sim.compression import encoded_bits
-from ripple.sim.links import Link
+from ripple.sim.links import OUTPUT_SAFE_DIMS, Link
 from ripple.sim.stream import MacChunk, StreamPlan
 from ripple.sim.tiles import ClosedTiles, TileStream, run_sums, unique_triples
 from ripple.sim.timing import ChannelClock, Direction, LinkClocks, PortLoads, Transfer
@@ -76,6 +76,7 @@ class LinkCounter:
         self.coded: dict[str, CodedSides] = {}  # per memory storing the operand compressed
         self.timing = timing
         self.loads = loads
+        self.elide = link.operand == "O" and _skips_unwritten(nest, link)
         # the stream's instance: the parent's for the MACs (they write nothing), the child's
         # for an outermost residency (nothing is read), else the (parent, child) pair
         self.need_child = link.child is not None
@@ -253,7 +254,7 @@ class LinkCounter:
         """For output triples: (read before accumulation, final at write-back) as 0/1."""
         assert self.timing is not None
         read = np.ones(elem.size, dtype=I64)
-        if self.nest.arch.mac.first_read_elision:
+        if self.elide:
             read = (self.timing.first[elem] < start).astype(I64)
         final = (self.timing.last[elem] <= end).astype(I64)
         return read, final
@@ -277,6 +278,26 @@ class LinkCounter:
             return Runs(group, inst_of, words, words, np.zeros_like(words), coded)
         read, final = self._flags(ee, *tiles.bounds(gg))
         return Runs(*run_sums(gg, ii, read, final))
+
+
+def _skips_unwritten(nest: LoopNest, link: Link) -> bool:
+    """Whether the link's fills leave outputs never written unread: at the MACs by the MAC's
+    rule, above them by the child memory's convention (docs/conventions.md). ``when_partial``
+    reads whole tiles where some loop above the child does not index the outputs one to one
+    (over C, a tap, or an input position: a temporal loop of its cut, or one unrolled along an
+    array dimension the parent does not serve), and nothing elsewhere (each output is then
+    filled once, never written before)."""
+    if link.parent is None:
+        return False  # the outermost memory's residency: never filled
+    arch = nest.arch
+    rule = (arch.mac.first_read_elision if link.child is None
+            else arch.convention(link.child, "output_first_read"))
+    if rule != "when_partial":
+        return rule in (True, "elide")
+    above = nest.temporal[:link.cut]
+    served = nest.arch.served(link.parent)
+    unreduced = [lp for lp in nest.spatial if lp.array_dim not in served]
+    return all(lp.dim in OUTPUT_SAFE_DIMS for lp in [*above, *unreduced])
 
 
 def _serving(runs: Runs, marks: ClosedTiles, mark_inst: NDArray[np.int64],

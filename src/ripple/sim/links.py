@@ -44,14 +44,15 @@ class Link:
 
     ``child`` is ``None`` for the MACs; ``parent`` is ``None`` for the residency of the
     outermost memory (tracked for its capacity only: it is never filled). ``prefix`` is ``r``.
-    ``child_inst`` and ``parent_inst`` map a spatial instance to the instance of the child and
-    the parent that serves it.
+    ``cut`` is how many temporal loops lie above the child. ``child_inst`` and ``parent_inst``
+    map a spatial instance to the instance of the child and the parent that serves it.
     """
 
     operand: Operand
     child: Memory | None
     parent: Memory | None
     prefix: int
+    cut: int  # temporal loops above the child (all of them for the MACs)
     child_inst: NDArray[np.int64]
     parent_inst: NDArray[np.int64]
     n_child_inst: int
@@ -114,7 +115,7 @@ def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
         members.append((len(nest.temporal), None))  # the MACs: below every loop
         outer = chain[0].memory
         o_inst, n_o = instance_map(nest, npe_coords, replicated_dims(nest, outer))
-        links.append(Link(operand, outer, None, 0, o_inst, np.zeros_like(o_inst), n_o, 1))
+        links.append(Link(operand, outer, None, 0, 0, o_inst, np.zeros_like(o_inst), n_o, 1))
         for (cut, child), (_, parent) in zip(members[1:], members[:-1], strict=True):
             if child is None:
                 latched = operand != "O" and operand in arch.mac.latch
@@ -123,5 +124,5 @@ def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
                 prefix = prefix_length(nest, operand, cut)
             c_inst, n_c = instance_map(nest, npe_coords, replicated_dims(nest, child))
             p_inst, n_p = instance_map(nest, npe_coords, replicated_dims(nest, parent))
-            links.append(Link(operand, child, parent, prefix, c_inst, p_inst, n_c, n_p))
+            links.append(Link(operand, child, parent, prefix, cut, c_inst, p_inst, n_c, n_p))
     return links
