@@ -12,6 +12,7 @@ from ripple.workload import Layer
 
 BANDWIDTHS = (8, 16, 32, 64, 128)
 FIRST_READS = ("elide", "read", "when_partial")
+MULTICASTS = ("union", "irrelevant", "none")
 
 
 @st.composite
@@ -71,11 +72,14 @@ def architectures(draw) -> Architecture:
     latch = draw(st.sampled_from((["I", "W"], ["I"], ["W"], [])))
     mac = {"energy_pj": 0.5, "latch": latch,
            "first_read_elision": draw(st.sampled_from((False, True, "when_partial")))}
-    for level in levels[1:]:
+    for level in levels:
         for memory in level["memories"]:
             if draw(st.booleans()):
                 memory["output_first_read"] = draw(st.sampled_from(FIRST_READS))
-    conventions = {"output_first_read": draw(st.sampled_from(FIRST_READS))}
+            if draw(st.booleans()):
+                memory["multicast"] = draw(st.sampled_from(MULTICASTS))
+    conventions = {"output_first_read": draw(st.sampled_from(FIRST_READS)),
+                   "multicast": draw(st.sampled_from(MULTICASTS))}
     return Architecture.model_validate({"name": "random", "array": array, "mac": mac,
                                         "conventions": conventions, "levels": levels})
 

@@ -87,14 +87,29 @@ def test_capacity_names_memory_operand_and_tile():
     simulate(bind(LAYER, arch(rf_capacity=16), MAPPING))  # exactly fits
 
 
-def test_outputs_split_over_instances_rejected():
+def test_outputs_split_over_instances_are_summed_on_the_way_up():
+    """C unrolled over D1 with a psum register file per NPE: each file holds its NPE's part
+    of an output; the parts are summed as they go up to DRAM, one word per output."""
     layer = Layer(K=1, C=2, IY=1, IX=4)
     mapping = Mapping(spatial={"D1": [["C", 2]]}, temporal={"dram": [["OX", 4]]})
-    with pytest.raises(MappingError, match=r"rf_o.*D1.*unrolls C"):
-        simulate(bind(layer, arch(), mapping))
-    # served along D1, the C reduction is summed in the array: accepted, one word per output
+    res = simulate(bind(layer, arch(), mapping)).result
+    # DRAM: no output is ever read back (each is new at its fill), 4 reduced final writes
+    assert counts(res.accesses["dram"]["O"]) == acc(0, 4, 4)
+    # rf_o: the MACs read and write their file every step (2 files x 4 steps), and each file's
+    # partial sum is read out at the end of its fill: 8 + 8 reads, none of them final
+    assert counts(res.accesses["rf_o"]["O"]) == acc(16, 8, 0)
+    # served along D1, the C reduction is summed in the array: one word per output
     res = simulate(bind(layer, arch(rf_o_served=["D1"]), mapping)).result
     assert counts(res.accesses["dram"]["O"]) == acc(0, 4, 4)
+
+
+def test_outputs_never_summed_are_rejected():
+    layer = Layer(K=1, C=2, IY=1, IX=4)
+    mapping = Mapping(spatial={"D1": [["C", 2]]}, temporal={"dram": [["OX", 4]]})
+    spec = arch().model_dump()
+    spec["levels"][0]["memories"][0]["served_dims"] = []  # DRAM per NPE: nothing sums
+    with pytest.raises(MappingError, match=r"dram.*outermost.*D1.*C.*never be summed"):
+        simulate(bind(layer, Architecture.model_validate(spec), mapping))
 
 
 def test_bad_tensors():

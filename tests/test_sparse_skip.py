@@ -139,9 +139,18 @@ def _check_actual(nest: LoopNest, seed: int = 0) -> None:
     _assert_agree(samples, model, evaluate(nest))
 
 
-def _random_nest(data: st.DataObject, kind: tuple[str, str]) -> LoopNest:
+def _random_nest(data: st.DataObject, kind: tuple[str, str], union: bool = False) -> LoopNest:
+    """A random nest of ``kind``; ``union``: every parent multicasts to the union of its
+    children (what compressed formats need)."""
     layer = data.draw(layers(max_input=6), label="layer")
     arch = data.draw(architectures(), label="arch")
+    if union:
+        spec = arch.model_dump()
+        spec["conventions"]["multicast"] = "union"
+        for level in spec["levels"]:
+            for memory in level["memories"]:
+                memory["multicast"] = None
+        arch = Architecture.model_validate(spec)
     mapping = data.draw(mappings(layer, arch), label="mapping")
     assume((mapping.index, mapping.boundary) == kind)
     try:

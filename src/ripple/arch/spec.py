@@ -348,6 +348,14 @@ class Architecture(StrictModel):
         for operand in OPERANDS:
             if not self.chain(operand):
                 raise ValueError(f"no memory holds operand {operand}")
+        for lvl in self.levels:
+            for memory in lvl.memories:
+                if memory.formats and self.convention(memory, "multicast") != "union":
+                    raise ValueError(
+                        f"memory {memory.name!r} stores operands compressed and serves its "
+                        f"children with multicast {self.convention(memory, 'multicast')!r}: "
+                        "the size of a compressed fill split over classes of children is not "
+                        "modelled; use multicast: union there")
         return self
 
     @field_validator("levels")

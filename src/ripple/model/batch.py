@@ -106,9 +106,6 @@ class SkeletonBatch:
         return cls(nest, Skeleton(nest.index, nest.boundary, nest.skip_padding, spatial, levels))
 
     # ----- keys per order --------------------------------------------------------------
-    def _insts(self, instances: frozenset[int]) -> tuple[tuple[int, ...], ...]:
-        return tuple(tuple(i for i, j in enumerate(sp) if j in instances) for sp in self.spatial_of)
-
     def _factor_ids(self, pos_of: IntArray) -> tuple[IntArray, list[IntArray]]:
         """Per order and factor, an id of the permutation its loops take, and the sorted
         positions of its loops (for counting how many fall in a prefix)."""
@@ -178,7 +175,7 @@ class SkeletonBatch:
                 else:
                     prefix = self._prefix(operand, residence.cut, pos_of)
                 memory = residence.memory
-                insts = self._insts(instance_loops(self.nest, memory))
+                insts = self.view.insts(instance_loops(self.nest, memory))
                 tiles[(memory.name, operand)] = self._per_key(
                     ids, [self._qs(sorted_positions, prefix)],
                     lambda g, q, i=insts, op=operand: tile_words(g, q, i, op))
@@ -225,7 +222,6 @@ class SkeletonBatch:
         drain = np.zeros(batch, dtype=np.int64)
         refill = np.zeros(batch, dtype=np.int64)
         port_parts: dict[Port, list] = defaultdict(list)
-        port_insts: dict[Port, tuple] = {}
         for operand in OPERANDS:
             for link in self.links[operand]:
                 qs = self._qs(sorted_positions, self._link_prefix(link, pos_of))
@@ -235,7 +231,7 @@ class SkeletonBatch:
                         assert side.memory is not None
                         transfer = link.transfer(channel, side, precision)
                         transfers.append(transfer)
-                        insts = self._insts(side.instances)
+                        insts = self.view.parts(side)
                         totals = self._per_key(
                             ids, [qs], lambda g, q, i=insts, t=transfer: side_totals(g, q, i, t))
                         acc = accesses[(side.memory.name, operand)]
@@ -247,11 +243,10 @@ class SkeletonBatch:
                             acc["write_bits"] += totals[:, 1]
                             acc["final_writes"] += totals[:, 2]
                         port = side.memory.port(operand, side.direction)
-                        port_parts[port].append((qs, transfer))
-                        port_insts[port] = insts
+                        port_parts[port].append((qs, transfer, insts))
                     if link.child is None:  # the MACs: their transfers overlap with the steps
                         continue
-                    side_insts = tuple(self._insts(s.instances) for s in sides)
+                    side_insts = tuple(self.view.parts(s) for s in sides)
                     times = self._per_key(
                         ids, [qs], lambda g, q, si=side_insts, ts=tuple(transfers):
                             channel_durations(g, q, si, ts))
@@ -268,9 +263,9 @@ class SkeletonBatch:
             compute *= np.array([steps[int(v)] for v in ids[:, f]], dtype=np.int64)
         fill = np.max(np.stack(list(fill_by_operand.values())), axis=0)
         ports = {port: self._per_key(
-                     ids, [qs for qs, _ in parts],
-                     lambda g, *qs_parts, ts=[t for _, t in parts], i=port_insts[port]:
-                         busiest_port(g, tuple(zip(qs_parts, ts, strict=True)), i))
+                     ids, [qs for qs, _, _ in parts],
+                     lambda g, *qs_parts, ps=parts: busiest_port(g, tuple(
+                         (q, t, i) for q, (_, t, i) in zip(qs_parts, ps, strict=True))))
                  for port, parts in port_parts.items()}
         busiest = np.max(np.stack(list(ports.values())), axis=0)
         otherwise = fill + compute + refill + drain

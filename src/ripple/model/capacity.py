@@ -31,14 +31,16 @@ def overflow(memory: Memory, tiles: dict[Operand, int], precision: Precision) ->
 
 
 def check_output_replication(nest: LoopNest) -> None:
-    """Reject a memory holding outputs replicated along a dimension that splits outputs."""
-    for residence in nest.chain("O"):
-        memory = residence.memory
-        served = set(nest.arch.served(memory))
-        for lp in nest.spatial:
-            if lp.array_dim not in served and lp.dim not in OUTPUT_PARALLEL_DIMS:
-                raise MappingError(
-                    f"memory {memory.name!r} holds outputs per instance along array dimension "
-                    f"{lp.array_dim}, which unrolls {lp.dim}: one output would be split over "
-                    f"instances; let {memory.name!r} serve {lp.array_dim} or unroll another "
-                    "dimension there", source=nest.source, field="spatial")
+    """Reject outputs that are never summed: a memory holding outputs may be replicated along
+    an array dimension that unrolls a reduction (its instances hold parts of one output, summed
+    on their way up), but the outermost memory of the outputs must hold them whole."""
+    memory = nest.chain("O")[0].memory
+    served = set(nest.arch.served(memory))
+    for lp in nest.spatial:
+        if lp.array_dim not in served and lp.dim not in OUTPUT_PARALLEL_DIMS and lp.size > 1:
+            raise MappingError(
+                f"memory {memory.name!r}, the outermost holding outputs, is replicated along "
+                f"array dimension {lp.array_dim}, which unrolls {lp.dim}: the partial sums of "
+                "its instances would never be summed; let it serve "
+                f"{lp.array_dim} (a reduction path) or unroll another dimension there",
+                source=nest.source, field="spatial")

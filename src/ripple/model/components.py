@@ -20,13 +20,13 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.model.groups import FactorGroups, Instances, combine
+from ripple.model.groups import FactorGroups, Part, combine
 from ripple.model.transfers import Channel, words_and_transactions
 from ripple.workload.layer import Operand, Precision
 
 Groups = tuple[FactorGroups, ...]
 Qs = tuple[int, ...]
-Insts = tuple[Instances, ...]
+Insts = tuple[Part, ...]  # per factor, how a side splits its elements
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,12 @@ class Transfer:
     bandwidth: int
     precision: Precision
     elide: bool
+    partial_only: bool = False
 
     def count(self, rows: NDArray[np.int64]
               ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         return words_and_transactions(self.operand, self.channel, rows, self.precision,
-                                      self.bandwidth, self.elide)
+                                      self.bandwidth, self.elide, self.partial_only)
 
     @property
     def outputs(self) -> bool:
@@ -137,19 +138,21 @@ def channel_durations(groups: Groups, qs: Qs, side_insts: tuple[Insts, ...],
 
 
 @lru_cache(maxsize=1 << 16)
-def busiest_port(groups: Groups, parts: tuple[tuple[Qs, Transfer], ...], insts: Insts) -> int:
+def busiest_port(groups: Groups, parts: tuple[tuple[Qs, Transfer, Insts], ...]) -> int:
     """Transactions through one port at its busiest instance; ``parts`` are the fills of every
-    link channel side that uses the port."""
-    if not any(insts):  # one instance: its load is the parts' totals
-        return sum(side_totals(groups, qs, insts, transfer)[0] for qs, transfer in parts)
+    link channel side that uses the port (the port's memory: every part has its instances)."""
+    if not any(part.instances for part in parts[0][2]):  # one instance: the parts' totals
+        return sum(side_totals(groups, qs, insts, transfer)[0]
+                   for qs, transfer, insts in parts)
     profiles = [
-        g.instance_profiles([(qs[i], t.operand, t.outputs) for qs, t in parts], insts[i])
+        g.instance_profiles([(qs[i], insts[i], t.operand, t.outputs)
+                             for qs, t, insts in parts], parts[0][2][i].instances)
         for i, g in enumerate(groups)
     ]
     busiest = 0
     for combo in itertools.product(*profiles):
         total = 0
-        for p, (_, transfer) in enumerate(parts):
+        for p, (_, transfer, _) in enumerate(parts):
             rows, counts = combine(profile[p] for profile in combo)
             total += int(transfer.count(rows)[1] @ counts)
         busiest = max(busiest, total)
@@ -158,5 +161,5 @@ def busiest_port(groups: Groups, parts: tuple[tuple[Qs, Transfer], ...], insts: 
 
 def tile_words(groups: Groups, qs: Qs, insts: Insts, operand: Operand) -> int:
     """Words of the largest tile of ``operand`` held by one memory instance."""
-    return math.prod(g.max_footprint(q, inst, operand)
+    return math.prod(g.max_footprint(q, inst.instances, operand)
                      for g, q, inst in zip(groups, qs, insts, strict=True))

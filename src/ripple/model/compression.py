@@ -59,7 +59,7 @@ def coded_sides(nest: LoopNest, view: NestFactors, densities: DensitiesLike
                     stored = side.memory.stored_format(operand)
                     if stored is None:
                         continue
-                    insts = view.insts(side.instances)
+                    insts = view.parts(side)
                     transfer = link.transfer(channel, side, precision)
                     tx, bits, _ = side_totals(view.groups, qs, insts, transfer)
                     coded_bits = _expected_bits(stored, *fill_sizes(view.groups, qs, insts,

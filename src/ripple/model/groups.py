@@ -7,6 +7,10 @@ per-factor groups and its statistics are products of per-factor statistics:
 
 - ``fp``: distinct operand elements the group touches (its tile, in words);
 - ``fin`` / ``first``: outputs whose last / first issued MAC lies in the group;
+- how a side of a transfer sees them (a :class:`Part`): per instance of its memory; summed over
+  the *classes* of child instances a parent serves apart (``multicast``, docs/accesses.md);
+  or, for outputs delivered down to instances that split them, only those the instance is
+  the first to hold (``owned``);
 - on request, the distinct real elements of further operands (``extra``): what decides whether
   a group's MACs are all ineffectual under sparsity (docs/sparsity.md).
 
@@ -29,6 +33,22 @@ Histogram = tuple[NDArray[np.int64], NDArray[np.int64]]  # rows (h, s), counts (
 Instances = tuple[int, ...]  # indices of the factor's spatial loops that select an instance
 
 
+@dataclass(frozen=True)
+class Part:
+    """How one side of a transfer splits a factor's elements (docs/accesses.md).
+
+    ``instances``: the factor's spatial loops that select an instance of the side's memory.
+    ``classes``: further spatial loops whose digits keep words apart inside an instance: the
+    instance's statistic is the sum over them of each class's distinct elements (a parent that
+    serves those child instances separately). ``owned``: count an element only at the first
+    instance (lowest digits) of the group that holds it (outputs delivered to one instance of
+    those sharing a reduction)."""
+
+    instances: Instances = ()
+    classes: Instances = ()
+    owned: bool = False
+
+
 @dataclass
 class InstanceSets:
     """Per group, one set of distinct statistic rows per instance spec."""
@@ -43,7 +63,7 @@ class FactorGroups:
 
     def __init__(self, factor: Factor):
         self.factor = factor
-        self._cache: dict[tuple[int, Instances, Operand, bool, tuple[Operand, ...]],
+        self._cache: dict[tuple[int, Part, Operand, bool, tuple[Operand, ...]],
                           Histogram] = {}
         self._extremes = {kind: _extreme_elements(factor, kind) for kind in ("last", "first")}
         self.issued_steps = len(np.unique(factor.rank))
@@ -62,47 +82,83 @@ class FactorGroups:
         base = self.factor.spec.n_temporal
         return int(np.prod([self.factor.sizes[base + j] for j in instances], dtype=np.int64))
 
-    def histogram(self, q: int, instances: Instances, operand: Operand, outputs: bool,
+    def histogram(self, q: int, part: Part, operand: Operand, outputs: bool,
                   extra: tuple[Operand, ...] = ()) -> Histogram:
         """Histogram of ``(fp,)`` rows, or ``(fp, fin, first)`` rows when ``outputs``, followed
         by the distinct real elements of each ``extra`` operand."""
-        cache_key = (q, instances, operand, outputs, extra)
+        cache_key = (q, part, operand, outputs, extra)
         if cache_key not in self._cache:
-            _, rows = self.rows(self.key(q, instances), operand, outputs, extra)
+            _, rows = self.rows(q, part, operand, outputs, extra)
             values, counts = np.unique(rows, axis=0, return_counts=True)
             self._cache[cache_key] = (values, counts.astype(np.int64))
         return self._cache[cache_key]
 
     def max_footprint(self, q: int, instances: Instances, operand: Operand) -> int:
-        values, _ = self.histogram(q, instances, operand, False)
+        values, _ = self.histogram(q, Part(instances), operand, False)
         return int(values[:, 0].max(initial=0))
 
-    def rows(self, key: IntArray, operand: Operand, outputs: bool,
+    def rows(self, q: int, part: Part, operand: Operand, outputs: bool,
              extra: tuple[Operand, ...] = ()) -> tuple[IntArray, IntArray]:
-        """Distinct group keys (sorted) and each group's statistic row."""
+        """Distinct group keys (sorted; a group is the first ``q`` temporal digits and the
+        instance digits, ``key(q, part.instances)``) and each group's statistic row."""
+        key = self.key(q, part.instances)
         groups, group_of = np.unique(key, return_inverse=True)
         n = len(groups)
-        columns = [_distinct_per_group(group_of, self.factor.coords[operand], n)]
+        coords = self.factor.coords[operand]
+        if part.classes and not part.owned:  # distinct per (group, class), summed over them
+            n_cls = self._n_values(part.classes)
+            fine_groups, fine_of = np.unique(group_of * n_cls + self.key(0, part.classes),
+                                             return_inverse=True)
+            per_fine = _distinct_per_group(fine_of, coords, len(fine_groups))
+            columns = [np.bincount(fine_groups // n_cls, weights=per_fine,
+                                   minlength=n).astype(np.int64)]
+        elif part.owned:
+            codes, owner = self._owners(q, part.instances, coords)
+            kept = self.key(0, part.instances) == owner[np.searchsorted(
+                codes, self._pair_codes(q, coords))]
+            columns = [_distinct_per_group(group_of[kept], coords[kept], n)]
+        else:
+            columns = [_distinct_per_group(group_of, coords, n)]
         if outputs:
             for kind in ("last", "first"):
-                columns.append(np.bincount(group_of[self._extremes[kind]], minlength=n))
+                chosen = self._extremes[kind]
+                if part.owned:  # counted at the instance that owns the output in that group
+                    codes, owner = self._owners(q, part.instances, coords)
+                    at = owner[np.searchsorted(codes, self._pair_codes(q, coords)[chosen])]
+                    where = np.searchsorted(
+                        groups, self.key(q)[chosen] * self._n_values(part.instances) + at)
+                    columns.append(np.bincount(where, minlength=n))
+                else:
+                    columns.append(np.bincount(group_of[chosen], minlength=n))
         columns += [_distinct_per_group(group_of, self.factor.coords[op], n) for op in extra]
         return groups, np.stack(columns, axis=1).astype(np.int64)
 
-    def instance_sets(self, q: int, instance_specs: list[Instances], operand: Operand,
+    def _pair_codes(self, q: int, coords: IntArray) -> IntArray:
+        """Per element, one integer for (its first ``q`` temporal digits, its coordinate)."""
+        return self.key(q) * (int(coords.max(initial=0)) + 2) + (coords + 1)
+
+    def _owners(self, q: int, instances: Instances, coords: IntArray
+                ) -> tuple[IntArray, IntArray]:
+        """Sorted distinct (temporal group, coordinate) codes and, per code, the lowest
+        instance (digits on ``instances``) of the group holding that element."""
+        code, inst = self._pair_codes(q, coords), self.key(0, instances)
+        order = np.lexsort((inst, code))
+        starts = np.flatnonzero(np.r_[True, code[order][1:] != code[order][:-1]])
+        return code[order][starts], inst[order][starts]
+
+    def instance_sets(self, q: int, parts: list[Part], operand: Operand,
                       outputs: bool) -> InstanceSets:
         """Per group (the first ``q`` temporal digits) and per instance spec, the distinct
         statistic rows of the group's instances: a histogram over groups of these row-set
         tuples, with the first and last group's."""
         if self.factor.size == 0:  # nothing issued in this factor: no transfer at all
             nothing = tuple(np.zeros((0, 3 if outputs else 1), dtype=np.int64)
-                            for _ in instance_specs)
+                            for _ in parts)
             return InstanceSets([], nothing, nothing)
-        group_key = self.key(q)
         per_spec = []
-        for instances in instance_specs:
-            n_inst = self._n_values(instances)
-            pairs, rows = self.rows(group_key * n_inst + self.key(0, instances), operand, outputs)
+        for part in parts:
+            n_inst = self._n_values(part.instances)
+            pairs, rows = self.rows(q, part, operand, outputs)
             group = pairs // n_inst
             order = np.lexsort((*rows.T[::-1], group))
             group, rows = group[order], rows[order]
@@ -119,17 +175,17 @@ class FactorGroups:
         return InstanceSets([(sets, count) for sets, count in histogram.values()],
                             per_group[0], per_group[-1])
 
-    def instance_profiles(self, parts: list[tuple[int, Operand, bool]],
+    def instance_profiles(self, parts: list[tuple[int, Part, Operand, bool]],
                           instances: Instances) -> list[list[Histogram]]:
         """Distinct *profiles* of the instances. A profile is, for one instance (digits on the
         spatial loops ``instances``), the histogram of its group rows for every part; a part is
-        one grouping (``q`` leading temporal loops) of one operand, with or without output
-        statistics."""
+        one grouping (``q`` leading temporal loops, a :class:`Part` whose instances are
+        ``instances``) of one operand, with or without output statistics."""
         n_inst = self._n_values(instances)
         inst_key = self.key(0, instances)
         per_part = []
-        for q, operand, outputs in parts:
-            pairs, rows = self.rows(self.key(q) * n_inst + inst_key, operand, outputs)
+        for q, part, operand, outputs in parts:
+            pairs, rows = self.rows(q, part, operand, outputs)
             per_part.append((pairs % n_inst, rows))
         profiles: dict[bytes, list[Histogram]] = {}
         for value in np.unique(inst_key):

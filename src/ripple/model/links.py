@@ -27,20 +27,51 @@ class Link:
     elide: bool  # a fill reads no output that was never written (docs/conventions.md)
     parent_instances: frozenset[int]  # spatial loops (indices) selecting one parent instance
     child_instances: frozenset[int]
+    classes: frozenset[int]  # child instance loops the parent serves apart (multicast)
+    split: bool  # outputs: the child's instances hold parts of one reduction
+    parent_split: bool  # outputs: so do the parent's
 
     def transfer(self, channel: Channel, side: Side, precision: Precision) -> Transfer:
         """What ``side`` of ``channel`` moves and how it packs words."""
-        return Transfer(self.operand, channel, side.bandwidth, precision, self.elide)
+        return Transfer(self.operand, channel, side.bandwidth, precision, self.elide,
+                        side.partial_only)
 
     def channels(self) -> list[tuple[Channel, list[Side]]]:
         """The fill (parent read, child write) and, for outputs, the write-back (child read,
-        parent write); the MACs have no side of their own."""
-        down = [Side(self.parent, "read", self.parent_instances)]
-        up = [Side(self.parent, "write", self.parent_instances)]
+        parent write); the MACs have no side of their own (docs/accesses.md). A parent reads
+        inputs and weights once per class of child instances it serves apart (multicast);
+        outputs go up reduced, one word per output, and come down to one instance each."""
+        down = [Side(self.parent, "read", self.parent_instances,
+                     classes=self.classes if self.operand != "O" else frozenset())]
+        up = [Side(self.parent, "write", self.parent_instances, partial_only=self.parent_split)]
         if self.child is not None:
-            down.append(Side(self.child, "write", self.child_instances))
-            up.insert(0, Side(self.child, "read", self.child_instances))
+            down.append(Side(self.child, "write", self.child_instances, owned=self.split))
+            up.insert(0, Side(self.child, "read", self.child_instances,
+                              partial_only=self.split))
         return [("fill", down)] + ([("writeback", up)] if self.operand == "O" else [])
+
+
+def served_apart(nest: LoopNest, operand: Operand, parent: Memory,
+                 child: Memory | None) -> frozenset[int]:
+    """The child instance loops along which ``parent`` reads a word once per instance class
+    (docs/conventions.md, "Multicast"): none under ``union``, those indexing ``operand``
+    under ``irrelevant``, all under ``none``; a parent instance's own loops never count."""
+    mode = nest.arch.convention(parent, "multicast")
+    if mode == "union":
+        return frozenset()
+    apart = instance_loops(nest, child) - instance_loops(nest, parent)
+    if mode == "irrelevant":
+        apart = frozenset(i for i in apart if is_relevant(nest.index, operand, nest.spatial[i].dim))
+    return apart
+
+
+def splits_outputs(nest: LoopNest, memory: Memory | None) -> bool:
+    """Whether ``memory``'s instances hold parts of one output's reduction: it is replicated
+    along an array dimension unrolling a loop that does not index outputs one to one."""
+    if memory is None:
+        return False
+    return any(nest.spatial[i].dim not in OUTPUT_PARALLEL_DIMS and nest.spatial[i].size > 1
+               for i in instance_loops(nest, memory))
 
 
 def instance_loops(nest: LoopNest, memory: Memory | None) -> frozenset[int]:
@@ -92,5 +123,8 @@ def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
         parent = residence.memory
         links.append(Link(operand, parent, child, prefix, cut,
                           first_read_elided(nest, parent, child, cut),
-                          instance_loops(nest, parent), instance_loops(nest, child)))
+                          instance_loops(nest, parent), instance_loops(nest, child),
+                          served_apart(nest, operand, parent, child),
+                          operand == "O" and splits_outputs(nest, child),
+                          operand == "O" and splits_outputs(nest, parent)))
     return links

@@ -39,7 +39,7 @@ def ineffectual_sides(nest: LoopNest, view: NestFactors, densities: DensitiesLik
                 for side in sides:
                     assert side.memory is not None
                     transfer = link.transfer(channel, side, precision)
-                    weights, p = condition.groups_effectual(view, qs, view.insts(side.instances),
+                    weights, p = condition.groups_effectual(view, qs, view.parts(side),
                                                             transfer)
                     part = OperandAccess()
                     part.book(side.direction, *((1.0 - p) @ weights).tolist())

@@ -20,7 +20,8 @@ from ripple.model.factors import (
     NestKind,
     build_factor,
 )
-from ripple.model.groups import FactorGroups, Instances
+from ripple.model.groups import FactorGroups, Instances, Part
+from ripple.model.transfers import Side
 
 _FACTOR_OF = {"N": "N", "G": "G", "K": "K", "C": "C", "OY": "Y", "IY": "Y", "FY": "Y",
               "OX": "X", "IX": "X", "FX": "X"}
@@ -63,10 +64,21 @@ class NestFactors:
         """Per factor, how many of its temporal loops lie in the first ``prefix`` positions."""
         return tuple(bisect_left(pos, prefix) for pos in self.positions)
 
-    def insts(self, instances: frozenset[int]) -> tuple[Instances, ...]:
+    def insts(self, instances: frozenset[int]) -> tuple[Part, ...]:
         """Per factor, which of its spatial loops are among ``instances`` (nest.spatial
         indices)."""
-        return tuple(tuple(i for i, j in enumerate(sp) if j in instances) for sp in self.spatial)
+        return tuple(Part(self._local(sp, instances)) for sp in self.spatial)
+
+    def parts(self, side: Side) -> tuple[Part, ...]:
+        """Per factor, how ``side`` splits its elements (instances, classes, ownership)."""
+        return tuple(Part(self._local(sp, side.instances), self._local(sp, side.classes),
+                          side.owned) for sp in self.spatial)
+
+    @staticmethod
+    def _local(spatial: tuple[int, ...], loops: frozenset[int]) -> Instances:
+        """The factor-local indices of those of its spatial loops (``spatial``: their
+        nest.spatial indices) that are among ``loops``."""
+        return tuple(i for i, j in enumerate(spatial) if j in loops)
 
     @property
     def issued_steps(self) -> int:

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from ripple.errors import ModelError
 from ripple.model.components import Transfer
-from ripple.model.groups import FactorGroups, Instances
+from ripple.model.groups import FactorGroups, Part
 from ripple.model.nestview import NestFactors
 from ripple.sparse.distributions import DensityModel, Uniform
 
@@ -45,7 +45,7 @@ class PairedCondition:
         self.inputs, self.weights = inputs, weights
 
     def groups_effectual(self, view: NestFactors, qs: tuple[int, ...],
-                         insts: tuple[Instances, ...], transfer: Transfer | None = None
+                         insts: tuple[Part, ...], transfer: Transfer | None = None
                          ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """As :meth:`ripple.model.sparsity.SingleCondition.groups_effectual`."""
         operand = "W" if transfer is None else transfer.operand
@@ -90,14 +90,14 @@ class PairedCondition:
 
 
 @lru_cache(maxsize=1 << 12)
-def _factor_table(groups: FactorGroups, q: int, instances: Instances, operand: str,
+def _factor_table(groups: FactorGroups, q: int, instances: Part, operand: str,
                   outputs: bool) -> tuple[NDArray[np.int64], NDArray[np.int64],
                                           NDArray[np.int64], list[Signature]]:
     """One factor's histogram over its groups of (statistic row of ``operand``, signature of
     the group's input-weight pairing): rows, counts, signature index, the signatures."""
     factor = groups.factor
-    key = groups.key(q, instances)
-    _, stats = groups.rows(key, operand, outputs)  # type: ignore[arg-type]
+    key = groups.key(q, instances.instances)
+    _, stats = groups.rows(q, instances, operand, outputs)  # type: ignore[arg-type]
     _, group_of = np.unique(key, return_inverse=True)
     real = factor.coords["I"] >= 0
     pairs = np.unique(np.stack([group_of[real], factor.coords["I"][real],

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from ripple.arch.spec import MacSparsity
 from ripple.mapping.nest import LoopNest
 from ripple.model.components import Transfer, condition_histogram, side_totals_by_condition
+from ripple.model.groups import Part
 from ripple.model.links import operand_links
 from ripple.model.nestview import NestFactors
 from ripple.model.pairing import PairedCondition
@@ -54,7 +55,7 @@ class SingleCondition:
         self.operand, self.model = operand, model
 
     def groups_effectual(self, view: NestFactors, qs: tuple[int, ...],
-                         insts: tuple[tuple[int, ...], ...], transfer: Transfer | None = None
+                         insts: tuple[Part, ...], transfer: Transfer | None = None
                          ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Over the groups (``qs``, ``insts``): per class of groups, the summed weights (how
         many groups, or a transfer's transactions, bits and final transactions) and the
@@ -80,7 +81,7 @@ def expected_counts(nest: LoopNest, view: NestFactors, densities: DensitiesLike
     if spec.action == "skip":  # gating changes the MACs' energy only
         condition = _condition(spec, models)
         steps_qs = tuple(g.factor.spec.n_temporal for g in view.groups)
-        weights, p = condition.groups_effectual(view, steps_qs, ((),) * len(view.groups))
+        weights, p = condition.groups_effectual(view, steps_qs, (Part(),) * len(view.groups))
         steps = float(weights[:, 0] @ p)
         transfers = _mac_transfers(nest, view, condition)
     return SparseCounts(spec.action, tuple(spec.condition_on),
@@ -117,7 +118,7 @@ def _mac_transfers(nest: LoopNest, view: NestFactors,
         for channel, sides in link.channels():
             (side,) = sides  # the MACs have no side of their own
             transfer = link.transfer(channel, side, precision)
-            weights, p = condition.groups_effectual(view, qs, view.insts(side.instances),
+            weights, p = condition.groups_effectual(view, qs, view.parts(side),
                                                     transfer)
             for acc, totals in ((dense, weights.sum(axis=0)), (kept, p @ weights)):
                 acc.book(side.direction, *(t.item() for t in totals))

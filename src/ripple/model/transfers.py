@@ -26,6 +26,9 @@ class Side:
     memory: Memory | None
     direction: Literal["read", "write"]
     instances: frozenset[int]
+    classes: frozenset[int] = frozenset()  # child instance loops served apart (multicast)
+    owned: bool = False  # outputs delivered to the first instance holding them only
+    partial_only: bool = False  # every output word here is a partial sum (a split reduction)
 
     @property
     def bandwidth(self) -> int:
@@ -39,11 +42,13 @@ def _tx(words: NDArray[np.int64], bits: int, bandwidth: int) -> NDArray[np.int64
 
 
 def words_and_transactions(operand: Operand, channel: Channel, rows: NDArray[np.int64],
-                           precision: Precision, bandwidth: int, elide: bool
+                           precision: Precision, bandwidth: int, elide: bool,
+                           partial_only: bool = False
                            ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """Per row: bits moved, transactions, and transactions carrying final outputs.
 
-    Rows are ``(fp,)`` for inputs and weights, ``(fp, fin, first)`` for outputs."""
+    Rows are ``(fp,)`` for inputs and weights, ``(fp, fin, first)`` for outputs. A side that
+    holds parts of reductions (``partial_only``) moves partial sums only."""
     if operand != "O":
         bits = getattr(precision, operand)
         fp = rows[:, 0]
@@ -52,6 +57,8 @@ def words_and_transactions(operand: Operand, channel: Channel, rows: NDArray[np.
     if channel == "fill":
         fetched = fp - first if elide else fp
         return fetched * precision.O, _tx(fetched, precision.O, bandwidth), np.zeros_like(fp)
+    if partial_only:
+        fin = np.zeros_like(fin)
     partial = fp - fin
     final_tx = _tx(fin, precision.O_final, bandwidth)
     bits = partial * precision.O + fin * precision.O_final

@@ -30,7 +30,7 @@ from ripple.results import CodedSides, IneffectualSides, OperandAccess
 from ripple.sim.compression import encoded_bits
 from ripple.sim.links import OUTPUT_SAFE_DIMS, Link
 from ripple.sim.stream import MacChunk, StreamPlan
-from ripple.sim.tiles import ClosedTiles, TileStream, run_sums, unique_triples
+from ripple.sim.tiles import ClosedTiles, TileStream, join, run_sums, unique_triples
 from ripple.sim.timing import ChannelClock, Direction, LinkClocks, PortLoads, Transfer
 
 I64 = np.int64
@@ -81,11 +81,13 @@ class LinkCounter:
         # for an outermost residency (nothing is read), else the (parent, child) pair
         self.need_child = link.child is not None
         self.need_parent = link.parent is not None
-        n_c = link.n_child_inst if self.need_child else 1
+        # the MACs' instances matter only where the parent serves them apart (multicast)
+        apart = self.need_child or link.class_of_child is not None
+        n_c = link.n_child_inst if apart else 1
         n_p = link.n_parent_inst if self.need_parent else 1
         self.n_c = n_c
         self.fine = ((link.parent_inst if self.need_parent else 0) * n_c
-                     + (link.child_inst if self.need_child else 0))
+                     + (link.child_inst if apart else 0))
         self.n_elem = _tensor_size(nest, plan, link.operand)
         self.stream = TileStream(n_p * n_c, self.n_elem)
         self.injective_child = n_p == 1
@@ -168,28 +170,35 @@ class LinkCounter:
             np.maximum.at(self.largest_tile, child.inst, child.words)
         if link.parent is None:
             return  # the outermost memory's residency: it is never filled
-        parent = self._side(tiles, p_inst, link.n_parent_inst, self.injective_parent,
-                            link.parent)
-        runs = {link.parent.name: (parent, self.parent_acc)}
-        if child is not None:
-            assert link.child is not None
-            runs[link.child.name] = (child, self.child_acc)
+        parent = self._parent_side(tiles, p_inst, c_inst)
+        runs: dict[tuple[Channel, str], tuple[Runs, OperandAccess]] = {}
+        for channel in ("fill", "writeback"):
+            runs[channel, link.parent.name] = (parent, self.parent_acc)
+            if child is not None:
+                assert link.child is not None
+                side = child
+                if link.split:  # outputs come down to one instance, go up as partial sums
+                    side = self._side(tiles, c_inst, link.n_child_inst, self.injective_child,
+                                      link.child, owned=channel == "fill",
+                                      partial=channel == "writeback")
+                runs[channel, link.child.name] = (side, self.child_acc)
         for channel, sides in self._channel_sides():
             transfers = []
             for memory, direction, _ in sides:
-                side, acc = runs[memory.name]
-                transfers.append(self._move(side, acc, memory, direction, channel))
+                side_runs, acc = runs[channel, memory.name]
+                transfers.append(self._move(side_runs, acc, memory, direction, channel))
             clock = self.clocks.fill if channel == "fill" else self.clocks.writeback
             assert clock is not None
             clock.add(transfers)
         if marks is not None and self.mac_skipping:  # its parent is its only side
-            kept = parent.select(_serving(parent, marks, marks.inst, link.n_parent_inst))
+            kept = parent.select(_serving(parent, marks, marks.inst // self.n_c,
+                                          link.n_parent_inst))
             for channel, ((memory, direction, _),) in self._channel_sides():
                 self._move(kept, self.kept_acc, memory, direction, channel, load=False)
         elif marks is not None:
             self._count_ineffectual(runs, marks)
 
-    def _count_ineffectual(self, runs: dict[str, tuple[Runs, OperandAccess]],
+    def _count_ineffectual(self, runs: dict[tuple[Channel, str], tuple[Runs, OperandAccess]],
                            marks: ClosedTiles) -> None:
         """The parent skips or gates the operand: per side, the runs that serve no effectual
         MAC (the parent's run serves every child instance under it)."""
@@ -197,7 +206,7 @@ class LinkCounter:
         p_mark, c_mark = np.divmod(marks.inst, self.n_c)
         for channel, sides in self._channel_sides():
             for memory, direction, n_inst in sides:
-                side, _ = runs[memory.name]
+                side, _ = runs[channel, memory.name]
                 mark_inst = p_mark if memory is self.link.parent else c_mark
                 idle = side.select(~_serving(side, marks, mark_inst, n_inst))
                 part = OperandAccess()
@@ -260,13 +269,23 @@ class LinkCounter:
         return read, final
 
     def _side(self, tiles: ClosedTiles, inst: NDArray[np.int64], n_inst: int,
-              injective: bool, memory: Memory | None) -> Runs:
+              injective: bool, memory: Memory | None, owned: bool = False,
+              partial: bool = False) -> Runs:
         """The runs of one side at ``memory``. ``injective``: the tiles' (parent, child)
-        instance pairs map one-to-one onto ``inst``, so no two triples collapse."""
+        instance pairs map one-to-one onto ``inst``, so no two triples collapse. ``owned``:
+        each element counts only at the lowest instance holding it in its fill (outputs
+        delivered to one instance of a reduction); ``partial``: no word is final (the
+        instances hold parts of reductions)."""
         if injective:
             gg, ii, ee = tiles.group, inst, tiles.elem
         else:
             gg, ii, ee = unique_triples(tiles.group, inst, tiles.elem, n_inst, self.n_elem)
+        if owned:  # sorted by (group, instance, element): keep the lowest instance per element
+            order = np.lexsort((ii, ee, gg))
+            keep = np.ones(gg.size, dtype=bool)
+            same = (gg[order][1:] == gg[order][:-1]) & (ee[order][1:] == ee[order][:-1])
+            keep[order[1:][same]] = False
+            gg, ii, ee = gg[keep], ii[keep], ee[keep]
         if self.link.operand != "O":
             group, inst_of, words = run_sums(gg, ii)
             stored = None if memory is None else memory.stored_format(
@@ -277,7 +296,25 @@ class LinkCounter:
                 coded = encoded_bits(stored, self.values, gg, ii, ee, self.bits)
             return Runs(group, inst_of, words, words, np.zeros_like(words), coded)
         read, final = self._flags(ee, *tiles.bounds(gg))
+        if partial:
+            final = np.zeros_like(final)
         return Runs(*run_sums(gg, ii, read, final))
+
+    def _parent_side(self, tiles: ClosedTiles, p_inst: NDArray[np.int64],
+                     c_inst: NDArray[np.int64]) -> Runs:
+        """The parent's runs: per (fill, parent instance) the words it reads or writes, summed
+        over the classes of child instances it serves apart (multicast)."""
+        link = self.link
+        assert link.parent is not None
+        if link.class_of_child is None:
+            return self._side(tiles, p_inst, link.n_parent_inst, self.injective_parent,
+                              link.parent, partial=link.parent_split)
+        fine = p_inst * link.n_classes + link.class_of_child[c_inst]
+        runs = self._side(tiles, fine, link.n_parent_inst * link.n_classes, False, link.parent)
+        group, inst = runs.group, runs.inst // link.n_classes
+        starts = np.flatnonzero(join(True, (group[1:] != group[:-1]) | (inst[1:] != inst[:-1])))
+        words = np.add.reduceat(runs.words, starts) if starts.size else runs.words
+        return Runs(group[starts], inst[starts], words, words, np.zeros_like(words))
 
 
 def _skips_unwritten(nest: LoopNest, link: Link) -> bool:

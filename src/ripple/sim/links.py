@@ -57,6 +57,12 @@ class Link:
     parent_inst: NDArray[np.int64]
     n_child_inst: int
     n_parent_inst: int
+    # multicast: per child instance, the class the parent serves it in (None: one class, a
+    # word is read once for all the child instances that need it), and how many classes
+    class_of_child: NDArray[np.int64] | None = None
+    n_classes: int = 1
+    split: bool = False  # outputs: the child's instances hold parts of one reduction
+    parent_split: bool = False  # outputs: so do the parent's
 
 
 def prefix_length(nest: LoopNest, operand: Operand, cut: int) -> int:
@@ -89,25 +95,76 @@ def replicated_dims(nest: LoopNest, memory: Memory | None) -> list[str]:
 
 
 def check_output_replication(nest: LoopNest) -> None:
-    """Reject a memory holding outputs that is replicated along an array dimension unrolling a
-    reduction (or input-position) dimension: its outputs would be split over instances."""
-    for residence in nest.chain("O"):
-        memory = residence.memory
-        for adim in replicated_dims(nest, memory):
-            bad = sorted({lp.dim for lp in nest.spatial
-                          if lp.array_dim == adim and lp.size > 1
-                          and lp.dim not in OUTPUT_SAFE_DIMS})
-            if bad:
-                raise MappingError(
-                    f"memory {memory.name!r} holds outputs and is replicated along array "
-                    f"dimension {adim}, which unrolls {', '.join(bad)}: outputs would be split "
-                    "over its instances (only N, G, K, OY, OX may be unrolled there)",
-                    field=f"spatial.{adim}")
+    """Reject partial sums that nothing sums: the outermost memory holding outputs must not be
+    replicated along an array dimension that unrolls a reduction (or an input position);
+    inner ones may (their instances' parts are summed on the way up)."""
+    memory = nest.chain("O")[0].memory
+    for adim in replicated_dims(nest, memory):
+        bad = sorted({lp.dim for lp in nest.spatial
+                      if lp.array_dim == adim and lp.size > 1
+                      and lp.dim not in OUTPUT_SAFE_DIMS})
+        if bad:
+            raise MappingError(
+                f"memory {memory.name!r} is the outermost holding outputs and is replicated "
+                f"along array dimension {adim}, which unrolls {', '.join(bad)}: its partial "
+                "sums would never be summed (no reduction path)", field=f"spatial.{adim}")
+
+
+def spatial_digits(nest: LoopNest, npe_coords: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Per spatial instance, its digit on every spatial loop (nest.spatial order), decoded from
+    its coordinates: along an array dimension its loops are digits, the first listed outermost."""
+    dims = list(nest.arch.array)
+    digits = np.zeros((npe_coords.shape[0], len(nest.spatial)), dtype=np.int64)
+    for a, adim in enumerate(dims):
+        weight = 1
+        for j in reversed([j for j, lp in enumerate(nest.spatial) if lp.array_dim == adim]):
+            digits[:, j] = npe_coords[:, a] // weight % nest.spatial[j].size
+            weight *= nest.spatial[j].size
+    return digits
+
+
+def multicast_classes(nest: LoopNest, operand: Operand, parent: Memory, child: Memory | None,
+                      digits: NDArray[np.int64], c_inst: NDArray[np.int64], n_c: int
+                      ) -> tuple[NDArray[np.int64] | None, int]:
+    """Per child instance, the class in which ``parent`` serves it (docs/conventions.md,
+    "Multicast"): ``union`` one class; ``irrelevant`` one per value of the child's own spatial
+    loops that index ``operand``; ``none`` one per child instance. Outputs come down to one
+    instance each and go up reduced: one class. Loops of the parent's own instances never
+    count (they are its instances)."""
+    mode = nest.arch.convention(parent, "multicast")
+    if operand == "O" or mode == "union":
+        return None, 1
+    parent_dims = set(replicated_dims(nest, parent))
+    child_dims = set(replicated_dims(nest, child))
+    apart = [j for j, lp in enumerate(nest.spatial)
+             if lp.array_dim in child_dims and lp.array_dim not in parent_dims
+             and (mode == "none" or lp.dim in RELEVANT[nest.index][operand])]
+    if not apart:
+        return None, 1
+    cls = np.zeros(digits.shape[0], dtype=np.int64)
+    count = 1
+    for j in apart:
+        cls = cls * nest.spatial[j].size + digits[:, j]
+        count *= nest.spatial[j].size
+    per_child = np.zeros(n_c, dtype=np.int64)
+    per_child[c_inst] = cls  # a child instance's loops fix its class
+    return per_child, count
+
+
+def holds_split_outputs(nest: LoopNest, memory: Memory | None) -> bool:
+    """Whether ``memory`` is replicated along an array dimension unrolling (beyond one) a loop
+    that does not index outputs one to one: its instances hold parts of reductions."""
+    if memory is None:
+        return False
+    dims = set(replicated_dims(nest, memory))
+    return any(lp.array_dim in dims and lp.size > 1 and lp.dim not in OUTPUT_SAFE_DIMS
+               for lp in nest.spatial)
 
 
 def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
     """Every link of every operand's chain, plus each outermost memory's residency."""
     arch = nest.arch
+    digits = spatial_digits(nest, npe_coords)
     links = []
     for operand in OPERANDS:
         chain = nest.chain(operand)
@@ -124,5 +181,9 @@ def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
                 prefix = prefix_length(nest, operand, cut)
             c_inst, n_c = instance_map(nest, npe_coords, replicated_dims(nest, child))
             p_inst, n_p = instance_map(nest, npe_coords, replicated_dims(nest, parent))
-            links.append(Link(operand, child, parent, prefix, cut, c_inst, p_inst, n_c, n_p))
+            assert parent is not None
+            classes, n_cls = multicast_classes(nest, operand, parent, child, digits, c_inst, n_c)
+            links.append(Link(operand, child, parent, prefix, cut, c_inst, p_inst, n_c, n_p,
+                              classes, n_cls, operand == "O" and holds_split_outputs(nest, child),
+                              operand == "O" and holds_split_outputs(nest, parent)))
     return links
