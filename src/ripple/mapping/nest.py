@@ -160,6 +160,7 @@ def bind(layer: Layer, arch: Architecture, mapping: Mapping, source: str = "mapp
             for operand, chain in _chains(arch, mapping, tuple(temporal), source).items()}
     nest = LoopNest(layer, arch, mapping, index, mapping.boundary, mapping.skip_padding,
                     tuple(temporal), tuple(spatial), cuts, source)
+    _check_delta_fills(nest)
     for dim in allowed:
         _check_cover(nest, dim, source)
     return nest
@@ -287,3 +288,34 @@ def _placed(arch: Architecture, chain: tuple[Residence, ...], placement: dict[st
         cuts.append(above)
         above += len(loops_at[r.memory.name])
     return tuple(Residence(r.memory, r.level, cut) for r, cut in zip(chain, cuts, strict=True))
+
+
+#: Dimensions whose loops index outputs one to one: a memory replicated along any other holds
+#: parts of reductions (docs/accesses.md, "Outputs split over instances").
+OUTPUT_PARALLEL = frozenset({"N", "G", "K", "OY", "OX"})
+
+
+def _check_delta_fills(nest: LoopNest) -> None:
+    """Refuse the delta fills the counting does not cover (docs/accesses.md, "Delta fills"):
+    into a memory holding outputs split over its instances, and from or into a memory that
+    stores the operand compressed or skips or gates it."""
+    for operand in OPERANDS:
+        chain = nest.chain(operand)
+        for parent, child in zip(chain, chain[1:], strict=False):
+            memory = child.memory
+            if nest.arch.convention(memory, "fills") != "delta":
+                continue
+            served = set(nest.arch.served(memory))
+            why = None
+            if operand == "O" and any(lp.array_dim not in served and lp.size > 1
+                                      and lp.dim not in OUTPUT_PARALLEL for lp in nest.spatial):
+                why = "holds outputs split over its instances (a reduction)"
+            elif operand != "O" and (memory.stored_format(operand) is not None
+                                     or parent.memory.stored_format(operand) is not None):
+                why = f"or its parent stores {operand} compressed"
+            elif parent.memory.sparsity_of(operand) is not None:
+                why = f"is filled by {parent.memory.name!r}, which skips or gates {operand}"
+            if why is not None:
+                raise MappingError(f"memory {memory.name!r} has delta fills and {why}: not "
+                                   "modelled; use fills: whole there", source=nest.source,
+                                   field="spatial" if operand == "O" else "temporal")
