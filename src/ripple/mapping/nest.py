@@ -8,6 +8,7 @@ dimension, or mixes output- and input-indexed dimensions.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -301,7 +302,7 @@ def _check_delta_fills(nest: LoopNest) -> None:
     stores the operand compressed or skips or gates it."""
     for operand in OPERANDS:
         chain = nest.chain(operand)
-        for parent, child in zip(chain, chain[1:], strict=False):
+        for parent, child in itertools.pairwise(chain):
             memory = child.memory
             if nest.arch.convention(memory, "fills") != "delta":
                 continue
