@@ -22,9 +22,11 @@ from ripple.mapping.nest import LoopNest, bind
 from ripple.mapping.skeleton import Skeleton
 from ripple.model.capacity import check_output_replication, overflow, word_bits
 from ripple.model.components import (
+    PortPart,
+    Transfer,
     busiest_port,
     channel_durations,
-    side_totals,
+    delta_channel_durations,
     tile_words,
 )
 from ripple.model.factors import FACTOR_NAMES, FactorLoop, FactorSpec, NestKind
@@ -83,6 +85,9 @@ class SkeletonBatch:
         self.view = view = NestFactors.of(nest)
         self.spatial_of = view.spatial
         self.factor_loops = [list(pos) for pos in view.positions]  # identity order
+        self.factor_of_loop = np.zeros(self.n, dtype=np.int64)
+        for f, members in enumerate(self.factor_loops):
+            self.factor_of_loop[members] = f
         self.spatial_loops = [
             tuple(FactorLoop(nest.spatial[j].dim, nest.spatial[j].size, nest.spatial[j].array_dim)
                   for j in sp) for sp in view.spatial]
@@ -157,6 +162,32 @@ class SkeletonBatch:
         np.put_along_axis(pos_of, orders, np.arange(self.n)[None, :], axis=1)
         return pos_of
 
+    def _interleave(self, orders: IntArray, prefix: IntArray) -> IntArray:
+        """Per order, the factor of each loop of the prefix (-1 past it): what fixes where a
+        delta fill's carries fall among each factor's loops."""
+        factors = self.factor_of_loop[orders]
+        return np.where(np.arange(self.n)[None, :] < prefix[:, None], factors, -1)
+
+    @staticmethod
+    def _carried(interleave: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(f for f in interleave if f >= 0)
+
+    def _port_part(self, qs: tuple[int, ...], interleave: tuple[tuple[int, ...], ...],
+                   transfer: Transfer, insts: tuple, dparts: tuple | None) -> PortPart:
+        """A side's fills; ``interleave`` is empty for whole fills."""
+        if not interleave:
+            return PortPart(qs, transfer, insts)
+        return PortPart(qs, transfer, insts, self._carried(interleave[0]), dparts)
+
+    def _port_parts(self, values: tuple, parts: list) -> tuple[PortPart, ...]:
+        """The port's parts from the flat key values of :meth:`_per_key`."""
+        out, at = [], 0
+        for keys, transfer, insts, dparts in parts:
+            mine = values[at:at + len(keys)]
+            at += len(keys)
+            out.append(self._port_part(mine[0], mine[1:], transfer, insts, dparts))
+        return tuple(out)
+
     # ----- tiles -----------------------------------------------------------------------
     def tiles(self, orders: IntArray) -> dict[tuple[str, str], IntArray]:
         """Per order, the largest tile (words) of every memory and operand."""
@@ -224,7 +255,9 @@ class SkeletonBatch:
         port_parts: dict[Port, list] = defaultdict(list)
         for operand in OPERANDS:
             for link in self.links[operand]:
-                qs = self._qs(sorted_positions, self._link_prefix(link, pos_of))
+                prefix = self._link_prefix(link, pos_of)
+                qs = self._qs(sorted_positions, prefix)
+                keys = [qs, self._interleave(orders, prefix)] if link.delta else [qs]
                 for channel, sides in link.channels():
                     transfers = []
                     for side in sides:
@@ -232,8 +265,10 @@ class SkeletonBatch:
                         transfer = link.transfer(channel, side, precision)
                         transfers.append(transfer)
                         insts = self.view.parts(side)
-                        totals = self._per_key(
-                            ids, [qs], lambda g, q, i=insts, t=transfer: side_totals(g, q, i, t))
+                        dparts = self.view.delta_parts(side) if link.delta else None
+                        totals = self._per_key(ids, keys, lambda g, q, *inter, i=insts, d=dparts,
+                                               t=transfer: self._port_part(q, inter, t, i, d)
+                                               .totals(g))
                         acc = accesses[(side.memory.name, operand)]
                         if side.direction == "read":
                             acc["reads"] += totals[:, 0]
@@ -243,13 +278,20 @@ class SkeletonBatch:
                             acc["write_bits"] += totals[:, 1]
                             acc["final_writes"] += totals[:, 2]
                         port = side.memory.port(operand, side.direction)
-                        port_parts[port].append((qs, transfer, insts))
+                        port_parts[port].append((keys, transfer, insts, dparts))
                     if link.child is None:  # the MACs: their transfers overlap with the steps
                         continue
                     side_insts = tuple(self.view.parts(s) for s in sides)
-                    times = self._per_key(
-                        ids, [qs], lambda g, q, si=side_insts, ts=tuple(transfers):
-                            channel_durations(g, q, si, ts))
+                    if link.delta:
+                        side_dparts = tuple(self.view.delta_parts(s) for s in sides)
+                        times = self._per_key(
+                            ids, keys, lambda g, q, inter, si=side_insts, sd=side_dparts,
+                            ts=tuple(transfers): delta_channel_durations(
+                                g, q, self._carried(inter), si, sd, ts))
+                    else:
+                        times = self._per_key(
+                            ids, keys, lambda g, q, si=side_insts, ts=tuple(transfers):
+                                channel_durations(g, q, si, ts))
                     edge = times[:, 1] if channel == "fill" else times[:, 2]
                     if channel == "fill":
                         fill_by_operand[operand] += edge
@@ -263,9 +305,8 @@ class SkeletonBatch:
             compute *= np.array([steps[int(v)] for v in ids[:, f]], dtype=np.int64)
         fill = np.max(np.stack(list(fill_by_operand.values())), axis=0)
         ports = {port: self._per_key(
-                     ids, [qs for qs, _, _ in parts],
-                     lambda g, *qs_parts, ps=parts: busiest_port(g, tuple(
-                         (q, t, i) for q, (_, t, i) in zip(qs_parts, ps, strict=True))))
+                     ids, [key for keys, _, _, _ in parts for key in keys],
+                     lambda g, *values, ps=parts: busiest_port(g, self._port_parts(values, ps)))
                  for port, parts in port_parts.items()}
         busiest = np.max(np.stack(list(ports.values())), axis=0)
         otherwise = fill + compute + refill + drain

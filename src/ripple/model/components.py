@@ -20,11 +20,21 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.model.groups import FactorGroups, Part, combine
+from ripple.model.deltas import (
+    Carry,
+    DeltaPart,
+    as_whole_rows,
+    carries,
+    delta_histogram,
+    delta_rows,
+    transition_pairs,
+)
+from ripple.model.groups import FactorGroups, Histogram, Part, combine
 from ripple.model.transfers import Channel, words_and_transactions
 from ripple.workload.layer import Operand, Precision
 
 Groups = tuple[FactorGroups, ...]
+IntArray = NDArray[np.int64]
 Qs = tuple[int, ...]
 Insts = tuple[Part, ...]  # per factor, how a side splits its elements
 
@@ -137,24 +147,76 @@ def channel_durations(groups: Groups, qs: Qs, side_insts: tuple[Insts, ...],
     return total, duration([f.first for f in per_factor]), duration([f.last for f in per_factor])
 
 
+@dataclass(frozen=True)
+class PortPart:
+    """The fills of one link channel side through a port: whole fills, or delta fills when
+    ``interleave`` (the factor of each loop of the link's prefix) is given."""
+
+    qs: Qs
+    transfer: Transfer
+    insts: Insts
+    interleave: tuple[int, ...] | None = None
+    dparts: DeltaParts | None = None
+
+    def totals(self, groups: Groups) -> tuple[int, int, int]:
+        if self.interleave is None:
+            return side_totals(groups, self.qs, self.insts, self.transfer)
+        assert self.dparts is not None
+        return delta_side_totals(groups, self.qs, self.interleave, self.insts, self.dparts,
+                                 self.transfer)
+
+    def kinds(self, groups: Groups, f: int) -> list[tuple[IntArray, IntArray, bool]]:
+        """Factor ``f``'s sources of rows, each as (instance key per row, rows, delta style):
+        the groups of whole fills; or the edge group and the transitions at every carry."""
+        g, t = groups[f], self.transfer
+        part = self.insts[f]
+        if self.interleave is None:
+            keys, rows = g.rows(self.qs[f], part, t.operand, t.outputs)
+            return [(keys % g.n_values(part.instances), rows, False)]
+        assert self.dparts is not None
+        leaving = t.channel == "writeback"
+        out = [(*g.edge_rows(self.qs[f], part, t.operand, t.outputs, leaving), False)]
+        for carry in carries(self.interleave, len(groups)):
+            _, inst, rows = delta_rows(g, carry[f], self.dparts[f], t.operand, t.outputs,
+                                       leaving)
+            out.append((inst, rows, True))
+        return out
+
+
 @lru_cache(maxsize=1 << 16)
-def busiest_port(groups: Groups, parts: tuple[tuple[Qs, Transfer, Insts], ...]) -> int:
+def busiest_port(groups: Groups, parts: tuple[PortPart, ...]) -> int:
     """Transactions through one port at its busiest instance; ``parts`` are the fills of every
     link channel side that uses the port (the port's memory: every part has its instances)."""
-    if not any(part.instances for part in parts[0][2]):  # one instance: the parts' totals
-        return sum(side_totals(groups, qs, insts, transfer)[0]
-                   for qs, transfer, insts in parts)
-    profiles = [
-        g.instance_profiles([(qs[i], insts[i], t.operand, t.outputs)
-                             for qs, t, insts in parts], parts[0][2][i].instances)
-        for i, g in enumerate(groups)
-    ]
+    if not any(part.instances for part in parts[0].insts):  # one instance: the parts' totals
+        return sum(part.totals(groups)[0] for part in parts)
+    profiles = []
+    for f, g in enumerate(groups):
+        instances = parts[0].insts[f].instances
+        sources = [part.kinds(groups, f) for part in parts]
+        distinct: dict[bytes, list[list[Histogram]]] = {}
+        for value in np.unique(g.key(0, instances)):
+            profile = []
+            for kinds in sources:
+                hists = []
+                for inst, rows, _ in kinds:
+                    values, counts = np.unique(rows[inst == value], axis=0, return_counts=True)
+                    hists.append((values, counts.astype(np.int64)))
+                profile.append(hists)
+            signature = b"|".join(v.tobytes() + b":" + c.tobytes()
+                                  for hists in profile for v, c in hists)
+            distinct.setdefault(signature, profile)
+        profiles.append(list(distinct.values()))
+    styles = [[delta for _, _, delta in part.kinds(groups, 0)] for part in parts]
     busiest = 0
     for combo in itertools.product(*profiles):
         total = 0
-        for p, (_, transfer, _) in enumerate(parts):
-            rows, counts = combine(profile[p] for profile in combo)
-            total += int(transfer.count(rows)[1] @ counts)
+        for p, part in enumerate(parts):
+            t = part.transfer
+            for k, delta in enumerate(styles[p]):
+                rows, counts = combine(profile[p][k] for profile in combo)
+                if delta:
+                    rows = as_whole_rows(rows, t.outputs, t.channel == "writeback")
+                total += int(t.count(rows)[1] @ counts)
         busiest = max(busiest, total)
     return busiest
 
@@ -163,3 +225,76 @@ def tile_words(groups: Groups, qs: Qs, insts: Insts, operand: Operand) -> int:
     """Words of the largest tile of ``operand`` held by one memory instance."""
     return math.prod(g.max_footprint(q, inst.instances, operand)
                      for g, q, inst in zip(groups, qs, insts, strict=True))
+
+
+# ----- delta fills (docs/accesses.md, "Delta fills") ------------------------------------------
+DeltaParts = tuple[DeltaPart, ...]
+
+
+def _edge_histogram(g: FactorGroups, q: int, part: Part, operand: Operand, outputs: bool,
+                    last: bool) -> Histogram:
+    _, rows = g.edge_rows(q, part, operand, outputs, last)
+    values, counts = np.unique(rows, axis=0, return_counts=True)
+    return values, counts.astype(np.int64)
+
+
+@lru_cache(maxsize=1 << 16)
+def delta_side_totals(groups: Groups, qs: Qs, interleave: tuple[int, ...], insts: Insts,
+                      dparts: DeltaParts, transfer: Transfer) -> tuple[int, int, int]:
+    """:func:`side_totals` of a delta-filled channel side: the first fill (or the last
+    write-back) whole, and every other one the words consecutive tiles do not share."""
+    leaving = transfer.channel == "writeback"
+    operand, outputs = transfer.operand, transfer.outputs
+    rows, counts = combine(_edge_histogram(g, q, part, operand, outputs, leaving)
+                           for g, q, part in zip(groups, qs, insts, strict=True))
+    bits, tx, final_tx = transfer.count(rows)
+    totals = np.array([tx @ counts, bits @ counts, final_tx @ counts], dtype=np.int64)
+    for carry in carries(interleave, len(groups)):
+        rows, counts = combine(delta_histogram(g, c, part, operand, outputs, leaving)
+                               for g, c, part in zip(groups, carry, dparts, strict=True))
+        bits, tx, final_tx = transfer.count(as_whole_rows(rows, outputs, leaving))
+        totals += np.array([tx @ counts, bits @ counts, final_tx @ counts], dtype=np.int64)
+    return int(totals[0]), int(totals[1]), int(totals[2])
+
+
+def _transition_sets(g: FactorGroups, carry: Carry, side_dparts: tuple[DeltaPart, ...],
+                     operand: Operand, outputs: bool, leaving: bool
+                     ) -> list[tuple[tuple[NDArray[np.int64], ...], int]]:
+    """Over the factor's transitions at ``carry``: per side the distinct rows of its instances,
+    as a histogram of those row-set tuples."""
+    n = len(transition_pairs(g, carry)[0])
+    per_side = []
+    for part in side_dparts:
+        tid, _, rows = delta_rows(g, carry, part, operand, outputs, leaving)
+        bounds = np.searchsorted(tid, np.arange(n + 1))
+        per_side.append([np.unique(rows[a:b], axis=0)
+                         for a, b in itertools.pairwise(bounds)])
+    histogram: dict[bytes, list] = {}
+    for sets in zip(*per_side, strict=True):
+        signature = b"|".join(s.tobytes() + bytes([len(s)]) for s in sets)
+        histogram.setdefault(signature, [sets, 0])[1] += 1
+    return [(sets, count) for sets, count in histogram.values()]
+
+
+@lru_cache(maxsize=1 << 16)
+def delta_channel_durations(groups: Groups, qs: Qs, interleave: tuple[int, ...],
+                            side_insts: tuple[Insts, ...], side_dparts: tuple[DeltaParts, ...],
+                            transfers: tuple[Transfer, ...]) -> tuple[int, int, int]:
+    """:func:`channel_durations` of a delta-filled channel: the first fill and the last
+    write-back whole, the others the durations of their deltas."""
+    leaving = transfers[0].channel == "writeback"
+    operand, outputs = transfers[0].operand, transfers[0].outputs
+    _, first, last = channel_durations(groups, qs, side_insts, transfers)
+    total = last if leaving else first
+    for carry in carries(interleave, len(groups)):
+        per_factor = [_transition_sets(g, c, tuple(dparts[f] for dparts in side_dparts),
+                                       operand, outputs, leaving)
+                      for f, (g, c) in enumerate(zip(groups, carry, strict=True))]
+        for combo in itertools.product(*per_factor):
+            longest = 0
+            for side, transfer in enumerate(transfers):
+                rows = _outer([sets[side] for sets, _ in combo])
+                _, tx, _ = transfer.count(as_whole_rows(rows, outputs, leaving))
+                longest = max(longest, int(tx.max(initial=0)))
+            total += math.prod(c for _, c in combo) * longest
+    return total, first, last

@@ -78,7 +78,24 @@ class FactorGroups:
             key = key * sizes[i] + f.digits[i]
         return key
 
-    def _n_values(self, instances: Instances) -> int:
+    def extremes(self, kind: str) -> IntArray:
+        """Per output coordinate touched, the element holding its ``first`` or ``last`` MAC."""
+        return self._extremes[kind]
+
+    def edge_rows(self, q: int, part: Part, operand: Operand, outputs: bool, last: bool
+                  ) -> tuple[IntArray, IntArray]:
+        """:meth:`rows` of the first (or ``last``) group of the first ``q`` temporal loops
+        only: per instance of ``part`` its instance key and row."""
+        keys, rows = self.rows(q, part, operand, outputs)
+        n_inst = self.n_values(part.instances)
+        temporal = keys // n_inst
+        if not len(keys):
+            return keys, rows
+        chosen = temporal == (temporal.max() if last else temporal.min())
+        return keys[chosen] % n_inst, rows[chosen]
+
+    def n_values(self, instances: Instances) -> int:
+        """How many instances the spatial loops ``instances`` select."""
         base = self.factor.spec.n_temporal
         return int(np.prod([self.factor.sizes[base + j] for j in instances], dtype=np.int64))
 
@@ -106,7 +123,7 @@ class FactorGroups:
         n = len(groups)
         coords = self.factor.coords[operand]
         if part.classes and not part.owned:  # distinct per (group, class), summed over them
-            n_cls = self._n_values(part.classes)
+            n_cls = self.n_values(part.classes)
             fine_groups, fine_of = np.unique(group_of * n_cls + self.key(0, part.classes),
                                              return_inverse=True)
             per_fine = _distinct_per_group(fine_of, coords, len(fine_groups))
@@ -126,7 +143,7 @@ class FactorGroups:
                     codes, owner = self._owners(q, part.instances, coords)
                     at = owner[np.searchsorted(codes, self._pair_codes(q, coords)[chosen])]
                     where = np.searchsorted(
-                        groups, self.key(q)[chosen] * self._n_values(part.instances) + at)
+                        groups, self.key(q)[chosen] * self.n_values(part.instances) + at)
                     columns.append(np.bincount(where, minlength=n))
                 else:
                     columns.append(np.bincount(group_of[chosen], minlength=n))
@@ -157,7 +174,7 @@ class FactorGroups:
             return InstanceSets([], nothing, nothing)
         per_spec = []
         for part in parts:
-            n_inst = self._n_values(part.instances)
+            n_inst = self.n_values(part.instances)
             pairs, rows = self.rows(q, part, operand, outputs)
             group = pairs // n_inst
             order = np.lexsort((*rows.T[::-1], group))
@@ -181,7 +198,7 @@ class FactorGroups:
         spatial loops ``instances``), the histogram of its group rows for every part; a part is
         one grouping (``q`` leading temporal loops, a :class:`Part` whose instances are
         ``instances``) of one operand, with or without output statistics."""
-        n_inst = self._n_values(instances)
+        n_inst = self.n_values(instances)
         inst_key = self.key(0, instances)
         per_part = []
         for q, part, operand, outputs in parts:

@@ -30,6 +30,7 @@ class Link:
     classes: frozenset[int]  # child instance loops the parent serves apart (multicast)
     split: bool  # outputs: the child's instances hold parts of one reduction
     parent_split: bool  # outputs: so do the parent's
+    delta: bool  # the child keeps what consecutive tiles share (fills: delta)
 
     def transfer(self, channel: Channel, side: Side, precision: Precision) -> Transfer:
         """What ``side`` of ``channel`` moves and how it packs words."""
@@ -41,13 +42,16 @@ class Link:
         parent write); the MACs have no side of their own (docs/accesses.md). A parent reads
         inputs and weights once per class of child instances it serves apart (multicast);
         outputs go up reduced, one word per output, and come down to one instance each."""
-        down = [Side(self.parent, "read", self.parent_instances,
-                     classes=self.classes if self.operand != "O" else frozenset())]
-        up = [Side(self.parent, "write", self.parent_instances, partial_only=self.parent_split)]
+        classes = self.classes
+        if self.operand == "O":  # not split under delta fills: their sum is their union
+            classes = self.child_instances - self.parent_instances if self.delta else frozenset()
+        child = self.child_instances
+        down = [Side(self.parent, "read", self.parent_instances, classes=classes, child=child)]
+        up = [Side(self.parent, "write", self.parent_instances, classes=classes,
+                   partial_only=self.parent_split, child=child)]
         if self.child is not None:
-            down.append(Side(self.child, "write", self.child_instances, owned=self.split))
-            up.insert(0, Side(self.child, "read", self.child_instances,
-                              partial_only=self.split))
+            down.append(Side(self.child, "write", child, owned=self.split, child=child))
+            up.insert(0, Side(self.child, "read", child, partial_only=self.split, child=child))
         return [("fill", down)] + ([("writeback", up)] if self.operand == "O" else [])
 
 
@@ -126,5 +130,6 @@ def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
                           instance_loops(nest, parent), instance_loops(nest, child),
                           served_apart(nest, operand, parent, child),
                           operand == "O" and splits_outputs(nest, child),
-                          operand == "O" and splits_outputs(nest, parent)))
+                          operand == "O" and splits_outputs(nest, parent),
+                          child is not None and nest.arch.convention(child, "fills") == "delta"))
     return links

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ripple.mapping.nest import LoopNest
+from ripple.model.deltas import DeltaPart
 from ripple.model.factors import (
     FACTOR_NAMES,
     FactorLoop,
@@ -73,6 +74,11 @@ class NestFactors:
         """Per factor, how ``side`` splits its elements (instances, classes, ownership)."""
         return tuple(Part(self._local(sp, side.instances), self._local(sp, side.classes),
                           side.owned) for sp in self.spatial)
+
+    def delta_parts(self, side: Side) -> tuple[DeltaPart, ...]:
+        """Per factor, how ``side`` of a delta-filled link splits its elements."""
+        return tuple(DeltaPart(self._local(sp, side.instances), self._local(sp, side.classes),
+                               self._local(sp, side.child)) for sp in self.spatial)
 
     @staticmethod
     def _local(spatial: tuple[int, ...], loops: frozenset[int]) -> Instances:

@@ -29,6 +29,7 @@ class Side:
     classes: frozenset[int] = frozenset()  # child instance loops served apart (multicast)
     owned: bool = False  # outputs delivered to the first instance holding them only
     partial_only: bool = False  # every output word here is a partial sum (a split reduction)
+    child: frozenset[int] = frozenset()  # the child's instance loops (whose tiles it holds)
 
     @property
     def bandwidth(self) -> int:
