@@ -26,6 +26,7 @@ class Preset:
     spatial: tuple[str, ...]  # dimensions to unroll, in order of preference
     order: tuple[str, ...]  # temporal dimensions, outermost first
     summary: str
+    smallest_first: bool = False  # the first dimension to unroll takes the smallest array dim
 
 
 PRESETS = {
@@ -43,7 +44,8 @@ PRESETS = {
         Preset("row_stationary", "output", ("FY", "OY", "K"),
                ("N", "G", "K", "C", "OY", "FY", "OX", "FX"),
                "filter rows on array rows, output rows across; a filter row slides along an "
-               "input row inside each NPE (Eyeriss)"),
+               "input row inside each NPE, partial sums are summed down each column and an "
+               "input row is multicast along a diagonal (Eyeriss)", smallest_first=True),
         Preset("event_driven", "input", ("K", "FX", "FY", "C"),
                ("N", "G", "C", "IY", "IX", "K", "FY", "FX"),
                "each input is an event: read once, broadcast, and fanned out to every output "
@@ -71,17 +73,17 @@ def _bound(layer: Layer, dim: str, index: IndexKind) -> int:
 
 def _spatial_options(layer: Layer, arch: Architecture, preset: Preset
                      ) -> Iterator[dict[str, list[tuple[str, int]]]]:
-    """Unrollings in order of preference: per array dimension (largest first) the preset's
-    dimensions, then the nest's others, then none; each sized to leave the fewest clipped NPEs.
-    A dimension that reduces into outputs goes only where every memory holding outputs serves
-    the array dimension (otherwise an output would be split over instances)."""
-    o_served = set(arch.array)
-    for _, memory in arch.chain("O"):
-        o_served &= set(arch.served(memory))
+    """Unrollings in order of preference: per array dimension (largest first, or smallest
+    first for a preset that says so) the preset's dimensions, then the nest's others, then
+    none; each sized to leave the fewest clipped NPEs. A dimension that reduces into outputs
+    goes only where the outermost memory holding outputs serves the array dimension, so that
+    the parts of an output split over inner memories' instances are summed on the way up."""
+    o_served = set(arch.served(arch.chain("O")[0][1]))
     nest_dims = OUTPUT_INDEXED_DIMS if preset.index == "output" else INPUT_INDEXED_DIMS
     ranked = [d for d in (*preset.spatial, *nest_dims) if _bound(layer, d, preset.index) > 1]
     ranked = list(dict.fromkeys(ranked))
-    array_dims = sorted(arch.array.items(), key=lambda kv: -kv[1])
+    sign = 1 if preset.smallest_first else -1
+    array_dims = sorted(arch.array.items(), key=lambda kv: sign * kv[1])
     per_array = [[d for d in ranked if d in OUTPUT_PARALLEL_DIMS or array_dim in o_served]
                  + [None] for array_dim, _ in array_dims]
     for choice in itertools.product(*per_array):

@@ -31,16 +31,27 @@ def overflow(memory: Memory, tiles: dict[Operand, int], precision: Precision) ->
 
 
 def check_output_replication(nest: LoopNest) -> None:
-    """Reject outputs that are never summed: a memory holding outputs may be replicated along
-    an array dimension that unrolls a reduction (its instances hold parts of one output, summed
-    on their way up), but the outermost memory of the outputs must hold them whole."""
-    memory = nest.chain("O")[0].memory
-    served = set(nest.arch.served(memory))
-    for lp in nest.spatial:
-        if lp.array_dim not in served and lp.dim not in OUTPUT_PARALLEL_DIMS and lp.size > 1:
-            raise MappingError(
-                f"memory {memory.name!r}, the outermost holding outputs, is replicated along "
-                f"array dimension {lp.array_dim}, which unrolls {lp.dim}: the partial sums of "
-                "its instances would never be summed; let it serve "
-                f"{lp.array_dim} (a reduction path) or unroll another dimension there",
-                source=nest.source, field="spatial")
+    """Reject partial sums the model does not follow: a memory holding outputs may be
+    replicated along an array dimension that unrolls a reduction only when it is the innermost
+    memory of the outputs (its instances hold parts of reductions, summed on the way up) and
+    not the outermost (something must hold them whole)."""
+    chain = nest.chain("O")
+    for position, residence in enumerate(chain):
+        memory = residence.memory
+        served = set(nest.arch.served(memory))
+        for lp in nest.spatial:
+            if lp.array_dim in served or lp.dim in OUTPUT_PARALLEL_DIMS or lp.size == 1:
+                continue
+            if position == 0:
+                raise MappingError(
+                    f"memory {memory.name!r}, the outermost holding outputs, is replicated "
+                    f"along array dimension {lp.array_dim}, which unrolls {lp.dim}: the partial "
+                    "sums of its instances would never be summed; let it serve "
+                    f"{lp.array_dim} (a reduction path) or unroll another dimension there",
+                    source=nest.source, field="spatial")
+            if position < len(chain) - 1:
+                raise MappingError(
+                    f"memory {memory.name!r} holds outputs per instance along array dimension "
+                    f"{lp.array_dim}, which unrolls {lp.dim}, and is not the innermost memory "
+                    "of the outputs: only the innermost may hold parts of reductions; let it "
+                    f"serve {lp.array_dim}", source=nest.source, field="spatial")

@@ -42,11 +42,13 @@ class Part:
     instance's statistic is the sum over them of each class's distinct elements (a parent that
     serves those child instances separately). ``owned``: count an element only at the first
     instance (lowest digits) of the group that holds it (outputs delivered to one instance of
-    those sharing a reduction)."""
+    those sharing a reduction). ``local_first``: an output's first MAC is its first at each
+    instance (the partial sums of a split memory each start at zero)."""
 
     instances: Instances = ()
     classes: Instances = ()
     owned: bool = False
+    local_first: bool = False
 
 
 @dataclass
@@ -139,6 +141,8 @@ class FactorGroups:
         if outputs:
             for kind in ("last", "first"):
                 chosen = self._extremes[kind]
+                if part.local_first and kind == "first":
+                    chosen = _extreme_elements(self.factor, kind, self.key(0, part.instances))
                 if part.owned:  # counted at the instance that owns the output in that group
                     codes, owner = self._owners(q, part.instances, coords)
                     at = owner[np.searchsorted(codes, self._pair_codes(q, coords)[chosen])]
@@ -224,18 +228,21 @@ def _distinct_per_group(group_of: IntArray, coords: IntArray, n: int) -> IntArra
     return np.bincount(pairs // span, minlength=n)
 
 
-def _extreme_elements(factor: Factor, kind: str) -> IntArray:
-    """For each output coordinate touched, the element holding its last (or first) MAC in
-    nest order. Ties (same temporal digits) are MACs of the same step: any one will do."""
+def _extreme_elements(factor: Factor, kind: str, instance: IntArray | None = None) -> IntArray:
+    """For each output coordinate touched (per ``instance`` key, when given), the element
+    holding its last (or first) MAC in nest order. Ties (same temporal digits) are MACs of the
+    same step: any one will do."""
     coords = factor.coords["O"]
     if coords.size == 0:
         return coords
+    if instance is not None:  # (instance, coordinate) pairs as one key
+        coords = instance * (int(coords.max(initial=0)) + 2) + coords + 1
     order = np.lexsort((factor.rank, coords))
     sorted_coords = coords[order]
     starts = np.flatnonzero(np.r_[True, sorted_coords[1:] != sorted_coords[:-1]])
     ends = np.r_[starts[1:], len(order)] - 1
     chosen = order[ends if kind == "last" else starts]
-    return chosen[coords[chosen] >= 0]
+    return chosen[factor.coords["O"][chosen] >= 0]
 
 
 def combine(histograms: Iterable[Histogram]) -> Histogram:

@@ -46,7 +46,9 @@ class Link:
         if self.operand == "O":  # not split under delta fills: their sum is their union
             classes = self.child_instances - self.parent_instances if self.delta else frozenset()
         child = self.child_instances
-        down = [Side(self.parent, "read", self.parent_instances, classes=classes, child=child)]
+        # the MACs accumulate into a split memory's partial sums, each starting at zero there
+        down = [Side(self.parent, "read", self.parent_instances, classes=classes, child=child,
+                     local_first=self.child is None and self.parent_split)]
         up = [Side(self.parent, "write", self.parent_instances, classes=classes,
                    partial_only=self.parent_split, child=child)]
         if self.child is not None:

@@ -73,7 +73,7 @@ class NestFactors:
     def parts(self, side: Side) -> tuple[Part, ...]:
         """Per factor, how ``side`` splits its elements (instances, classes, ownership)."""
         return tuple(Part(self._local(sp, side.instances), self._local(sp, side.classes),
-                          side.owned) for sp in self.spatial)
+                          side.owned, side.local_first) for sp in self.spatial)
 
     def delta_parts(self, side: Side) -> tuple[DeltaPart, ...]:
         """Per factor, how ``side`` of a delta-filled link splits its elements."""

@@ -30,6 +30,7 @@ class Side:
     owned: bool = False  # outputs delivered to the first instance holding them only
     partial_only: bool = False  # every output word here is a partial sum (a split reduction)
     child: frozenset[int] = frozenset()  # the child's instance loops (whose tiles it holds)
+    local_first: bool = False  # outputs start at zero at each instance (a split memory)
 
     @property
     def bandwidth(self) -> int:

@@ -77,6 +77,7 @@ class LinkCounter:
         self.timing = timing
         self.loads = loads
         self.elide = link.operand == "O" and _skips_unwritten(nest, link)
+        self._seen: NDArray[np.bool_] | None = None  # (instance, output) accumulated so far
         # the stream's instance: the parent's for the MACs (they write nothing), the child's
         # for an outermost residency (nothing is read), else the (parent, child) pair
         self.need_child = link.child is not None
@@ -270,12 +271,13 @@ class LinkCounter:
 
     def _side(self, tiles: ClosedTiles, inst: NDArray[np.int64], n_inst: int,
               injective: bool, memory: Memory | None, owned: bool = False,
-              partial: bool = False) -> Runs:
+              partial: bool = False, local_first: bool = False) -> Runs:
         """The runs of one side at ``memory``. ``injective``: the tiles' (parent, child)
         instance pairs map one-to-one onto ``inst``, so no two triples collapse. ``owned``:
         each element counts only at the lowest instance holding it in its fill (outputs
         delivered to one instance of a reduction); ``partial``: no word is final (the
-        instances hold parts of reductions)."""
+        instances hold parts of reductions); ``local_first``: an output is first accumulated at
+        each instance separately (the MACs into a split memory)."""
         if injective:
             gg, ii, ee = tiles.group, inst, tiles.elem
         else:
@@ -296,9 +298,25 @@ class LinkCounter:
                 coded = encoded_bits(stored, self.values, gg, ii, ee, self.bits)
             return Runs(group, inst_of, words, words, np.zeros_like(words), coded)
         read, final = self._flags(ee, *tiles.bounds(gg))
+        if local_first and self.elide:
+            read = self._read_locally(gg, ii, ee, n_inst)
         if partial:
             final = np.zeros_like(final)
         return Runs(*run_sums(gg, ii, read, final))
+
+    def _read_locally(self, group: NDArray[np.int64], inst: NDArray[np.int64],
+                      elem: NDArray[np.int64], n_inst: int) -> NDArray[np.int64]:
+        """Per (fill, instance, output) triple: 1 when the instance accumulated into that
+        output in an earlier fill (the MACs of a split memory start each part at zero)."""
+        if self._seen is None:
+            self._seen = np.zeros(n_inst * self.n_elem, dtype=bool)
+        key = inst * self.n_elem + elem
+        order = np.lexsort((group, key))  # per key, its fills in order
+        first = np.r_[True, key[order][1:] != key[order][:-1]]
+        earlier = np.ones(key.size, dtype=bool)
+        earlier[order[first]] = self._seen[key[order[first]]]
+        self._seen[key] = True
+        return earlier.astype(np.int64)
 
     def _parent_side(self, tiles: ClosedTiles, p_inst: NDArray[np.int64],
                      c_inst: NDArray[np.int64]) -> Runs:
@@ -308,7 +326,8 @@ class LinkCounter:
         assert link.parent is not None
         if link.class_of_child is None:
             return self._side(tiles, p_inst, link.n_parent_inst, self.injective_parent,
-                              link.parent, partial=link.parent_split)
+                              link.parent, partial=link.parent_split,
+                              local_first=link.child is None and link.parent_split)
         fine = p_inst * link.n_classes + link.class_of_child[c_inst]
         runs = self._side(tiles, fine, link.n_parent_inst * link.n_classes, False, link.parent)
         group, inst = runs.group, runs.inst // link.n_classes

@@ -95,19 +95,29 @@ def replicated_dims(nest: LoopNest, memory: Memory | None) -> list[str]:
 
 
 def check_output_replication(nest: LoopNest) -> None:
-    """Reject partial sums that nothing sums: the outermost memory holding outputs must not be
-    replicated along an array dimension that unrolls a reduction (or an input position);
-    inner ones may (their instances' parts are summed on the way up)."""
-    memory = nest.chain("O")[0].memory
-    for adim in replicated_dims(nest, memory):
-        bad = sorted({lp.dim for lp in nest.spatial
-                      if lp.array_dim == adim and lp.size > 1
-                      and lp.dim not in OUTPUT_SAFE_DIMS})
-        if bad:
-            raise MappingError(
-                f"memory {memory.name!r} is the outermost holding outputs and is replicated "
-                f"along array dimension {adim}, which unrolls {', '.join(bad)}: its partial "
-                "sums would never be summed (no reduction path)", field=f"spatial.{adim}")
+    """Reject partial sums that are not followed: only the innermost memory holding outputs
+    may be replicated along an array dimension that unrolls a reduction (or an input
+    position), and never the outermost (nothing would sum its parts)."""
+    chain = nest.chain("O")
+    for position, residence in enumerate(chain):
+        memory = residence.memory
+        for adim in replicated_dims(nest, memory):
+            bad = sorted({lp.dim for lp in nest.spatial
+                          if lp.array_dim == adim and lp.size > 1
+                          and lp.dim not in OUTPUT_SAFE_DIMS})
+            if not bad:
+                continue
+            if position == 0:
+                raise MappingError(
+                    f"memory {memory.name!r} is the outermost holding outputs and is "
+                    f"replicated along array dimension {adim}, which unrolls {', '.join(bad)}: "
+                    "its partial sums would never be summed (no reduction path)",
+                    field=f"spatial.{adim}")
+            if position < len(chain) - 1:
+                raise MappingError(
+                    f"memory {memory.name!r} splits outputs along array dimension {adim} "
+                    f"({', '.join(bad)}) but is not their innermost memory: only the innermost "
+                    "may hold parts of reductions", field=f"spatial.{adim}")
 
 
 def spatial_digits(nest: LoopNest, npe_coords: NDArray[np.int64]) -> NDArray[np.int64]:
