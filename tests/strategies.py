@@ -8,11 +8,13 @@ from hypothesis import strategies as st
 
 from ripple.arch import Architecture
 from ripple.mapping import Mapping
+from ripple.mapping.nest import OUTPUT_PARALLEL
 from ripple.workload import Layer
 
 BANDWIDTHS = (8, 16, 32, 64, 128)
 FIRST_READS = ("elide", "read", "when_partial")
 MULTICASTS = ("union", "irrelevant", "none")
+FILLS = ("whole", "delta")
 
 
 @st.composite
@@ -78,8 +80,11 @@ def architectures(draw) -> Architecture:
                 memory["output_first_read"] = draw(st.sampled_from(FIRST_READS))
             if draw(st.booleans()):
                 memory["multicast"] = draw(st.sampled_from(MULTICASTS))
+            if draw(st.booleans()):
+                memory["fills"] = draw(st.sampled_from(FILLS))
     conventions = {"output_first_read": draw(st.sampled_from(FIRST_READS)),
-                   "multicast": draw(st.sampled_from(MULTICASTS))}
+                   "multicast": draw(st.sampled_from(MULTICASTS)),
+                   "fills": draw(st.sampled_from(FILLS))}
     return Architecture.model_validate({"name": "random", "array": array, "mac": mac,
                                         "conventions": conventions, "levels": levels})
 
@@ -101,27 +106,38 @@ def _split(draw, bound: int) -> list[int]:
 
 
 @st.composite
-def mappings(draw, layer: Layer, arch: Architecture) -> Mapping:
+def mappings(draw, layer: Layer, arch: Architecture, sliding: bool = False) -> Mapping:
+    """A valid mapping; ``sliding``: loops over positions above the loops over taps where the
+    architecture has several levels, so that consecutive tiles overlap (sliding windows)."""
     index = draw(st.sampled_from(("output", "input")))
     pos = ("OY", "OX") if index == "output" else ("IY", "IX")
     bounds = {"N": layer.N, "G": layer.G, "K": layer.K_group, "C": layer.C_group,
               pos[0]: layer.IY if index == "input" else layer.OY,
               pos[1]: layer.IX if index == "input" else layer.OX, "FY": layer.FY, "FX": layer.FX}
     room = dict(arch.array)
+    # outputs split over a delta-filled memory's instances are refused: no reduction there
+    no_reduction = {adim for lvl in arch.levels for m in lvl.memories
+                    if "O" in m.operands and arch.convention(m, "fills") == "delta"
+                    for adim in arch.array if adim not in arch.served(m)}
     levels = [lvl.name for lvl in arch.levels]
     spatial: dict[str, list[tuple[str, int]]] = {}
     slots: dict[str, list[str]] = {name: [] for name in levels}  # dims, sizes assigned later
     sizes_of: dict[str, list[int]] = {}
     for dim, bound in bounds.items():
         sizes = _split(draw, bound)
-        fits = [d for d, free in room.items() if sizes and free >= sizes[-1]]
+        fits = [d for d, free in room.items() if sizes and free >= sizes[-1]
+                and (dim in OUTPUT_PARALLEL or d not in no_reduction)]
         if fits and draw(st.booleans()):
             array_dim = draw(st.sampled_from(fits))
             room[array_dim] //= sizes[-1]
             spatial.setdefault(array_dim, []).append((dim, sizes[-1]))
             sizes = sizes[:-1]
+        choices = levels
+        if sliding and len(levels) > 1:
+            choices = (levels[:-1] if dim in pos else levels[1:] if dim in ("FY", "FX")
+                       else levels)
         for _ in sizes:
-            slots[draw(st.sampled_from(levels))].append(dim)
+            slots[draw(st.sampled_from(choices))].append(dim)
         sizes_of[dim] = sizes
     temporal: dict[str, list[tuple[str, int]]] = {}
     for name in levels:  # shuffle each level, then hand out sizes in nest order

@@ -62,6 +62,8 @@ def transition_pairs(groups: FactorGroups, carry: Carry) -> tuple[IntArray, IntA
     digits = np.stack([f.digits[i][first] for i in range(carry.q)], axis=1) if carry.q else (
         np.zeros((len(first), 0), dtype=np.int64))
     n = len(first)
+    if n == 0:  # the factor issues nothing (every tap falls between strided outputs)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     context = _runs(digits[:, :carry.q_out])
     if carry.owns:
         block = _runs(digits[:, :carry.q_out + 1])

@@ -28,6 +28,7 @@ from ripple.arch import Memory
 from ripple.mapping import LoopNest
 from ripple.results import CodedSides, IneffectualSides, OperandAccess
 from ripple.sim.compression import encoded_bits
+from ripple.sim.deltas import DeltaWindow
 from ripple.sim.links import OUTPUT_SAFE_DIMS, Link
 from ripple.sim.stream import MacChunk, StreamPlan
 from ripple.sim.tiles import ClosedTiles, TileStream, join, run_sums, unique_triples
@@ -91,6 +92,8 @@ class LinkCounter:
                      + (link.child_inst if apart else 0))
         self.n_elem = _tensor_size(nest, plan, link.operand)
         self.stream = TileStream(n_p * n_c, self.n_elem)
+        self.window = (DeltaWindow(np.arange(n_p * n_c, dtype=I64) % n_c, self.n_elem)
+                       if link.delta else None)
         self.injective_child = n_p == 1
         self.injective_parent = n_c == 1
         self.parent_acc = OperandAccess()
@@ -133,6 +136,8 @@ class LinkCounter:
         """Add a chunk; ``effectual`` marks its MACs when the architecture skips."""
         elem = {"I": chunk.i_flat, "W": chunk.w_flat, "O": chunk.o_flat}[self.link.operand]
         step_group = self.plan.prefix(chunk.steps, self.link.prefix)
+        if self.window is not None:
+            self.window.see(step_group)
         if step_group.size:
             if self._first_group is None:
                 self._first_group = int(step_group[0])
@@ -153,6 +158,8 @@ class LinkCounter:
 
     def finish(self) -> None:
         self._count(self.stream.flush(), None if self.marks is None else self.marks.flush())
+        if self.window is not None:
+            self._transfer("writeback", self.window.flush())
         self.clocks.fill.finish(self._first_group, self._last_group)
         if self.clocks.writeback is not None:
             self.clocks.writeback.finish(self._first_group, self._last_group)
@@ -162,35 +169,24 @@ class LinkCounter:
         if tiles.size == 0:
             return
         link = self.link
-        p_inst, c_inst = np.divmod(tiles.inst, self.n_c)
         child = None
         if self.need_child:
             # the outermost residency (no parent) moves nothing: no need to encode it
-            child = self._side(tiles, c_inst, link.n_child_inst, self.injective_child,
+            child = self._side(tiles, tiles.inst % self.n_c, link.n_child_inst,
+                               self.injective_child,
                                link.child if link.parent is not None else None)
             np.maximum.at(self.largest_tile, child.inst, child.words)
         if link.parent is None:
             return  # the outermost memory's residency: it is never filled
-        parent = self._parent_side(tiles, p_inst, c_inst)
-        runs: dict[tuple[Channel, str], tuple[Runs, OperandAccess]] = {}
-        for channel in ("fill", "writeback"):
-            runs[channel, link.parent.name] = (parent, self.parent_acc)
-            if child is not None:
-                assert link.child is not None
-                side = child
-                if link.split:  # outputs come down to one instance, go up as partial sums
-                    side = self._side(tiles, c_inst, link.n_child_inst, self.injective_child,
-                                      link.child, owned=channel == "fill",
-                                      partial=channel == "writeback")
-                runs[channel, link.child.name] = (side, self.child_acc)
-        for channel, sides in self._channel_sides():
-            transfers = []
-            for memory, direction, _ in sides:
-                side_runs, acc = runs[channel, memory.name]
-                transfers.append(self._move(side_runs, acc, memory, direction, channel))
-            clock = self.clocks.fill if channel == "fill" else self.clocks.writeback
-            assert clock is not None
-            clock.add(transfers)
+        if self.window is not None:  # a delta fill moves what enters; what leaves goes back
+            entering, leaving = self.window.advance(tiles)
+            self._transfer("fill", entering)
+            self._transfer("writeback", leaving)
+            return
+        runs = self._runs(tiles, child)
+        for channel, _ in self._channel_sides():
+            self._clock(channel, runs)
+        parent = runs["fill", link.parent.name][0]
         if marks is not None and self.mac_skipping:  # its parent is its only side
             kept = parent.select(_serving(parent, marks, marks.inst // self.n_c,
                                           link.n_parent_inst))
@@ -198,6 +194,43 @@ class LinkCounter:
                 self._move(kept, self.kept_acc, memory, direction, channel, load=False)
         elif marks is not None:
             self._count_ineffectual(runs, marks)
+
+    def _runs(self, tiles: ClosedTiles, child: Runs | None = None
+              ) -> dict[tuple[Channel, str], tuple[Runs, OperandAccess]]:
+        """Per channel and memory of a transfer link, the runs of ``tiles`` on that side and
+        the access count they add to (``child``: the child's side, when already known and
+        the same for both channels)."""
+        link = self.link
+        assert link.parent is not None
+        p_inst, c_inst = np.divmod(tiles.inst, self.n_c)
+        parent = self._parent_side(tiles, p_inst, c_inst)
+        runs: dict[tuple[Channel, str], tuple[Runs, OperandAccess]] = {}
+        for channel in ("fill", "writeback"):
+            runs[channel, link.parent.name] = (parent, self.parent_acc)
+            if link.child is None:
+                continue
+            side = child
+            if link.split or side is None:  # outputs come down to one instance, go up partial
+                side = self._side(tiles, c_inst, link.n_child_inst, self.injective_child,
+                                  link.child, owned=link.split and channel == "fill",
+                                  partial=link.split and channel == "writeback")
+            runs[channel, link.child.name] = (side, self.child_acc)
+        return runs
+
+    def _clock(self, channel: Channel,
+               runs: dict[tuple[Channel, str], tuple[Runs, OperandAccess]]) -> None:
+        """Move one channel's runs on every side and time them on the channel's clock."""
+        sides = dict(self._channel_sides())[channel]
+        transfers = [self._move(*runs[channel, memory.name], memory, direction, channel)
+                     for memory, direction, _ in sides]
+        clock = self.clocks.fill if channel == "fill" else self.clocks.writeback
+        assert clock is not None
+        clock.add(transfers)
+
+    def _transfer(self, channel: Channel, tiles: ClosedTiles) -> None:
+        """One channel of a delta-filled link for the triples it moves."""
+        if tiles.size and (channel == "fill" or self.link.operand == "O"):
+            self._clock(channel, self._runs(tiles))
 
     def _count_ineffectual(self, runs: dict[tuple[Channel, str], tuple[Runs, OperandAccess]],
                            marks: ClosedTiles) -> None:

@@ -63,6 +63,7 @@ class Link:
     n_classes: int = 1
     split: bool = False  # outputs: the child's instances hold parts of one reduction
     parent_split: bool = False  # outputs: so do the parent's
+    delta: bool = False  # the child keeps what consecutive fills share (fills: delta)
 
 
 def prefix_length(nest: LoopNest, operand: Operand, cut: int) -> int:
@@ -195,5 +196,7 @@ def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
             classes, n_cls = multicast_classes(nest, operand, parent, child, digits, c_inst, n_c)
             links.append(Link(operand, child, parent, prefix, cut, c_inst, p_inst, n_c, n_p,
                               classes, n_cls, operand == "O" and holds_split_outputs(nest, child),
-                              operand == "O" and holds_split_outputs(nest, parent)))
+                              operand == "O" and holds_split_outputs(nest, parent),
+                              child is not None
+                              and arch.convention(child, "fills") == "delta"))
     return links
