@@ -89,18 +89,10 @@ def test_a_window_jumping_by_the_stride_shares_only_its_overlap():
         assert model.accesses["dram"]["I"].reads == reads
 
 
-def _all_delta(arch: Architecture) -> Architecture:
+def _with_fills(arch: Architecture, fills: str) -> Architecture:
+    """``arch`` with every memory's fills set to ``fills``."""
     spec = arch.model_dump()
-    spec["conventions"] = {**(spec.get("conventions") or {}), "fills": "delta"}
-    for level in spec["levels"]:
-        for memory in level["memories"]:
-            memory.pop("fills", None)
-    return Architecture.model_validate(spec)
-
-
-def _whole(arch: Architecture) -> Architecture:
-    spec = arch.model_dump()
-    spec["conventions"] = {**(spec.get("conventions") or {}), "fills": "whole"}
+    spec["conventions"] = {**(spec.get("conventions") or {}), "fills": fills}
     for level in spec["levels"]:
         for memory in level["memories"]:
             memory.pop("fills", None)
@@ -112,7 +104,7 @@ def _whole(arch: Architecture) -> Architecture:
 @given(st.data())
 def test_every_memory_delta_filled_model_equals_simulator_and_never_moves_more(data):
     layer = data.draw(layers(max_input=10), label="layer")
-    arch = _all_delta(data.draw(architectures(), label="arch"))
+    arch = _with_fills(data.draw(architectures(), label="arch"), "delta")
     assume(len(arch.levels) > 1)  # a delta fill needs a memory below the outermost
     mapping = data.draw(mappings(layer, arch, sliding=data.draw(st.booleans())),
                         label="mapping")
@@ -129,7 +121,7 @@ def test_every_memory_delta_filled_model_equals_simulator_and_never_moves_more(d
     assert sim.result.latency == model.latency
     assert sim.result.extras["timing"] == model.extras["timing"]
     np.testing.assert_array_equal(sim.result.ready, model.ready)
-    whole = evaluate(bind(layer, _whole(arch), mapping))
+    whole = evaluate(bind(layer, _with_fills(arch, "whole"), mapping))
     for memory, per_operand in model.accesses.items():
         for operand, access in per_operand.items():
             other = whole.accesses[memory][operand]

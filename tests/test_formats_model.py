@@ -115,7 +115,8 @@ def test_uncompressed_is_dense_on_the_seed_case(name):
 @settings(RANDOM, max_examples=6)
 @given(st.data())
 def test_uncompressed_is_dense_on_random_nests(data):
-    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), union=True)
+    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), union=True,
+                        whole=True)
     dense = _try(nest)
     stored = _stored(nest, _everywhere(nest, {"format": "uncompressed"}))
     _assert_same(evaluate(stored, {"I": 0.4}), dense)
@@ -126,7 +127,8 @@ def test_uncompressed_is_dense_on_random_nests(data):
 @settings(RANDOM, max_examples=6)
 @given(st.data())
 def test_bitmask_at_density_one_adds_one_bit_per_element(data):
-    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), union=True)
+    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), union=True,
+                        whole=True)
     _try(nest)
     # ports one word wide: every dense word is one transaction, and a fill of n words moves
     # n + n / width transactions once its n mask bits are packed in
@@ -173,7 +175,8 @@ def test_expectation_on_the_seed_case_with_compressed_weights_and_gating():
 @settings(RANDOM, max_examples=10)
 @given(st.data())
 def test_expectation_on_random_nests(data):
-    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), union=True)
+    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), union=True,
+                        whole=True)
     _try(nest)
     stored = _stored(nest, _random_formats(data, nest))
     report = evaluate(stored).extras.get("formats", {})
@@ -186,7 +189,8 @@ def test_expectation_on_random_nests(data):
 def test_expectation_with_skipping_below_the_compressed_memory(data):
     """Skipping changes only the transfers of the innermost memories; a format above them is
     independent of it."""
-    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), union=True)
+    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), union=True,
+                        whole=True)
     _try(nest)
     innermost = {op: nest.arch.chain(op)[-1][1].name for op in ("I", "W")}
     formats = {memory: {op: fmt for op, fmt in per_op.items() if innermost[op] != memory}

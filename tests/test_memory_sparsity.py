@@ -80,7 +80,7 @@ def _on_upper_link(nest: LoopNest, chosen: Choice) -> bool:
 
 def _random_sparse_nest(data: st.DataObject) -> LoopNest:
     """A random nest whose memories skip or gate at random, on an upper link at least."""
-    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"))
+    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), whole=True)
     _try(nest)
     chosen = _random_choice(data, nest, ("I", "W"))
     assume(_on_upper_link(nest, chosen))
@@ -108,7 +108,7 @@ def test_density_one_is_dense_on_the_seed_case(name, action):
 @settings(RANDOM, max_examples=10)
 @given(st.data())
 def test_density_one_is_dense_on_random_nests(data):
-    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"))
+    nest = _random_nest(data, data.draw(st.sampled_from(KINDS), label="kind"), whole=True)
     dense = _try(nest)
     # conditioned on I, the fills that serve only padding taps are ineffectual even then
     conditions = ("W",) if _issues_padding(nest) else ("I", "W")

@@ -139,17 +139,22 @@ def _check_actual(nest: LoopNest, seed: int = 0) -> None:
     _assert_agree(samples, model, evaluate(nest))
 
 
-def _random_nest(data: st.DataObject, kind: tuple[str, str], union: bool = False) -> LoopNest:
+def _random_nest(data: st.DataObject, kind: tuple[str, str], union: bool = False,
+                 whole: bool = False) -> LoopNest:
     """A random nest of ``kind``; ``union``: every parent multicasts to the union of its
-    children (what compressed formats need)."""
+    children (what compressed formats need); ``whole``: every fill moves whole tiles (what
+    compressed formats and memory-level sparsity need: the nests are made sparse after
+    binding, past the check that refuses delta fills there)."""
     layer = data.draw(layers(max_input=6), label="layer")
     arch = data.draw(architectures(), label="arch")
-    if union:
+    if union or whole:
         spec = arch.model_dump()
-        spec["conventions"]["multicast"] = "union"
-        for level in spec["levels"]:
-            for memory in level["memories"]:
-                memory["multicast"] = None
+        for option, value, wanted in (("multicast", "union", union), ("fills", "whole", whole)):
+            if wanted:
+                spec["conventions"][option] = value
+                for level in spec["levels"]:
+                    for memory in level["memories"]:
+                        memory[option] = None
         arch = Architecture.model_validate(spec)
     mapping = data.draw(mappings(layer, arch), label="mapping")
     assume((mapping.index, mapping.boundary) == kind)

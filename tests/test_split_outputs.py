@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,7 @@ from ripple.model import evaluate
 from ripple.model.links import operand_links
 from ripple.sim import simulate
 from ripple.workload.zoo import zoo_workload
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, run_cli
 from tests.strategies import FIRST_READS, MULTICASTS, layers, mappings
 
 
@@ -92,3 +93,41 @@ def test_row_stationary_sums_down_the_columns(layer_name):
     assert result.accesses["glb"]["O"].final_writes > 0
     sim = simulate(nest).result
     assert sim.accesses == result.accesses and sim.latency == result.latency
+
+
+def _psum_arch(tmp_path, top_served: list[str] | None, fills: str = "whole"):
+    """One row of two NPEs: DRAM for I and W, per-NPE partial-sum buffers under a top holding
+    outputs served (or not) along the row."""
+    def memory(name: str, operands: list[str], served: list[str] | None) -> dict:
+        return {"name": name, "operands": operands, "served_dims": served,
+                "read_bandwidth": 16, "write_bandwidth": 16, "read_energy_pj": 1.0,
+                "write_energy_pj": 1.0}
+
+    spec = {"name": "psums", "array": {"D1": 2}, "conventions": {"fills": fills},
+            "mac": {"energy_pj": 0.5},
+            "levels": [{"name": "top", "memories": [memory("dram", ["I", "W"], None),
+                                                    memory("obuf", ["O"], top_served)]},
+                       {"name": "pe", "memories": [memory("psum", ["O"], [])]}]}
+    path = tmp_path / "arch.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+@pytest.mark.parametrize(("served", "fills", "words"), [
+    ([], "whole", "'obuf', the outermost holding outputs"),
+    (None, "delta", "'psum' has delta fills and holds outputs split"),
+])
+def test_split_outputs_refused_are_one_clear_line(tmp_path, served, fills, words):
+    """A C reduction unrolled over the row: with the outputs' top per NPE nothing sums the
+    parts; delta fills into a split memory are not modelled. One line, exit status 2."""
+    workload = tmp_path / "layer.yaml"
+    workload.write_text(yaml.safe_dump({"name": "l", "K": 1, "C": 2, "IY": 1, "IX": 4}))
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(yaml.safe_dump({"spatial": {"D1": [["C", 2]]},
+                                       "temporal": {"top": [["OX", 4]]}}))
+    arch = _psum_arch(tmp_path, served, fills)
+    proc = run_cli("evaluate", "-w", str(workload), "-a", str(arch), "-m", str(mapping))
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert str(mapping) in lines[0] and ": spatial" in lines[0] and words in lines[0], lines[0]

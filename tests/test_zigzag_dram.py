@@ -90,6 +90,13 @@ def test_zigzag_choice_on_dram_evaluates_within_half_a_percent(layer_name, tmp_p
     assert nest.mapping.placement == allocation
     imported = evaluate_zigzag(*files).value
     assert imported.energy_pj == pytest.approx(energy, rel=1e-9)
+    # latency term by term (docs/zigzag.md): equal, but for the first tile of fc3, which
+    # ZigZag sizes with its fractional unrolling (C 7.64) and Ripple with the 8 NPEs it uses
+    lat = imported.latency
+    assert (lat.compute, lat.stall, lat.drain) == (
+        cme.ideal_temporal_cycle, cme.stall_slack_comb, cme.data_offloading_cycle)
+    if layer_name != "fc3":
+        assert lat.fill == cme.data_onloading_cycle
 
     # the same mapping written for Ripple's own seed_dram architecture
     placement = {op: {SEED_DRAM_NAMES[m]: loops for m, loops in per_memory.items()}
