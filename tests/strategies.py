@@ -116,8 +116,10 @@ def mappings(draw, layer: Layer, arch: Architecture, sliding: bool = False) -> M
               pos[1]: layer.IX if index == "input" else layer.OX, "FY": layer.FY, "FX": layer.FX}
     room = dict(arch.array)
     # outputs split over a delta-filled memory's instances are refused: no reduction there
+    # (an input-indexed nest's: an output-indexed nest's outputs are filled whole)
     no_reduction = {adim for lvl in arch.levels for m in lvl.memories
-                    if "O" in m.operands and arch.convention(m, "fills") == "delta"
+                    if index == "input" and "O" in m.operands
+                    and arch.convention(m, "fills") == "delta"
                     for adim in arch.array if adim not in arch.served(m)}
     levels = [lvl.name for lvl in arch.levels]
     spatial: dict[str, list[tuple[str, int]]] = {}

@@ -21,7 +21,7 @@ from ripple.model.links import operand_links
 from ripple.sim import simulate
 from ripple.workload.zoo import zoo_workload
 from tests.conftest import EXAMPLES, run_cli
-from tests.strategies import FIRST_READS, MULTICASTS, layers, mappings
+from tests.strategies import FILLS, FIRST_READS, MULTICASTS, layers, mappings
 
 
 @st.composite
@@ -44,7 +44,8 @@ def split_architectures(draw) -> Architecture:
         levels.append({"name": "row", "memories": [memory("row_psum", ["O"], ["cols"])]})
     inner = [memory("psum", ["O"], [])]
     if draw(st.booleans()):
-        inner.append(memory("ispad", ["I"], draw(st.sampled_from(([], ["rows"], None)))))
+        inner.append({**memory("ispad", ["I"], draw(st.sampled_from(([], ["rows"], None)))),
+                      "fills": draw(st.sampled_from(FILLS))})
     levels.append({"name": "pe", "memories": inner})
     mac = {"energy_pj": 0.5, "latch": draw(st.sampled_from((["I", "W"], []))),
            "first_read_elision": draw(st.sampled_from((False, True, "when_partial")))}
@@ -113,18 +114,19 @@ def _psum_arch(tmp_path, top_served: list[str] | None, fills: str = "whole"):
     return path
 
 
-@pytest.mark.parametrize(("served", "fills", "words"), [
-    ([], "whole", "'obuf', the outermost holding outputs"),
-    (None, "delta", "'psum' has delta fills and holds outputs split"),
+@pytest.mark.parametrize(("served", "fills", "position", "words"), [
+    ([], "whole", "OX", "'obuf', the outermost holding outputs"),
+    (None, "delta", "IX", "'psum' has delta fills and holds outputs split"),
 ])
-def test_split_outputs_refused_are_one_clear_line(tmp_path, served, fills, words):
+def test_split_outputs_refused_are_one_clear_line(tmp_path, served, fills, position, words):
     """A C reduction unrolled over the row: with the outputs' top per NPE nothing sums the
-    parts; delta fills into a split memory are not modelled. One line, exit status 2."""
+    parts; delta fills into a memory holding an input-indexed nest's outputs split are not
+    modelled (an output-indexed nest's outputs are filled whole). One line, exit status 2."""
     workload = tmp_path / "layer.yaml"
     workload.write_text(yaml.safe_dump({"name": "l", "K": 1, "C": 2, "IY": 1, "IX": 4}))
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(yaml.safe_dump({"spatial": {"D1": [["C", 2]]},
-                                       "temporal": {"top": [["OX", 4]]}}))
+                                       "temporal": {"top": [[position, 4]]}}))
     arch = _psum_arch(tmp_path, served, fills)
     proc = run_cli("evaluate", "-w", str(workload), "-a", str(arch), "-m", str(mapping))
     assert proc.returncode == 2, proc.stderr

@@ -188,6 +188,14 @@ def load_timeloop_nest(problem: str | Path, arch: str | Path, ert: str | Path,
     return Imported((nest, layer.value.densities), layer.notes + hardware.notes + loops.notes)
 
 
+def evaluate_timeloop_files(problem: str | Path, arch: str | Path, ert: str | Path,
+                            mapping: str | Path) -> Imported[LayerResult]:
+    """Timeloop's problem, architecture, ERT and mapping evaluated dense by Ripple's model under
+    Timeloop's conventions (docs/sparseloop.md, "Through the one model")."""
+    nest = load_timeloop_nest(problem, arch, ert, mapping)
+    return Imported(evaluate(nest.value[0]), nest.notes)
+
+
 def seed_case_nests() -> list[LoopNest]:
     """The three mappings of SPEC section 4 on the seed layer and array."""
     folder = ("seed_case",)

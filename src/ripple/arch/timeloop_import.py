@@ -19,8 +19,9 @@ How the pieces map:
   one block per cycle; Timeloop's ``read_bandwidth``/``write_bandwidth`` (words per cycle) are
   noted, not modelled. Bandwidth is shared by the data spaces of a memory (``ports: shared``).
 - capacity: ``depth x width`` bits (DRAM unbounded). MAC energy: ``mac_random``.
-- MAC conventions: Timeloop's, so no operand is latched at the MAC (``latch: none``) and the
-  first read of a partial sum is elided.
+- conventions: Timeloop's (``conventions: timeloop``: delta fills, multicast per class of
+  instances differing in a relevant loop), no operand latched at the MAC (``latch: none``) and
+  the first read of a partial sum elided.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
     array = {d: s for f in fanouts for d, s in f.dims().items()} or {"X": 1}
     name = _split_name(str(root["subtree"][0].get("name", "timeloop")))[0]
     arch = validate(Architecture, {
-        "name": name, "array": array, "levels": levels,
+        "name": name, "array": array, "levels": levels, "conventions": "timeloop",
         "mac": {"energy_pj": energies[mac.name].get("mac_random", 0.0), "latch": "none",
                 "first_read_elision": True},
     }, source)

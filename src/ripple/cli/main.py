@@ -35,6 +35,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         imported = api.evaluate_zigzag(accelerator, workload, mapping,
                                        boundary=args.boundary or "filter", layer=args.layer)
         result, notes = imported.value, imported.notes
+    elif args.timeloop:
+        imported = api.evaluate_timeloop_files(*args.timeloop)
+        result, notes = imported.value, imported.notes
     elif args.dataflow:
         return _evaluate_network(args)
     else:
@@ -42,7 +45,8 @@ def _evaluate(args: argparse.Namespace) -> int:
                                             ("-m", args.mapping)) if value is None]
         if missing:
             raise RippleInputError(f"give {', '.join(missing)} (or --dataflow PRESET instead of "
-                                   "-m, or --zigzag ACCEL WORKLOAD MAPPING)")
+                                   "-m, or --zigzag ACCEL WORKLOAD MAPPING, or --timeloop "
+                                   "PROBLEM ARCH ERT MAPPING)")
         if args.boundary:
             raise RippleInputError("--boundary applies to --zigzag; a Ripple mapping states "
                                    "its boundary")
@@ -242,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("-m", "--mapping", help="mapping YAML")
     ev.add_argument("--zigzag", nargs=3, metavar=("ACCEL", "WORKLOAD", "MAPPING"),
                     help="ZigZag's accelerator, workload and mapping files instead of -w -a -m")
+    ev.add_argument("--timeloop", nargs=4, metavar=("PROBLEM", "ARCH", "ERT", "MAPPING"),
+                    help="Timeloop's problem, architecture, energy reference table and mapping "
+                         "instead of -w -a -m: evaluated dense under Timeloop's conventions")
     ev.add_argument("--boundary", choices=("filter", "scatter"),
                     help="with --zigzag, for input-indexed nests: filter (default) issues only "
                          "valid pairs, scatter is ZigZag's count")

@@ -88,6 +88,16 @@ class LoopNest:
     def bound(self, dim: str) -> int:
         return self.layer.bound(dim)
 
+    def fills_delta(self, operand: Operand, memory: Memory | None) -> bool:
+        """Whether fills of ``operand`` into ``memory`` (``None``: the MACs) move only what the
+        previous tile lacks (docs/accesses.md, "Delta fills"): the memory's ``fills`` convention
+        is ``delta``, except for the outputs of an output-indexed nest. Those never share a word
+        between consecutive tiles (the innermost loop of a fill's prefix indexes them and
+        changes at every fill), so their delta fills are whole fills."""
+        if memory is None or self.arch.convention(memory, "fills") != "delta":
+            return False
+        return not (operand == "O" and self.index == "output")
+
     def loops_of(self, dim: str) -> list[Loop]:
         """Loops over ``dim`` from the most significant digit to the least: temporal loops in
         nest order, then spatial ones (spatial loops are the innermost digits)."""
@@ -304,7 +314,7 @@ def _check_delta_fills(nest: LoopNest) -> None:
         chain = nest.chain(operand)
         for parent, child in itertools.pairwise(chain):
             memory = child.memory
-            if nest.arch.convention(memory, "fills") != "delta":
+            if not nest.fills_delta(operand, memory):
                 continue
             served = set(nest.arch.served(memory))
             why = None

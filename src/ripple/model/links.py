@@ -133,5 +133,5 @@ def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
                           served_apart(nest, operand, parent, child),
                           operand == "O" and splits_outputs(nest, child),
                           operand == "O" and splits_outputs(nest, parent),
-                          child is not None and nest.arch.convention(child, "fills") == "delta"))
+                          nest.fills_delta(operand, child)))
     return links

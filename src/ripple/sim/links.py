@@ -197,6 +197,5 @@ def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
             links.append(Link(operand, child, parent, prefix, cut, c_inst, p_inst, n_c, n_p,
                               classes, n_cls, operand == "O" and holds_split_outputs(nest, child),
                               operand == "O" and holds_split_outputs(nest, parent),
-                              child is not None
-                              and arch.convention(child, "fills") == "delta"))
+                              nest.fills_delta(operand, child)))
     return links
