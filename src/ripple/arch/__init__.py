@@ -11,12 +11,21 @@ from ripple.arch.spec import (
     MemorySparsity,
     StoredFormat,
 )
-from ripple.specio import load_spec
+from ripple.arch.zigzag_import import import_zigzag_architecture
+from ripple.specio import read_yaml, validate
+
+#: Top-level keys that make a file a ZigZag accelerator rather than a Ripple architecture.
+ZIGZAG_KEYS = frozenset({"operational_array", "memories"})
 
 
 def load_architecture(path: str | Path) -> Architecture:
-    """Read a Ripple architecture YAML file."""
-    return load_spec(Architecture, path)
+    """Read an architecture file: Ripple's YAML, or a ZigZag accelerator (recognised by its
+    ``operational_array`` and ``memories``), converted as ``ripple convert --from zigzag``
+    does (docs/zigzag.md)."""
+    data = read_yaml(path)
+    if isinstance(data, dict) and data.keys() >= ZIGZAG_KEYS:
+        return import_zigzag_architecture(path).value
+    return validate(Architecture, data, str(path))
 
 
 __all__ = ["Architecture", "Level", "MacSparsity", "MacUnit", "Memory", "MemorySparsity",

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ripple import __version__, api
 from ripple.cli.common import densities_option, json_only, workload_and_arch
+from ripple.cli.convert import add_convert_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import RippleInputError
 from ripple.report import (
@@ -355,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     mc.set_defaults(run=_multicore)
 
     add_sparsity_commands(commands)
+    add_convert_command(commands)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")

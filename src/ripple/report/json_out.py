@@ -12,7 +12,12 @@ from typing import Any
 
 def write_json(document: Any, target: str) -> None:
     """Write ``document`` to ``target`` (``-`` for stdout) atomically."""
-    text = json.dumps(document, indent=2)
+    write_text(json.dumps(document, indent=2), target)
+
+
+def write_text(text: str, target: str) -> None:
+    """Write ``text`` and a newline to ``target`` (``-`` for stdout) atomically: a temporary
+    file beside it, renamed when complete, so that no partial file is left as if whole."""
     if target == "-":
         sys.stdout.write(text + "\n")
         return
