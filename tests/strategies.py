@@ -15,6 +15,8 @@ BANDWIDTHS = (8, 16, 32, 64, 128)
 FIRST_READS = ("elide", "read", "when_partial")
 MULTICASTS = ("union", "irrelevant", "none")
 FILLS = ("whole", "delta")
+SPLIT_FILLS = ("owner", "every")
+FIRST_READ_ELISIONS = (False, True, "when_partial", "per_fill")
 
 
 @st.composite
@@ -73,7 +75,7 @@ def architectures(draw) -> Architecture:
         levels.append({"name": f"L{depth + 1}", "memories": memories})
     latch = draw(st.sampled_from((["I", "W"], ["I"], ["W"], [])))
     mac = {"energy_pj": 0.5, "latch": latch,
-           "first_read_elision": draw(st.sampled_from((False, True, "when_partial")))}
+           "first_read_elision": draw(st.sampled_from(FIRST_READ_ELISIONS))}
     for level in levels:
         for memory in level["memories"]:
             if draw(st.booleans()):
@@ -82,9 +84,12 @@ def architectures(draw) -> Architecture:
                 memory["multicast"] = draw(st.sampled_from(MULTICASTS))
             if draw(st.booleans()):
                 memory["fills"] = draw(st.sampled_from(FILLS))
+            if draw(st.booleans()):
+                memory["split_fill"] = draw(st.sampled_from(SPLIT_FILLS))
     conventions = {"output_first_read": draw(st.sampled_from(FIRST_READS)),
                    "multicast": draw(st.sampled_from(MULTICASTS)),
-                   "fills": draw(st.sampled_from(FILLS))}
+                   "fills": draw(st.sampled_from(FILLS)),
+                   "split_fill": draw(st.sampled_from(SPLIT_FILLS))}
     return Architecture.model_validate({"name": "random", "array": array, "mac": mac,
                                         "conventions": conventions, "levels": levels})
 

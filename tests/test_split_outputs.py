@@ -21,7 +21,15 @@ from ripple.model.links import operand_links
 from ripple.sim import simulate
 from ripple.workload.zoo import zoo_workload
 from tests.conftest import EXAMPLES, run_cli
-from tests.strategies import FILLS, FIRST_READS, MULTICASTS, layers, mappings
+from tests.strategies import (
+    FILLS,
+    FIRST_READ_ELISIONS,
+    FIRST_READS,
+    MULTICASTS,
+    SPLIT_FILLS,
+    layers,
+    mappings,
+)
 
 
 @st.composite
@@ -37,7 +45,8 @@ def split_architectures(draw) -> Architecture:
                 "read_energy_pj": 1.0, "write_energy_pj": 2.0,
                 "double_buffered": draw(st.booleans()),
                 "output_first_read": draw(st.sampled_from(FIRST_READS)),
-                "multicast": draw(st.sampled_from(MULTICASTS))}
+                "multicast": draw(st.sampled_from(MULTICASTS)),
+                "split_fill": draw(st.sampled_from(SPLIT_FILLS))}
 
     levels = [{"name": "top", "memories": [memory("top", ["I", "W", "O"], None)]}]
     if draw(st.booleans()):
@@ -48,7 +57,7 @@ def split_architectures(draw) -> Architecture:
                       "fills": draw(st.sampled_from(FILLS))})
     levels.append({"name": "pe", "memories": inner})
     mac = {"energy_pj": 0.5, "latch": draw(st.sampled_from((["I", "W"], []))),
-           "first_read_elision": draw(st.sampled_from((False, True, "when_partial")))}
+           "first_read_elision": draw(st.sampled_from(FIRST_READ_ELISIONS))}
     return Architecture.model_validate({"array": array, "mac": mac, "levels": levels})
 
 

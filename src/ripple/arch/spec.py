@@ -93,6 +93,7 @@ class MemorySparsity(StrictModel):
 FillStyle = Literal["whole", "delta"]
 Multicast = Literal["union", "irrelevant", "none"]
 FirstRead = Literal["elide", "read", "when_partial"]
+SplitFill = Literal["owner", "every"]
 
 
 class Conventions(StrictModel):
@@ -108,12 +109,15 @@ class Conventions(StrictModel):
     ``delta`` outputs leave when the tile no longer covers them. ``multicast``: the parent
     reads a word once for every child instance that needs it (``union``), once per group of
     instances that differ only in spatial loops irrelevant to the operand (``irrelevant``,
-    Timeloop), or once per instance (``none``).
+    Timeloop), or once per instance (``none``). ``split_fill``: partial sums returning to a
+    memory whose instances hold parts of one reduction go to one instance of the group (``owner``;
+    the others start from zero) or are written into every one (``every``, Timeloop).
     """
 
     output_first_read: FirstRead = "elide"
     fills: FillStyle = "whole"
     multicast: Multicast = "union"
+    split_fill: SplitFill = "owner"
 
 
 #: Each peer's conventions, and the MAC conventions it implies where the file gives none.
@@ -121,8 +125,8 @@ CONVENTION_PRESETS: dict[str, tuple[Conventions, dict[str, object]]] = {
     "ripple": (Conventions(), {}),
     "zigzag": (Conventions(output_first_read="when_partial"),
                {"latch": ["I", "W"], "first_read_elision": "when_partial"}),
-    "timeloop": (Conventions(fills="delta", multicast="irrelevant"),
-                 {"latch": [], "first_read_elision": True}),
+    "timeloop": (Conventions(fills="delta", multicast="irrelevant", split_fill="every"),
+                 {"latch": [], "first_read_elision": "per_fill"}),
 }
 
 
@@ -173,6 +177,7 @@ class Memory(StrictModel):
     multicast: Multicast | None = Field(default=None, description="None: the architecture's")
     output_first_read: FirstRead | None = Field(default=None,
                                                 description="None: the architecture's")
+    split_fill: SplitFill | None = Field(default=None, description="None: the architecture's")
 
     def port(self, operand: Operand, direction: Literal["read", "write"]) -> tuple[str, str, str]:
         """The port an access uses: (memory, operand or '*', 'read' | 'write' | 'rw')."""
@@ -268,14 +273,16 @@ class MacUnit(StrictModel):
     value do not read it again (SPEC section 3); ``none`` makes the innermost memory serve every
     MAC, as Timeloop does. ``first_read_elision``: do not read a partial sum before its first
     accumulation (``when_partial``: read every step when a loop irrelevant to the outputs
-    exists, none otherwise, as ZigZag does; docs/conventions.md). ``sparsity``: skipping or
+    exists, none otherwise, as ZigZag does; ``per_fill``: not before its first accumulation in
+    each fill of the memory next to the MACs, as Timeloop does; docs/conventions.md).
+    ``sparsity``: skipping or
     gating of MACs with a zero operand (None: dense);
     ``gated_energy_pj``: the energy of a gated MAC.
     """
 
     energy_pj: NonNegativeFloat
     latch: list[Literal["I", "W"]] = Field(default_factory=lambda: ["I", "W"])
-    first_read_elision: bool | Literal["when_partial"] = False
+    first_read_elision: bool | Literal["when_partial", "per_fill"] = False
     sparsity: MacSparsity | None = None
     gated_energy_pj: NonNegativeFloat = 0.0
 

@@ -19,9 +19,10 @@ How the pieces map:
   one block per cycle; Timeloop's ``read_bandwidth``/``write_bandwidth`` (words per cycle) are
   noted, not modelled. Bandwidth is shared by the data spaces of a memory (``ports: shared``).
 - capacity: ``depth x width`` bits (DRAM unbounded). MAC energy: ``mac_random``.
-- conventions: Timeloop's (``conventions: timeloop``: delta fills, multicast per class of
-  instances differing in a relevant loop), no operand latched at the MAC (``latch: none``) and
-  the first read of a partial sum elided.
+- conventions: Timeloop's (``conventions: timeloop``): delta fills, multicast per class of
+  instances differing in a relevant loop, partial sums returning to every psum spad of a
+  reduction group, no operand latched at the MAC and no read of a partial sum's first update in
+  each fill of the memory next to the MACs.
 """
 
 from __future__ import annotations
@@ -180,8 +181,7 @@ def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
     name = _split_name(str(root["subtree"][0].get("name", "timeloop")))[0]
     arch = validate(Architecture, {
         "name": name, "array": array, "levels": levels, "conventions": "timeloop",
-        "mac": {"energy_pj": energies[mac.name].get("mac_random", 0.0), "latch": "none",
-                "first_read_elision": True},
+        "mac": {"energy_pj": energies[mac.name].get("mac_random", 0.0)},
     }, source)
     return Imported(TimeloopArchitecture(arch, tuple(c.name for c in storage)), tuple(notes))
 

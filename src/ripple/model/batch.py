@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -172,12 +172,18 @@ class SkeletonBatch:
     def _carried(interleave: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(f for f in interleave if f >= 0)
 
-    def _port_part(self, qs: tuple[int, ...], interleave: tuple[tuple[int, ...], ...],
+    def _port_part(self, qs: tuple[int, ...], extra: tuple[tuple[int, ...], ...],
                    transfer: Transfer, insts: tuple, dparts: tuple | None) -> PortPart:
-        """A side's fills; ``interleave`` is empty for whole fills."""
-        if not interleave:
+        """A side's fills. ``extra`` is empty for whole fills; for a delta fill it holds the
+        interleave of the prefix's factors; for the MACs under ``per_fill``, how many of each
+        factor's loops lie in the prefix of the fills that restart first accumulations."""
+        if not extra:
             return PortPart(qs, transfer, insts)
-        return PortPart(qs, transfer, insts, self._carried(interleave[0]), dparts)
+        if dparts is None:
+            return PortPart(qs, transfer, tuple(replace(part, first_within=within)
+                                                for part, within in zip(insts, extra[0],
+                                                                        strict=True)))
+        return PortPart(qs, transfer, insts, self._carried(extra[0]), dparts)
 
     def _port_parts(self, values: tuple, parts: list) -> tuple[PortPart, ...]:
         """The port's parts from the flat key values of :meth:`_per_key`."""
@@ -266,8 +272,13 @@ class SkeletonBatch:
                         transfers.append(transfer)
                         insts = self.view.parts(side)
                         dparts = self.view.delta_parts(side) if link.delta else None
-                        totals = self._per_key(ids, keys, lambda g, q, *inter, i=insts, d=dparts,
-                                               t=transfer: self._port_part(q, inter, t, i, d)
+                        side_keys = keys
+                        if side.residency is not None:  # per_fill: the parent's fills, per order
+                            side_keys = [qs, self._qs(sorted_positions, self._prefix(
+                                operand, side.residency, pos_of))]
+                        totals = self._per_key(ids, side_keys,
+                                               lambda g, q, *extra, i=insts, d=dparts,
+                                               t=transfer: self._port_part(q, extra, t, i, d)
                                                .totals(g))
                         acc = accesses[(side.memory.name, operand)]
                         if side.direction == "read":
@@ -278,7 +289,7 @@ class SkeletonBatch:
                             acc["write_bits"] += totals[:, 1]
                             acc["final_writes"] += totals[:, 2]
                         port = side.memory.port(operand, side.direction)
-                        port_parts[port].append((keys, transfer, insts, dparts))
+                        port_parts[port].append((side_keys, transfer, insts, dparts))
                     if link.child is None:  # the MACs: their transfers overlap with the steps
                         continue
                     side_insts = tuple(self.view.parts(s) for s in sides)

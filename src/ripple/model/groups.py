@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.model.factors import Factor, IntArray
+from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
 from ripple.workload.layer import Operand
 
 Histogram = tuple[NDArray[np.int64], NDArray[np.int64]]  # rows (h, s), counts (h,)
@@ -43,12 +44,15 @@ class Part:
     serves those child instances separately). ``owned``: count an element only at the first
     instance (lowest digits) of the group that holds it (outputs delivered to one instance of
     those sharing a reduction). ``local_first``: an output's first MAC is its first at each
-    instance (the partial sums of a split memory each start at zero)."""
+    instance (the partial sums of a split memory each start at zero). ``first_within``: its
+    first MAC at each instance within each group of the factor's first ``first_within``
+    temporal digits (the fills of the memory next to the MACs, ``per_fill``)."""
 
     instances: Instances = ()
     classes: Instances = ()
     owned: bool = False
     local_first: bool = False
+    first_within: int | None = None
 
 
 @dataclass
@@ -141,18 +145,40 @@ class FactorGroups:
         if outputs:
             for kind in ("last", "first"):
                 chosen = self._extremes[kind]
-                if part.local_first and kind == "first":
-                    chosen = _extreme_elements(self.factor, kind, self.key(0, part.instances))
-                if part.owned:  # counted at the instance that owns the output in that group
+                if kind == "first" and (part.local_first or part.first_within is not None):
+                    chosen = _extreme_elements(self.factor, kind,
+                                               self.key(part.first_within or 0, part.instances))
+                    columns.append(np.bincount(group_of[chosen], minlength=n))
+                elif part.owned:  # counted at the instance that owns the output in that group
                     codes, owner = self._owners(q, part.instances, coords)
                     at = owner[np.searchsorted(codes, self._pair_codes(q, coords)[chosen])]
                     where = np.searchsorted(
                         groups, self.key(q)[chosen] * self.n_values(part.instances) + at)
                     columns.append(np.bincount(where, minlength=n))
+                elif self._splits(part.instances):  # every instance holding it counts it
+                    columns.append(self._extreme_in_group(chosen, q, group_of, coords, n))
                 else:
                     columns.append(np.bincount(group_of[chosen], minlength=n))
         columns += [_distinct_per_group(group_of, self.factor.coords[op], n) for op in extra]
         return groups, np.stack(columns, axis=1).astype(np.int64)
+
+    def _splits(self, instances: Instances) -> bool:
+        """Whether those of the factor's spatial loops select instances that share outputs
+        (a loop over a reduction: C, a tap, an input position)."""
+        base = self.factor.spec.n_temporal
+        return any(self.factor.spec.loops[base + j].dim not in OUTPUT_PARALLEL_DIMS
+                   and self.factor.spec.loops[base + j].size > 1 for j in instances)
+
+    def _extreme_in_group(self, chosen: IntArray, q: int, group_of: IntArray, coords: IntArray,
+                          n: int) -> IntArray:
+        """Per group (temporal digits and instance), the distinct outputs it holds whose
+        extreme MAC (``chosen``, one element per output) lies in its temporal group."""
+        key = self.key(q)
+        at = np.full(int(coords.max(initial=-1)) + 1, -1, dtype=np.int64)
+        at[coords[chosen]] = key[chosen]
+        mine = coords >= 0
+        mine[mine] = at[coords[mine]] == key[mine]
+        return _distinct_per_group(group_of[mine], coords[mine], n)
 
     def _pair_codes(self, q: int, coords: IntArray) -> IntArray:
         """Per element, one integer for (its first ``q`` temporal digits, its coordinate)."""

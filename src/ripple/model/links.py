@@ -31,6 +31,8 @@ class Link:
     split: bool  # outputs: the child's instances hold parts of one reduction
     parent_split: bool  # outputs: so do the parent's
     delta: bool  # the child keeps what consecutive tiles share (fills: delta)
+    deliver_all: bool = False  # split outputs: returning partial sums go to every instance
+    residency: int | None = None  # the MACs under per_fill: the cut of the parent memory
 
     def transfer(self, channel: Channel, side: Side, precision: Precision) -> Transfer:
         """What ``side`` of ``channel`` moves and how it packs words."""
@@ -48,11 +50,13 @@ class Link:
         child = self.child_instances
         # the MACs accumulate into a split memory's partial sums, each starting at zero there
         down = [Side(self.parent, "read", self.parent_instances, classes=classes, child=child,
-                     local_first=self.child is None and self.parent_split)]
+                     local_first=self.child is None and self.parent_split,
+                     residency=self.residency)]
         up = [Side(self.parent, "write", self.parent_instances, classes=classes,
                    partial_only=self.parent_split, child=child)]
         if self.child is not None:
-            down.append(Side(self.child, "write", child, owned=self.split, child=child))
+            down.append(Side(self.child, "write", child,
+                             owned=self.split and not self.deliver_all, child=child))
             up.insert(0, Side(self.child, "read", child, partial_only=self.split, child=child))
         return [("fill", down)] + ([("writeback", up)] if self.operand == "O" else [])
 
@@ -108,7 +112,7 @@ def first_read_elided(nest: LoopNest, parent: Memory, child: Memory | None, cut:
         partial |= any(lp.dim not in OUTPUT_PARALLEL_DIMS and lp.array_dim not in served
                        for lp in nest.spatial)
         return not partial
-    return rule in (True, "elide")
+    return rule in (True, "elide", "per_fill")
 
 
 def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
@@ -133,5 +137,9 @@ def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
                           served_apart(nest, operand, parent, child),
                           operand == "O" and splits_outputs(nest, child),
                           operand == "O" and splits_outputs(nest, parent),
-                          nest.fills_delta(operand, child)))
+                          nest.fills_delta(operand, child),
+                          child is not None
+                          and nest.arch.convention(child, "split_fill") == "every",
+                          residence.cut if child is None and operand == "O"
+                          and nest.arch.mac.first_read_elision == "per_fill" else None))
     return links

@@ -31,6 +31,8 @@ class Side:
     partial_only: bool = False  # every output word here is a partial sum (a split reduction)
     child: frozenset[int] = frozenset()  # the child's instance loops (whose tiles it holds)
     local_first: bool = False  # outputs start at zero at each instance (a split memory)
+    # per_fill at the MACs: the cut of the memory whose fills restart first accumulations
+    residency: int | None = None
 
     @property
     def bandwidth(self) -> int:

@@ -4,8 +4,11 @@ For every link the closed fill tiles (:mod:`ripple.sim.tiles`) are turned into t
 exactly as docs/accesses.md states: the parent reads the union of its child instances' parts
 once per fill, each child instance writes its own part, ``ceil(words*bits/bandwidth)`` per
 side and instance; outputs are read before accumulation (minus first contributions under
-``first_read_elision``) and written back at the end of the residency, partial and final words
-in separate transactions. The largest part of each instance is recorded for the capacity check.
+``first_read_elision``; under ``per_fill`` those first in a fill of the memory above) and
+written back at the end of the residency, partial and final words in separate transactions. A
+delta-filled child moves only what enters and what leaves (:mod:`ripple.sim.deltas`); partial
+sums returning to a split memory go to one instance of the group, or to every one
+(``split_fill``). The largest part of each instance is recorded for the capacity check.
 Every side of every transfer also goes to :mod:`ripple.sim.timing`: the link's channel clocks
 (how long each transfer lasts) and the port loads (how much each port instance carries).
 Under skipping (docs/sparsity.md) a link to the MACs also counts, apart, the transfers that
@@ -78,7 +81,9 @@ class LinkCounter:
         self.timing = timing
         self.loads = loads
         self.elide = link.operand == "O" and _skips_unwritten(nest, link)
-        self._seen: NDArray[np.bool_] | None = None  # (instance, output) accumulated so far
+        # per (instance, output): the last fill (of the memory above, under per_fill) in
+        # which the instance accumulated into it; -1: never
+        self._last: NDArray[np.int64] | None = None
         # the stream's instance: the parent's for the MACs (they write nothing), the child's
         # for an outermost residency (nothing is read), else the (parent, child) pair
         self.need_child = link.child is not None
@@ -212,7 +217,8 @@ class LinkCounter:
             side = child
             if link.split or side is None:  # outputs come down to one instance, go up partial
                 side = self._side(tiles, c_inst, link.n_child_inst, self.injective_child,
-                                  link.child, owned=link.split and channel == "fill",
+                                  link.child,
+                                  owned=link.split and not link.deliver_all and channel == "fill",
                                   partial=link.split and channel == "writeback")
             runs[channel, link.child.name] = (side, self.child_acc)
         return runs
@@ -331,25 +337,39 @@ class LinkCounter:
                 coded = encoded_bits(stored, self.values, gg, ii, ee, self.bits)
             return Runs(group, inst_of, words, words, np.zeros_like(words), coded)
         read, final = self._flags(ee, *tiles.bounds(gg))
-        if local_first and self.elide:
-            read = self._read_locally(gg, ii, ee, n_inst)
+        if self.link.residency is not None:
+            read = self._read_again(gg, ii, ee, n_inst, self.link.residency)
+        elif local_first and self.elide:
+            read = self._read_again(gg, ii, ee, n_inst)
         if partial:
             final = np.zeros_like(final)
         return Runs(*run_sums(gg, ii, read, final))
 
-    def _read_locally(self, group: NDArray[np.int64], inst: NDArray[np.int64],
-                      elem: NDArray[np.int64], n_inst: int) -> NDArray[np.int64]:
+    def _read_again(self, group: NDArray[np.int64], inst: NDArray[np.int64],
+                    elem: NDArray[np.int64], n_inst: int, residency: int | None = None
+                    ) -> NDArray[np.int64]:
         """Per (fill, instance, output) triple: 1 when the instance accumulated into that
-        output in an earlier fill (the MACs of a split memory start each part at zero)."""
-        if self._seen is None:
-            self._seen = np.zeros(n_inst * self.n_elem, dtype=bool)
+        output in an earlier fill, within the same fill of the first ``residency`` temporal
+        digits when given (``per_fill``), ever otherwise (the MACs of a split memory start
+        each part at zero)."""
+        if self._last is None:
+            self._last = np.full(n_inst * self.n_elem, -1, dtype=I64)
         key = inst * self.n_elem + elem
+        where = np.zeros_like(group)
+        if residency is not None:  # the fill of the memory above, from this link's group
+            inner = self.plan.inner
+            where = group * inner[self.link.prefix] // inner[residency]
         order = np.lexsort((group, key))  # per key, its fills in order
-        first = np.r_[True, key[order][1:] != key[order][:-1]]
-        earlier = np.ones(key.size, dtype=bool)
-        earlier[order[first]] = self._seen[key[order[first]]]
-        self._seen[key] = True
-        return earlier.astype(np.int64)
+        k, w = key[order], where[order]
+        first = join(True, k[1:] != k[:-1])
+        before = np.empty_like(w)
+        before[1:] = w[:-1]
+        before[first] = self._last[k[first]]
+        last = join(k[1:] != k[:-1], True)
+        self._last[k[last]] = w[last]
+        again = np.empty(key.size, dtype=I64)
+        again[order] = before == w
+        return again
 
     def _parent_side(self, tiles: ClosedTiles, p_inst: NDArray[np.int64],
                      c_inst: NDArray[np.int64]) -> Runs:

@@ -64,6 +64,10 @@ class Link:
     split: bool = False  # outputs: the child's instances hold parts of one reduction
     parent_split: bool = False  # outputs: so do the parent's
     delta: bool = False  # the child keeps what consecutive fills share (fills: delta)
+    deliver_all: bool = False  # split outputs: returning partial sums go to every instance
+    # the MACs under first_read_elision: per_fill: the prefix of the parent memory's fills, in
+    # each of which an output's first update reads nothing
+    residency: int | None = None
 
 
 def prefix_length(nest: LoopNest, operand: Operand, cut: int) -> int:
@@ -184,7 +188,7 @@ def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
         outer = chain[0].memory
         o_inst, n_o = instance_map(nest, npe_coords, replicated_dims(nest, outer))
         links.append(Link(operand, outer, None, 0, 0, o_inst, np.zeros_like(o_inst), n_o, 1))
-        for (cut, child), (_, parent) in zip(members[1:], members[:-1], strict=True):
+        for (cut, child), (parent_cut, parent) in zip(members[1:], members[:-1], strict=True):
             if child is None:
                 latched = operand != "O" and operand in arch.mac.latch
                 prefix = prefix_length(nest, operand, cut) if latched else cut
@@ -197,5 +201,10 @@ def plan_links(nest: LoopNest, npe_coords: NDArray[np.int64]) -> list[Link]:
             links.append(Link(operand, child, parent, prefix, cut, c_inst, p_inst, n_c, n_p,
                               classes, n_cls, operand == "O" and holds_split_outputs(nest, child),
                               operand == "O" and holds_split_outputs(nest, parent),
-                              nest.fills_delta(operand, child)))
+                              nest.fills_delta(operand, child),
+                              child is not None
+                              and arch.convention(child, "split_fill") == "every",
+                              prefix_length(nest, operand, parent_cut)
+                              if child is None and operand == "O"
+                              and arch.mac.first_read_elision == "per_fill" else None))
     return links
