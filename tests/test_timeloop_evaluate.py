@@ -15,11 +15,14 @@ import pytest
 import yaml
 
 from ripple.api import evaluate_timeloop_files, load_timeloop_nest
+from ripple.arch import Architecture
+from ripple.mapping import bind, load_mapping
 from ripple.model import evaluate
 from ripple.sim import simulate
 from ripple.sparseloop.evaluate import TimeloopSpec, evaluate_timeloop
 from ripple.workload.layer import Densities
-from tests.conftest import SHARED, run_cli
+from ripple.workload.sources import load_any_workload
+from tests.conftest import EXAMPLES, SHARED, run_cli
 
 TABLE7 = SHARED / "reference" / "sparseloop_table7"
 ARCH, ERT = TABLE7 / "arch" / "arch.yaml", TABLE7 / "ert_art" / "ERT.yaml"
@@ -104,3 +107,32 @@ def test_small_eyeriss_layer_model_equals_simulator(tmp_path):
     # column (S3): 4 partial-sum writes; each fill ends with the part read out: 8 reads
     psum = model.accesses["psum_spad"]["O"]
     assert (psum.writes, psum.reads) == (36 * (24 + 4), 36 * (16 + 8))
+
+
+def _eyeriss_like(conventions: str | None) -> Architecture:
+    spec = yaml.safe_load((EXAMPLES / "eyeriss_like" / "arch.yaml").read_text())
+    if conventions is not None:
+        spec["conventions"] = conventions
+        spec["mac"].pop("first_read_elision")  # the preset's
+    return Architecture.model_validate(spec)
+
+
+def test_the_eyeriss_like_example_is_timeloops_eyeriss_under_its_conventions():
+    """The artifact's row-stationary conv3 written for examples/eyeriss_like: under
+    ``conventions: timeloop`` every access, the energy and the latency equal the imported
+    Timeloop files'; under Ripple's own conventions DRAM and the buffer move the same words and
+    only the spads differ (a latched input is read once per change, not once per MAC; a
+    returning partial sum goes to one spad of its column)."""
+    problem, arch, ert, mapping = _files("conv3")
+    timeloop = evaluate_timeloop_files(problem, arch, ert, mapping).value
+    layer = load_any_workload(problem).layers[0]
+    ours = load_mapping(EXAMPLES / "eyeriss_like" / "mapping_alexnet_conv3_rs.yaml")
+    same = evaluate(bind(layer, _eyeriss_like("timeloop"), ours))
+    renamed = {"DRAM": "dram", "shared_glb": "glb"}
+    assert same.accesses == {renamed.get(m, m): a for m, a in timeloop.accesses.items()}
+    assert same.energy_pj == pytest.approx(timeloop.energy_pj, rel=1e-12)
+    assert same.latency == timeloop.latency
+    own = evaluate(bind(layer, _eyeriss_like(None), ours))
+    for memory in ("dram", "glb", "weights_spad"):
+        assert own.accesses[memory] == same.accesses[memory]
+    assert own.accesses["ifmap_spad"]["I"].reads < same.accesses["ifmap_spad"]["I"].reads
