@@ -55,3 +55,14 @@ def test_an_in_memory_computing_accelerator_is_one_clear_line(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(accelerator) in lines[0], proc.stderr
     assert "operational_array.is_imc" in lines[0] and "in-memory computing" in lines[0]
+
+
+def test_convert_into_a_directory_or_under_a_file_is_one_clear_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for target in (tmp_path, blocker / "arch.yaml"):
+        proc = run_cli("convert", "--from", "zigzag", str(ACCELERATOR), "-o", str(target))
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+        assert str(target) in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing left behind

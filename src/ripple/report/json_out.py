@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ripple.errors import RippleInputError
+
 
 def write_json(document: Any, target: str) -> None:
     """Write ``document`` to ``target`` (``-`` for stdout) atomically."""
@@ -22,8 +24,13 @@ def write_text(text: str, target: str) -> None:
         sys.stdout.write(text + "\n")
         return
     path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    if path.is_dir():
+        raise RippleInputError("is a directory; expected a file to write", source=target)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise RippleInputError(f"cannot write here ({exc.strerror})", source=target) from None
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text + "\n")
