@@ -136,6 +136,14 @@ class LayerResult:
         return peak_live(self.first, self.ready)
 
     @property
+    def first_output_ready_cycle(self) -> int:
+        """The cycle at which the first output is final (docs/energy-latency.md): the least
+        ready cycle over every output. ``ready`` holds cycles elapsed, so an output with MACs is
+        final at 1 at the earliest; one that receives no MAC (``first`` -1) is final from the
+        start, at 0, as the readiness curve and ``row_ready_cycles`` count it too."""
+        return int(self.ready.min())
+
+    @property
     def row_ready_cycles(self) -> list[int]:
         """Per output row, the cycle at which the whole row is final."""
         return [int(v) for v in self.ready.max(axis=(0, 1, 3))]
@@ -166,7 +174,7 @@ class LayerResult:
             "output_readiness": {
                 "peak_live_psums": self.peak_live_psums,
                 "outputs": int(self.ready.size),
-                "first_output_ready_cycle": int(self.ready[self.ready > 0].min(initial=0)),
+                "first_output_ready_cycle": self.first_output_ready_cycle,
                 "last_output_ready_cycle": int(self.ready.max(initial=0)),
                 "row_ready_cycles": self.row_ready_cycles,
             },
