@@ -16,7 +16,7 @@ from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
 from ripple.dse.space import count_mappings
-from ripple.errors import RippleInputError
+from ripple.errors import MappingError, RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
 from ripple.mapping import LoopNest, bind, load_mapping
@@ -24,7 +24,7 @@ from ripple.mapping.timeloop_import import import_timeloop_mapping, timeloop_kee
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
 from ripple.multicore import MulticoreResult, load_multicore, load_partition, run_multicore
-from ripple.results import LayerResult, NetworkResult
+from ripple.results import LayerResult, NetworkResult, Unmapped
 from ripple.sim import SimulationResult, simulate
 from ripple.sim.maclog import mac_log_file, temporary_log
 from ripple.sim.tensors import load_npy
@@ -54,13 +54,15 @@ def choose_layer(workload: Workload, layer: str | None, source: str) -> Layer:
 
 
 def load_nest(workload: str | Path, arch: str | Path, mapping: str | Path | None,
-              layer: str | None = None, dataflow: str | None = None) -> LoopNest:
+              layer: str | None = None, dataflow: str | None = None,
+              skip_unsupported: bool = False) -> LoopNest:
     """Read the workload (YAML, ONNX or ``zoo:NAME``), the architecture and the mapping (or
     make the ``dataflow`` preset's), and bind the mapping to the chosen layer."""
     if (mapping is None) == (dataflow is None):
         raise RippleInputError("give either a mapping file or a dataflow preset, not both",
                                field="mapping")
-    chosen = choose_layer(load_any_workload(workload), layer, str(workload))
+    chosen = choose_layer(load_any_workload(workload, skip_unsupported=skip_unsupported), layer,
+                          str(workload))
     architecture = load_architecture(arch)
     if dataflow is not None:
         preset = resolve(dataflow).name
@@ -100,7 +102,8 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path |
                    inputs: str | Path | None = None,
                    weights: str | Path | None = None, seed: int = 0,
                    log: str | Path | None = None, animate: str | Path | None = None,
-                   plot: str | Path | None = None) -> SimulationResult:
+                   plot: str | Path | None = None,
+                   skip_unsupported: bool = False) -> SimulationResult:
     """Run one mapping of one layer MAC by MAC with the reference simulator, on the tensors in
     the ``.npy`` files ``inputs`` and ``weights`` (seeded random integers when omitted), and
     check the output against the golden convolution. ``dataflow`` (a preset) instead of
@@ -114,7 +117,7 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path |
 
     if animate is not None:
         animation.check_target(animate)  # before the work, not after it
-    nest = load_nest(workload, arch, mapping, layer, dataflow)
+    nest = load_nest(workload, arch, mapping, layer, dataflow, skip_unsupported)
     tensors = [None if path is None else load_npy(path, what)
                for path, what in ((inputs, "inputs"), (weights, "weights"))]
     with mac_log_file(log, needed=animate is not None or plot is not None) as log_path:
@@ -203,47 +206,75 @@ def seed_case() -> list[LayerResult]:
     return [evaluate(nest) for nest in seed_case_nests()]
 
 
+Advance = Callable[[int], None]  # told of each unit of work done (a layer), for a progress bar
+
+
 def evaluate_dataflow(workload: Workload, arch: Architecture, dataflow: str,
-                      densities: DensityTable | None = None) -> NetworkResult:
+                      densities: DensityTable | None = None,
+                      progress: Advance | None = None) -> NetworkResult:
     """Every MAC layer of ``workload`` under the preset mapping of ``dataflow`` (with each
-    layer's ``densities`` when the architecture skips or gates zero operands)."""
+    layer's ``densities`` when the architecture skips or gates zero operands). A layer the
+    preset cannot map is listed in ``unmapped`` with the reason, and the others go on."""
     name = resolve(dataflow).name
     table = densities or DensityTable()
-    layers = [evaluate(bind(layer, arch, preset_mapping(layer, arch, name), source=name),
-                       table.of(layer.name))
-              for layer in workload.mac_layers]
-    return NetworkResult(workload.name, name, layers)
+    result = NetworkResult(workload.name, name, [])
+    for position, layer in enumerate(workload.mac_layers):
+        try:
+            mapping = preset_mapping(layer, arch, name)
+        except MappingError as error:
+            result.unmapped.append(Unmapped(layer.name, str(error), position))
+        else:
+            result.layers.append(evaluate(bind(layer, arch, mapping, source=name),
+                                          table.of(layer.name)))
+        if progress is not None:
+            progress(1)
+    return result
 
 
-def evaluate_network(workload: str | Path, arch: str | Path, dataflow: str,
-                     layer: str | None = None, densities: DensityTable | None = None
-                     ) -> NetworkResult:
-    """A workload file (YAML, ONNX or zoo:NAME) under a dataflow preset: every MAC layer, or the
-    one named ``layer``."""
-    network = load_any_workload(workload)
+def _some_mapped(results: list[NetworkResult]) -> list[NetworkResult]:
+    """``results``, unless no layer was mapped at all: then there is nothing to report but why
+    (the first reason), as bad input."""
+    if not any(r.layers for r in results):
+        raise RippleInputError(results[0].unmapped[0].reason)
+    return results
+
+
+def evaluate_network(workload: str | Path | Workload, arch: str | Path, dataflow: str,
+                     layer: str | None = None, densities: DensityTable | None = None,
+                     progress: Advance | None = None) -> NetworkResult:
+    """A workload (or its file: YAML, ONNX or zoo:NAME) under a dataflow preset: every MAC
+    layer, or the one named ``layer``."""
+    loaded = isinstance(workload, Workload)
+    network = workload if loaded else load_any_workload(workload)
     if layer is not None:
-        chosen = choose_layer(network, layer, str(workload))
+        chosen = choose_layer(network, layer, network.name if loaded else str(workload))
         network = network.model_copy(update={"layers": [chosen]})
-    return evaluate_dataflow(network, load_architecture(arch), dataflow, densities)
+    return _some_mapped([evaluate_dataflow(network, load_architecture(arch), dataflow,
+                                           densities, progress)])[0]
 
 
-def compare_dataflows(workload: Workload, arch: Architecture,
-                      dataflows: list[str]) -> list[NetworkResult]:
+def compare_dataflows(workload: Workload, arch: Architecture, dataflows: list[str],
+                      progress: Advance | None = None) -> list[NetworkResult]:
     """The same workload and architecture under several dataflows."""
-    return [evaluate_dataflow(workload, arch, d) for d in dataflows]
+    return _some_mapped([evaluate_dataflow(workload, arch, d, progress=progress)
+                         for d in dataflows])
 
 
 def compare_sparsity(workload: Workload, arch: Architecture, dataflows: list[str],
-                     densities: DensityTable) -> list[tuple[NetworkResult, NetworkResult]]:
+                     densities: DensityTable, progress: Advance | None = None
+                     ) -> list[tuple[NetworkResult, NetworkResult]]:
     """Per dataflow, ``(dense, sparse)``: the workload on dense data, and with ``densities``
     on the architecture as the dataflow runs it when activations may be zero (the event-driven
     one skips zero inputs: :func:`ripple.sparse.dataflows.sparse_architecture`)."""
-    return [(evaluate_dataflow(workload, arch, d),
-             evaluate_dataflow(workload, sparse_architecture(arch, d), d, densities))
-            for d in dataflows]
+    pairs = [(evaluate_dataflow(workload, arch, d, progress=progress),
+              evaluate_dataflow(workload, sparse_architecture(arch, d), d, densities, progress))
+             for d in dataflows]
+    _some_mapped([dense for dense, _ in pairs])
+    return pairs
 
 
 def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
+                  skip_unsupported: bool = False,
                   constraints: str | Path | None = None, layer: str | None = None,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   limit: int | None = None, batch_size: int = 16_384,
@@ -251,7 +282,7 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   on_total: Callable[[int | None], None] | None = None) -> ExplorationOutcome:
     """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture.
     ``on_total`` receives the number of mappings to come (None when too costly to count)."""
-    network = load_any_workload(workload)
+    network = load_any_workload(workload, skip_unsupported=skip_unsupported)
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
     rules = load_constraints(constraints) if constraints else Constraints()
     architecture = load_architecture(arch)
@@ -267,7 +298,8 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
 def multicore_files(workload: str | Path, arch: str | Path, *, mode: str = "event",
                     partition: str | Path | None = None, dataflow: str | None = None,
                     rows_per_tile: int | None = None, plot: str | Path | None = None,
-                    trace: str | Path | None = None) -> MulticoreResult:
+                    trace: str | Path | None = None,
+                    skip_unsupported: bool = False) -> MulticoreResult:
     """Schedule a workload (YAML, ONNX or zoo:NAME) on a multi-core architecture file in one
     mode (layer, fused or event). ``partition``: a partition file (splits, core allocation,
     row blocks); ``dataflow``: the preset of every tile, or ``best`` (each tile's fastest
@@ -277,7 +309,7 @@ def multicore_files(workload: str | Path, arch: str | Path, *, mode: str = "even
     from ripple.report.trace import trace_document
 
     machine = load_multicore(arch)
-    network = load_any_workload(workload)
+    network = load_any_workload(workload, skip_unsupported=skip_unsupported)
     spec = load_partition(partition) if partition is not None else None
     result = run_multicore(network, machine, mode, partition=spec,
                            partition_source=str(partition), dataflow=dataflow,
