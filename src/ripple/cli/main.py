@@ -13,7 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from ripple import __version__, api
-from ripple.cli.common import densities_option, json_only, workload_and_arch
+from ripple.cli.common import (
+    check_folder,
+    densities_option,
+    json_only,
+    skip_unsupported_option,
+    workload_and_arch,
+)
+from ripple.cli.progress import progress_bar
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import RippleInputError
 from ripple.report import (
@@ -23,6 +30,7 @@ from ripple.report import (
     layer_table,
 )
 from ripple.report.workloads import workload_document, workload_table
+from ripple.workload import load_any_workload
 
 if TYPE_CHECKING:
     pass
@@ -63,8 +71,11 @@ def _evaluate_network(args: argparse.Namespace) -> int:
         raise RippleInputError("give either -m MAPPING or --dataflow PRESET, not both")
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
-    result = api.evaluate_network(args.workload, args.arch, args.dataflow, args.layer,
-                                  densities_option(args))
+    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    layers = 1 if args.layer else len(network.mac_layers)
+    with progress_bar(args, "evaluating", layers, "layers") as advance:
+        result = api.evaluate_network(network, args.arch, args.dataflow, args.layer,
+                                      densities_option(args), advance)
     if json_only(args, result.to_dict()):
         return 0
     Console().print(dataflow_table([result]))
@@ -126,7 +137,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
                              dataflow=args.dataflow, inputs=args.inputs, weights=args.weights,
-                             seed=args.seed, log=args.log, animate=args.animate, plot=args.plot)
+                             seed=args.seed, log=args.log, animate=args.animate, plot=args.plot,
+                             skip_unsupported=args.skip_unsupported)
     if not json_only(args, run.to_dict()):
         console = Console()
         console.print(layer_table(run.result))
@@ -146,21 +158,19 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from ripple.arch import load_architecture
-    from ripple.workload import load_any_workload
 
-    workload = load_any_workload(args.network)
+    workload = load_any_workload(args.network, skip_unsupported=args.skip_unsupported)
     arch = load_architecture(args.arch)
+    dataflows = args.dataflows.split(",")
     if args.density or args.digits:
-        return compare_sparsity(args, workload, arch)
-    results = api.compare_dataflows(workload, arch, args.dataflows.split(","))
+        return compare_sparsity(args, workload, arch, dataflows)
+    total = len(workload.mac_layers) * len(dataflows)
+    with progress_bar(args, "comparing", total, "layers") as advance:
+        results = api.compare_dataflows(workload, arch, dataflows, advance)
     if args.plot:
         from ripple.viz import compare as plots
 
-        layers = [r.layer.name for r in results[0].layers]
-        plots.latency_energy_bars(results, args.plot)
-        plots.energy_breakdown(results, args.plot)
-        for layer in layers:
-            plots.readiness_timeline(results, layer, args.plot)
+        plots.comparison_figures(results, args.plot)
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
     Console().print(dataflow_table(results))
@@ -190,6 +200,7 @@ def _explore(args: argparse.Namespace) -> int:
             bar.update(task, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
 
         outcome = api.explore_files(args.workload, args.arch, constraints=args.constraints,
+                                    skip_unsupported=args.skip_unsupported,
                                     layer=args.layer, export=args.export, workers=args.workers,
                                     scheduler=args.scheduler, resume=args.resume,
                                     limit=args.limit, batch_size=args.batch_size,
@@ -212,7 +223,7 @@ def _multicore(args: argparse.Namespace) -> int:
     result = api.multicore_files(args.workload, args.arch, mode=args.mode,
                                  partition=args.partition, dataflow=args.dataflow,
                                  rows_per_tile=args.rows_per_tile, plot=args.plot,
-                                 trace=args.trace)
+                                 trace=args.trace, skip_unsupported=args.skip_unsupported)
     if json_only(args, result.to_dict()):
         return 0
     console = Console()
@@ -248,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--dataflow", metavar="PRESET",
                     help="instead of -m: every MAC layer under a preset (ws, os, is, rs, ed)")
     ev.add_argument("--layer", help="layer name, when the workload has several")
+    skip_unsupported_option(ev)
     ev.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
                     help="density of operand I, W or O (a number, or a .npy tensor to measure), "
                          "for every layer or for LAYER, or a .yaml table; repeatable. Used when "
@@ -258,8 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     wl = commands.add_parser("workload", help="show a workload's layers, shapes and MACs")
     wl.add_argument("spec", help="Ripple YAML, an .onnx model, or zoo:NAME")
-    wl.add_argument("--skip-unsupported", action="store_true",
-                    help="leave out ONNX nodes Ripple cannot model, and list them")
+    skip_unsupported_option(wl)
     wl.add_argument("--json", metavar="FILE", help="write the workload as JSON ('-': stdout)")
     wl.set_defaults(run=_workload)
 
@@ -272,9 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_zoo_export)
 
     cmp = commands.add_parser("compare", help="one workload under several dataflows")
-    cmp.add_argument("-n", "--network", required=True,
+    cmp.add_argument("-w", "-n", "--workload", "--network", dest="network", required=True,
                      help="workload: Ripple YAML, ONNX file, or zoo:NAME")
     cmp.add_argument("-a", "--arch", required=True, help="architecture YAML")
+    skip_unsupported_option(cmp)
     cmp.add_argument("--dataflows", default="ws,os,is,rs,ed",
                      help="comma-separated presets (ws, os, is, rs, ed or full names)")
     cmp.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
@@ -360,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "plot", None):
+            check_folder(args.plot)  # before the work, not after it
         return int(args.run(args))
     except RippleInputError as exc:
         print(f"ripple: error: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ derived from the counts here, so that they are the same function of the same num
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -131,8 +132,10 @@ class LayerResult:
         report = self.extras.get("sparsity")
         return report["dense"]["compute"] if report else self.latency.compute
 
-    @property
+    @functools.cached_property
     def peak_live_psums(self) -> int:
+        """Kept once computed: tables, totals and the JSON ask for it again and again, and it
+        costs a pass over every output (``ready`` and ``first`` are never changed in place)."""
         return peak_live(self.first, self.ready)
 
     @property

@@ -8,7 +8,7 @@ import numpy as np
 
 from ripple.dse.analysis import pareto_front
 from ripple.dse.explore import Exploration
-from ripple.viz.figures import new_figure, save
+from ripple.viz.figures import legend_beside, new_figure, save
 
 MAX_POINTS = 200_000
 
@@ -26,5 +26,5 @@ def mapspace_scatter(run: Exploration, title: str, folder: str | Path) -> list[P
     ax.set_xlabel("latency (cycles)")
     ax.set_ylabel("energy (µJ)")
     ax.set_title(title)
-    ax.legend()
+    legend_beside(ax)
     return save(fig, folder, "mapspace")
