@@ -43,9 +43,9 @@ def assert_summary_matches_log(nest: LoopNest, tmp_path) -> dict:
 
 def test_seed_case_json_says_45(tmp_path):
     document = cli_json("demo", "--out", str(tmp_path))
-    event = [r for r in document["seed_case"] if r["mapping"] == "event_driven"][0]
+    event = next(r for r in document["seed_case"] if r["mapping"] == "event_driven")
     assert event["output_readiness"]["first_output_ready_cycle"] == 45
-    nest = [n for n in seed_case_nests() if n.mapping.name == "event_driven"][0]
+    nest = next(n for n in seed_case_nests() if n.mapping.name == "event_driven")
     assert assert_summary_matches_log(nest, tmp_path)["first_output_ready_cycle"] == 45
 
 
