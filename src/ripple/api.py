@@ -303,7 +303,7 @@ def multicore_files(workload: str | Path, arch: str | Path, *, mode: str = "even
     """Schedule a workload (YAML, ONNX or zoo:NAME) on a multi-core architecture file in one
     mode (layer, fused or event). ``partition``: a partition file (splits, core allocation,
     row blocks); ``dataflow``: the preset of every tile, or ``best`` (each tile's fastest
-    preset; default: event_driven in event mode, weight_stationary otherwise). ``plot`` (a
+    preset, the default). ``plot`` (a
     folder) receives the Gantt chart (PNG and SVG), ``trace`` the Perfetto trace JSON."""
     from ripple.report import write_json
     from ripple.report.trace import trace_document

@@ -349,8 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--partition", metavar="FILE",
                     help="splits (channels/rows), core allocation and row blocks per layer")
     mc.add_argument("--dataflow", metavar="PRESET", help="preset of every tile (ws, os, is, "
-                    "rs, ed), or best: each tile's fastest preset; default ed in event mode, "
-                    "ws otherwise")
+                    "rs, ed), or best: each tile's fastest preset (default)")
     mc.add_argument("--rows-per-tile", type=int, metavar="N",
                     help="output rows per tile in the fused and event modes (default 4)")
     mc.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")

@@ -34,7 +34,7 @@ def run_multicore(workload: Workload, machine: Multicore, mode: str = "event", *
     """Schedule ``workload`` on ``machine`` in ``mode`` (layer, fused or event).
 
     ``dataflow`` is the preset every tile runs under, or ``best`` for each tile's fastest
-    preset (default: event_driven in event mode, weight_stationary otherwise);
+    preset (the default);
     ``rows_per_tile`` overrides the partition file's global row blocks (its per-node entries
     still win) and the default."""
     if mode not in MODES:
@@ -48,7 +48,7 @@ def run_multicore(workload: Workload, machine: Multicore, mode: str = "event", *
     check_partition(spec, workload, machine.cores, partition_source)
     if machine.spec.precision is not None:
         workload = with_precision(workload, machine.spec.precision)
-    costs = CostModel(workload, machine, dataflow or DEFAULT_DATAFLOW[chosen])
+    costs = CostModel(workload, machine, dataflow or DEFAULT_DATAFLOW)
     rows = rows_per_tile or spec.rows_per_tile or DEFAULT_ROWS_PER_TILE
     placements = place_nodes(workload, costs, spec, chosen, rows)
     graph = tile_graph(workload, placements, chosen)
