@@ -11,6 +11,7 @@ from typing import Literal
 from ripple.arch import Architecture, load_architecture
 from ripple.arch.timeloop_import import import_timeloop_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
+from ripple.budget import SimulationLimits, simulation_budget
 from ripple.dse.constraints import Constraints, load_constraints
 from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
@@ -36,6 +37,8 @@ from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
 from ripple.workload.zigzag_import import import_zigzag_workload, zigzag_operator_types
 from ripple.workload.zoo import ZOO, zoo_workload
+
+Advance = Callable[[int], None]  # told of each unit of work done, for a progress bar
 
 
 def choose_layer(workload: Workload, layer: str | None, source: str) -> Layer:
@@ -102,8 +105,9 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path |
                    inputs: str | Path | None = None,
                    weights: str | Path | None = None, seed: int = 0,
                    log: str | Path | None = None, animate: str | Path | None = None,
-                   plot: str | Path | None = None,
-                   skip_unsupported: bool = False) -> SimulationResult:
+                   plot: str | Path | None = None, skip_unsupported: bool = False,
+                   limits: SimulationLimits | None = None, progress: Advance | None = None,
+                   on_total: Callable[[int], None] | None = None) -> SimulationResult:
     """Run one mapping of one layer MAC by MAC with the reference simulator, on the tensors in
     the ``.npy`` files ``inputs`` and ``weights`` (seeded random integers when omitted), and
     check the output against the golden convolution. ``dataflow`` (a preset) instead of
@@ -112,16 +116,24 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path |
     ``log`` (.csv or .parquet) receives one row per issued MAC; ``animate`` (.gif or .mp4) the
     animation of the run; ``plot`` (a folder) its utilisation and readiness figures. Figures
     are read from the log, so without ``log`` a temporary one is written and deleted (and
-    ``mac_log_rows`` stays 0: no log was kept)."""
+    ``mac_log_rows`` stays 0: no log was kept).
+
+    Before the first MAC the run is costed (:mod:`ripple.budget`) and refused past ``limits``
+    (the defaults when None; :class:`SimulationLimits` with larger ones to run it anyway);
+    ``on_total`` receives the MACs the two passes go through, ``progress`` each chunk's."""
     from ripple.viz import animation, simulation
 
     if animate is not None:
         animation.check_target(animate)  # before the work, not after it
     nest = load_nest(workload, arch, mapping, layer, dataflow, skip_unsupported)
+    budget = simulation_budget(nest, log, figures=animate is not None or plot is not None)
+    budget.check(limits or SimulationLimits())
+    if on_total is not None:
+        on_total(2 * budget.macs)
     tensors = [None if path is None else load_npy(path, what)
                for path, what in ((inputs, "inputs"), (weights, "weights"))]
     with mac_log_file(log, needed=animate is not None or plot is not None) as log_path:
-        run = simulate(nest, *tensors, seed=seed, log_path=log_path)
+        run = simulate(nest, *tensors, seed=seed, log_path=log_path, progress=progress)
         if log_path is not None:
             view = animation.RunView(nest.mapping.name, run.result, log_path)
             if animate is not None:
@@ -204,9 +216,6 @@ def seed_case_nests() -> list[LoopNest]:
 def seed_case() -> list[LayerResult]:
     """The seed case evaluated: weight-stationary, input-indexed scatter, event-driven."""
     return [evaluate(nest) for nest in seed_case_nests()]
-
-
-Advance = Callable[[int], None]  # told of each unit of work done (a layer), for a progress bar
 
 
 def evaluate_dataflow(workload: Workload, arch: Architecture, dataflow: str,
@@ -295,25 +304,27 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                               f"{network.name} on {architecture.name}")
 
 
-def multicore_files(workload: str | Path, arch: str | Path, *, mode: str = "event",
+def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",
                     partition: str | Path | None = None, dataflow: str | None = None,
                     rows_per_tile: int | None = None, plot: str | Path | None = None,
-                    trace: str | Path | None = None,
-                    skip_unsupported: bool = False) -> MulticoreResult:
-    """Schedule a workload (YAML, ONNX or zoo:NAME) on a multi-core architecture file in one
-    mode (layer, fused or event). ``partition``: a partition file (splits, core allocation,
-    row blocks); ``dataflow``: the preset of every tile, or ``best`` (each tile's fastest
-    preset, the default). ``plot`` (a
-    folder) receives the Gantt chart (PNG and SVG), ``trace`` the Perfetto trace JSON."""
+                    trace: str | Path | None = None, skip_unsupported: bool = False,
+                    progress: Advance | None = None) -> MulticoreResult:
+    """Schedule a workload (or its file: YAML, ONNX or zoo:NAME) on a multi-core architecture
+    file in one mode (layer, fused or event). ``partition``: a partition file (splits, core
+    allocation, row blocks); ``dataflow``: the preset of every tile, or ``best`` (each tile's
+    fastest preset, the default). ``plot`` (a folder) receives the Gantt chart (PNG and SVG),
+    ``trace`` the Perfetto trace JSON; ``progress`` is told of each step of the run
+    (:func:`ripple.multicore.run.progress_steps`)."""
     from ripple.report import write_json
     from ripple.report.trace import trace_document
 
     machine = load_multicore(arch)
-    network = load_any_workload(workload, skip_unsupported=skip_unsupported)
+    network = (workload if isinstance(workload, Workload)
+               else load_any_workload(workload, skip_unsupported=skip_unsupported))
     spec = load_partition(partition) if partition is not None else None
     result = run_multicore(network, machine, mode, partition=spec,
                            partition_source=str(partition), dataflow=dataflow,
-                           rows_per_tile=rows_per_tile)
+                           rows_per_tile=rows_per_tile, progress=progress)
     if plot is not None:
         from ripple.viz.gantt import gantt
 

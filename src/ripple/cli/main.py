@@ -4,7 +4,9 @@ commands are in :mod:`ripple.cli.sparsity`)."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ripple import __version__, api
+from ripple.budget import DEFAULT_MAX_LOG_GB, DEFAULT_MAX_MACS, SimulationLimits
 from ripple.cli.common import (
     check_folder,
     densities_option,
@@ -73,9 +76,9 @@ def _evaluate_network(args: argparse.Namespace) -> int:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
     network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
     layers = 1 if args.layer else len(network.mac_layers)
-    with progress_bar(args, "evaluating", layers, "layers") as advance:
+    with progress_bar(args, "evaluating", layers, "layers") as bar:
         result = api.evaluate_network(network, args.arch, args.dataflow, args.layer,
-                                      densities_option(args), advance)
+                                      densities_option(args), bar.advance)
     if json_only(args, result.to_dict()):
         return 0
     Console().print(dataflow_table([result]))
@@ -135,10 +138,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
-                             dataflow=args.dataflow, inputs=args.inputs, weights=args.weights,
-                             seed=args.seed, log=args.log, animate=args.animate, plot=args.plot,
-                             skip_unsupported=args.skip_unsupported)
+    with progress_bar(args, "simulating", None, "MACs (two passes)") as bar:
+        run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
+                                 dataflow=args.dataflow, inputs=args.inputs,
+                                 weights=args.weights, seed=args.seed, log=args.log,
+                                 animate=args.animate, plot=args.plot,
+                                 skip_unsupported=args.skip_unsupported,
+                                 limits=SimulationLimits(args.max_macs, args.max_log_gb),
+                                 progress=bar.advance, on_total=bar.set_total)
     if not json_only(args, run.to_dict()):
         console = Console()
         console.print(layer_table(run.result))
@@ -165,8 +172,8 @@ def _compare(args: argparse.Namespace) -> int:
     if args.density or args.digits:
         return compare_sparsity(args, workload, arch, dataflows)
     total = len(workload.mac_layers) * len(dataflows)
-    with progress_bar(args, "comparing", total, "layers") as advance:
-        results = api.compare_dataflows(workload, arch, dataflows, advance)
+    with progress_bar(args, "comparing", total, "layers") as bar:
+        results = api.compare_dataflows(workload, arch, dataflows, bar.advance)
     if args.plot:
         from ripple.viz import compare as plots
 
@@ -218,12 +225,15 @@ def _explore(args: argparse.Namespace) -> int:
 
 
 def _multicore(args: argparse.Namespace) -> int:
+    from ripple.multicore.run import progress_steps
     from ripple.report.multicore import multicore_table
 
-    result = api.multicore_files(args.workload, args.arch, mode=args.mode,
-                                 partition=args.partition, dataflow=args.dataflow,
-                                 rows_per_tile=args.rows_per_tile, plot=args.plot,
-                                 trace=args.trace, skip_unsupported=args.skip_unsupported)
+    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    with progress_bar(args, "scheduling", progress_steps(network), "steps") as bar:
+        result = api.multicore_files(network, args.arch, mode=args.mode,
+                                     partition=args.partition, dataflow=args.dataflow,
+                                     rows_per_tile=args.rows_per_tile, plot=args.plot,
+                                     trace=args.trace, progress=bar.advance)
     if json_only(args, result.to_dict()):
         return 0
     console = Console()
@@ -319,6 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
                      ".mp4 with ffmpeg)")
     sim.add_argument("--plot", metavar="DIR",
                      help="write NPE utilisation and output readiness figures into DIR")
+    sim.add_argument("--max-macs", type=int, default=DEFAULT_MAX_MACS, metavar="N",
+                     help=f"refuse a layer of more MACs (default {DEFAULT_MAX_MACS:,}: a few "
+                          "minutes); the estimate of time, memory and log size is in the error")
+    sim.add_argument("--max-log-gb", type=float, default=DEFAULT_MAX_LOG_GB, metavar="N",
+                     help=f"refuse a MAC log larger than this (default {DEFAULT_MAX_LOG_GB:g} GB)")
     sim.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     sim.set_defaults(run=_simulate)
 
@@ -368,8 +383,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, as Ctrl-C is: every ``with`` block on the way out
+    cleans up (a MAC log's partial file, temporary folders, a progress bar)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()  # signals go there
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         if getattr(args, "plot", None):
             check_folder(args.plot)  # before the work, not after it
@@ -377,3 +403,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RippleInputError as exc:
         print(f"ripple: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: one line, the shell's status
+        terminated = isinstance(exc, Terminated)
+        print(f"ripple: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)

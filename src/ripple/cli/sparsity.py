@@ -34,8 +34,8 @@ def compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Archite
     else:
         densities = DensityTable.parse(args.density)
     total = 2 * len(workload.mac_layers) * len(dataflows)
-    with progress_bar(args, "comparing", total, "layers") as advance:
-        pairs = api.compare_sparsity(workload, arch, dataflows, densities, advance)
+    with progress_bar(args, "comparing", total, "layers") as bar:
+        pairs = api.compare_sparsity(workload, arch, dataflows, densities, bar.advance)
     if json_only(args, {"comparison": [{"dataflow": dense.dataflow, "dense": dense.to_dict(),
                                          "sparse": sparse.to_dict()} for dense, sparse in pairs]}):
         return 0
