@@ -19,7 +19,7 @@ from ripple.dse import ALIASES, preset_mapping
 from ripple.mapping import bind
 from ripple.model import evaluate
 from ripple.viz.compare import energy_breakdown_figure, latency_energy_figure
-from ripple.viz.readiness import RESOLUTION, plot_readiness, readiness_curves
+from ripple.viz.readiness import RESOLUTION, label_readiness, plot_readiness, readiness_curves
 from ripple.workload.zoo import zoo_workload
 from tests.conftest import EXAMPLES, run_cli
 
@@ -66,6 +66,9 @@ def test_a_large_layer_draws_a_fixed_number_of_points():
     plot_readiness(done_ax, live_ax, result, "ws")
     for line in [*done_ax.get_lines(), *live_ax.get_lines()]:
         assert len(line.get_xdata()) <= RESOLUTION + 1
+    label_readiness(done_ax, live_ax, layer.name)
+    assert done_ax.get_ylabel() == "share of outputs"
+    assert live_ax.get_ylabel().startswith("live partial sums")
     plt.close(fig)
 
 

@@ -216,7 +216,8 @@ def _explore(args: argparse.Namespace) -> int:
     if args.plot:
         from ripple.viz.explore import mapspace_scatter
 
-        mapspace_scatter(outcome.run, outcome.title, args.plot)
+        for layer in outcome.layers:
+            mapspace_scatter(outcome.run, outcome.title, layer, args.plot)
     document = outcome.document(args.objective, report=args.report)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):

@@ -29,14 +29,17 @@ def _sparsity_line(result: LayerResult) -> str:
 
 def layer_table(result: LayerResult) -> Table:
     """Accesses and energy per memory and operand for one layer (expected values, with two
-    decimals, for a sparse result of the model)."""
+    decimals, for a sparse result of the model); the MACs' energy, neither a read nor a
+    write, is in the caption."""
     lat = result.latency
+    mac_pj = result.energy_breakdown()["mac"]
     table = Table(
         title=f"{result.layer.name} | {result.mapping_name}",
         caption=(
             f"MACs issued {_fmt(result.macs_issued)} (valid {result.macs_valid:,}) | cycles "
             f"{_fmt(lat.total)} (compute {_fmt(lat.compute)}, stall {_fmt(lat.stall)}, fill "
-            f"{_fmt(lat.fill)}, drain {_fmt(lat.drain)}) | energy {result.energy_pj:,.2f} pJ | "
+            f"{_fmt(lat.fill)}, drain {_fmt(lat.drain)}) | energy {result.energy_pj:,.2f} pJ "
+            f"(MACs {_fmt(mac_pj)} pJ, memories in the table) | "
             f"peak live psums {result.peak_live_psums:,}{_sparsity_line(result)}"
         ),
     )
@@ -48,7 +51,6 @@ def layer_table(result: LayerResult) -> Table:
             e = energy[name][op]
             table.add_row(name, op, _fmt(acc.reads), _fmt(acc.writes), _fmt(acc.final_writes),
                           _fmt(e["read"]), _fmt(e["write"]))
-    table.add_row("MAC", "", "", "", "", "", _fmt(energy["mac"]))
     return table
 
 
