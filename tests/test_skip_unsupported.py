@@ -20,16 +20,16 @@ MULTICORE = str(EXAMPLES / "multicore_4core" / "multicore.yaml")
 
 @pytest.fixture
 def conv_softmax(tmp_path):
-    """A convolution followed by a Softmax, which Ripple does not model."""
+    """The seed layer's convolution followed by a Softmax, which Ripple does not model."""
     import numpy as np
 
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
              helper.make_node("Softmax", ["c"], ["y"], name="soft")]
     graph = helper.make_graph(
         nodes, "conv_softmax", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                                              (1, 2, 6, 6))],
+                                                              (1, 1, 5, 5))],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-        initializer=[numpy_helper.from_array(np.zeros((4, 2, 3, 3), np.float32), "w")])
+        initializer=[numpy_helper.from_array(np.zeros((8, 1, 3, 3), np.float32), "w")])
     path = tmp_path / "conv_softmax.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     return path
@@ -37,6 +37,8 @@ def conv_softmax(tmp_path):
 
 COMMANDS = {
     "evaluate": ["evaluate", "-a", SEED_DRAM, "--dataflow", "ws"],
+    "evaluate -m": ["evaluate", "-a", str(EXAMPLES / "seed_case" / "arch.yaml"), "-m",
+                    str(EXAMPLES / "seed_case" / "mapping_weight_stationary.yaml")],
     "compare": ["compare", "-a", SEED_DRAM, "--dataflows", "ws,ed"],
     "simulate": ["simulate", "-a", SEED_DRAM, "--dataflow", "ed"],
     "explore": ["explore", "-a", SEED_DRAM, "--limit", "20"],

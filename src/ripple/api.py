@@ -92,11 +92,11 @@ def export_zoo(name: str, path: str | Path) -> Workload:
 
 
 def evaluate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
-                   layer: str | None = None, densities: DensityTable | None = None
-                   ) -> LayerResult:
+                   layer: str | None = None, densities: DensityTable | None = None,
+                   skip_unsupported: bool = False) -> LayerResult:
     """Evaluate one mapping of one layer with the analytical model; an architecture that skips
     or gates zero operands gets expected counts under ``densities`` (docs/sparsity.md)."""
-    nest = load_nest(workload, arch, mapping, layer)
+    nest = load_nest(workload, arch, mapping, layer, skip_unsupported=skip_unsupported)
     return evaluate(nest, (densities or DensityTable()).of(nest.layer.name))
 
 

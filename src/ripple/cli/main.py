@@ -58,7 +58,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise RippleInputError("--boundary applies to --zigzag; a Ripple mapping states "
                                    "its boundary")
         result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer,
-                                    densities_option(args))
+                                    densities_option(args), args.skip_unsupported)
     if json_only(args, result.to_dict()):
         return 0
     console = Console()
