@@ -116,4 +116,15 @@ def test_explore_cli_report_and_csv(tmp_path):
         100 * (latency_best - energy_best) / energy_best)
     assert report["within_of_optimum"]["energy"]["1%"] >= 1
     assert (tmp_path / "s.csv").read_text().startswith('"task","row","layer"')
-    assert (tmp_path / "mapspace.png").stat().st_size > 1000
+    assert (tmp_path / f"mapspace_{layer['layer']}.png").stat().st_size > 1000
+
+
+def test_mapspace_figure_names_the_layer(tmp_path):
+    from ripple.api import explore_files
+    from ripple.viz.explore import mapspace_figure
+
+    outcome = explore_files("zoo:lenet5", SEED / "arch.yaml", export=tmp_path / "s.parquet",
+                            layer="fc3", limit=50)
+    figure = mapspace_figure(outcome.run, outcome.title, "fc3")
+    assert figure.axes[0].get_title() == f"fc3 of {outcome.title}"
+    assert outcome.title == "lenet5 on seed_8npe"

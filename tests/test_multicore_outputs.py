@@ -13,7 +13,7 @@ from ripple.multicore import load_multicore, run_multicore
 from ripple.report.trace import trace_document
 from ripple.viz.gantt import draw_gantt
 from ripple.workload import load_any_workload
-from tests.conftest import EXAMPLES, SHARED, run_cli
+from tests.conftest import EXAMPLES, SHARED, cli_json, run_cli
 
 LENET = str(SHARED / "reference" / "onnx" / "lenet5.onnx")
 QUAD = EXAMPLES / "multicore_4core" / "multicore.yaml"
@@ -51,7 +51,7 @@ def test_cli_json_trace_and_gantt(tmp_path):
                    "--json", "-", "--plot", str(plots), "--trace", str(trace))
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert doc["mode"] == "fused" and doc["dataflow"] == "weight_stationary"
+    assert doc["mode"] == "fused" and doc["dataflow"] == "best"
     assert doc["macs"] == 416_520
     assert doc["energy_pj"] == pytest.approx(sum(doc["energy_breakdown_pj"].values()))
     assert [c["name"] for c in doc["cores"]] == ["core0", "core1", "core2", "core3"]
@@ -164,3 +164,16 @@ def test_bad_inline_core_architecture_names_the_field(tmp_path):
     proc = run_cli("multicore", "-w", LENET, "-a", str(machine))
     assert proc.returncode == 2
     assert f"{machine}: cores[1].arch.levels[0].memories[0].read_bandwidth:" in proc.stderr
+
+
+def test_defaults_are_event_mode_with_each_tiles_fastest_preset():
+    """No --mode, no --dataflow: event-driven scheduling of tiles each under its fastest preset,
+    faster than any one preset for every tile (the old default ran event-driven tiles)."""
+    default = cli_json("multicore", "-w", LENET, "-a", str(QUAD))
+    assert (default["mode"], default["dataflow"]) == ("event", "best")
+    explicit = cli_json("multicore", "-w", LENET, "-a", str(QUAD), "--mode", "event",
+                        "--dataflow", "best")
+    assert default["latency_cycles"] == explicit["latency_cycles"]
+    for preset in ("ed", "ws"):
+        fixed = cli_json("multicore", "-w", LENET, "-a", str(QUAD), "--dataflow", preset)
+        assert default["latency_cycles"] < fixed["latency_cycles"]

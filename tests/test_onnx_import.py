@@ -12,7 +12,7 @@ from onnx import TensorProto, helper, numpy_helper, shape_inference
 from ripple.errors import RippleInputError
 from ripple.workload import Layer, Operation, Precision
 from ripple.workload.onnx_import import import_onnx, import_onnx_model
-from tests.conftest import SHARED, run_cli
+from tests.conftest import EXAMPLES, SHARED, run_cli
 
 ONNX_DIR = SHARED / "reference" / "onnx"
 LENET_MACS = {"conv1": 117_600, "conv2": 240_000, "fc1": 48_000, "fc2": 10_080, "fc3": 840}
@@ -134,22 +134,52 @@ def test_operations_edges_and_shapes():
     assert workload.node("fc").inputs == ("reshape",)
 
 
-def test_unsupported_op_stops_or_is_skipped():
+def test_unsupported_ops_are_all_named_at_once_or_skipped():
     nodes = [
         helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
         helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["n"], name="bn"),
         helper.make_node("Relu", ["n"], ["r"], name="relu"),
-        helper.make_node("Softmax", ["r"], ["y"], name="soft"),
+        helper.make_node("LRN", ["r"], ["l"], name="lrn", size=3),
+        helper.make_node("Softmax", ["l"], ["y"], name="soft"),
     ]
     inits = [_weight("w", (4, 3, 3, 3))] + [_weight(t, (4,)) for t in "sbmv"]
     model = _model(nodes, [_tensor("x", (1, 3, 8, 8))], [_tensor("y", None)], inits)
-    with pytest.raises(RippleInputError, match=r"node bn \(BatchNormalization\): unsupported"):
+    with pytest.raises(RippleInputError) as error:
         import_onnx_model(model)
+    message = str(error.value)
+    assert "\n" not in message and message.endswith("(use --skip-unsupported to leave them out)")
+    assert "node lrn (LRN): ONNX operator LRN; node soft (Softmax)" in message
     result = import_onnx_model(model, skip_unsupported=True)
-    assert [(s.name, s.op_type) for s in result.skipped] == [("bn", "BatchNormalization"),
-                                                             ("soft", "Softmax")]
-    # the ReLU reads the convolution through the skipped, shape-preserving normalisation
+    assert [(s.name, s.op_type) for s in result.skipped] == [("lrn", "LRN"), ("soft", "Softmax")]
+    # the ReLU reads the convolution through the folded normalisation
     assert result.workload.node("relu").inputs == ("conv",)
+    assert result.folded == ("node bn (BatchNormalization) folded into conv: no MAC",)
+
+
+def test_conv_batchnorm_relu_evaluates_as_conv_relu(tmp_path):
+    """BatchNormalization folds into the Conv before it: the model with it evaluates, with no
+    flag, exactly as the same model without it."""
+    inits = [_weight("w", (8, 3, 3, 3))] + [_weight(t, (8,)) for t in "sbmv"]
+    paths = {}
+    for name, chain in (("with_bn", ["c", "n"]), ("without", ["c", "c"])):
+        nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1])]
+        if name == "with_bn":
+            nodes.append(helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"],
+                                          ["n"], name="bn"))
+        nodes.append(helper.make_node("Relu", [chain[1]], ["y"], name="relu"))
+        paths[name] = tmp_path / f"{name}.onnx"
+        onnx.save(_model(nodes, [_tensor("x", (1, 3, 16, 16))], [_tensor("y", None)],
+                         inits if name == "with_bn" else inits[:1]), str(paths[name]))
+    arch = str(EXAMPLES / "seed_dram" / "arch.yaml")
+    documents = {}
+    for name, path in paths.items():
+        proc = run_cli("evaluate", "-w", str(path), "-a", arch, "--dataflow", "ed", "--json", "-")
+        assert proc.returncode == 0, proc.stderr
+        documents[name] = json.loads(proc.stdout)
+    assert documents["with_bn"]["total"] == documents["without"]["total"]
+    # the event-driven nest issues the taps that read the 16x16 image, not its 1-pixel padding
+    per_axis = sum(0 <= y + f - 1 < 16 for y in range(16) for f in range(3))
+    assert documents["with_bn"]["total"]["macs"]["issued"] == 8 * 3 * per_axis ** 2
 
 
 def test_precision_override():
@@ -189,6 +219,7 @@ def _gemm_mismatch(path):
 
 
 BAD = {
+    "empty": (lambda path: path.write_bytes(b""), None, "not an ONNX model"),
     "truncated": (_truncated, None, "not a readable ONNX model"),
     "missing initializer": (_missing_initializer, "node conv2 (Conv)", "'conv2_w' is not defined"),
     "conv channel mismatch": (_channel_mismatch, "node conv2 (Conv)", "dimension mismatch"),

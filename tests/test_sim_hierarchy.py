@@ -11,6 +11,7 @@ from ripple.errors import MappingError, RippleInputError
 from ripple.mapping import Mapping, bind
 from ripple.results import OperandAccess
 from ripple.sim import read_mac_log, simulate
+from ripple.sim.maclog import COORDINATES
 from ripple.workload import Layer
 
 LAYER = Layer(K=2, C=1, IY=1, IX=4)  # a 1x1 convolution: outputs (k, ox), k < 2, ox < 4
@@ -131,7 +132,7 @@ def test_log_round_trip(tmp_path, suffix):
     path = tmp_path / f"macs{suffix}"
     sim = simulate(bind(layer, arch(), mapping), log_path=path, chunk_macs=7)
     log = read_mac_log(path)
-    assert list(log) == ["cycle", "npe_D1", "input", "weight", "output", "valid"]
+    assert list(log) == ["cycle", "npe_D1", "input", "weight", "output", *COORDINATES, "valid"]
     assert sim.mac_log_rows == len(log["cycle"]) == sim.result.macs_issued == 2 * 2 * 4 * 4 * 6
     assert int(log["valid"].sum()) == sim.result.macs_valid
     assert ((log["input"] == -1) == ~log["valid"]).all()  # padding taps read no input

@@ -11,6 +11,7 @@ import pytest
 from ripple.arch import load_architecture
 from ripple.mapping import LoopNest, bind, load_mapping
 from ripple.sim import read_mac_log, simulate
+from ripple.sim.maclog import COORDINATES
 from ripple.workload import load_workload
 
 SEED = Path(__file__).resolve().parents[1] / "src" / "ripple" / "examples" / "seed_case"
@@ -74,7 +75,7 @@ def test_event_driven_log_and_readiness(tmp_path):
     log = read_mac_log(tmp_path / "events.csv")
     assert sim.mac_log_rows == len(log["cycle"]) == 648
     assert log["valid"].all()
-    assert set(log) == {"cycle", "npe_D1", "input", "weight", "output", "valid"}
+    assert set(log) == {"cycle", "npe_D1", "input", "weight", "output", "valid", *COORDINATES}
     assert sorted(np.unique(log["npe_D1"])) == list(range(8))
     # output (k, oy, ox) becomes final at the last step of event (iy, ix) = (oy + 2, ox + 2)
     ready = sim.result.ready

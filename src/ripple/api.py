@@ -11,12 +11,13 @@ from typing import Literal
 from ripple.arch import Architecture, load_architecture
 from ripple.arch.timeloop_import import import_timeloop_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
+from ripple.budget import SimulationLimits, simulation_budget
 from ripple.dse.constraints import Constraints, load_constraints
 from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
 from ripple.dse.space import count_mappings
-from ripple.errors import RippleInputError
+from ripple.errors import MappingError, RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
 from ripple.mapping import LoopNest, bind, load_mapping
@@ -24,7 +25,7 @@ from ripple.mapping.timeloop_import import import_timeloop_mapping, timeloop_kee
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
 from ripple.multicore import MulticoreResult, load_multicore, load_partition, run_multicore
-from ripple.results import LayerResult, NetworkResult
+from ripple.results import LayerResult, NetworkResult, Unmapped
 from ripple.sim import SimulationResult, simulate
 from ripple.sim.maclog import mac_log_file, temporary_log
 from ripple.sim.tensors import load_npy
@@ -36,6 +37,8 @@ from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
 from ripple.workload.zigzag_import import import_zigzag_workload, zigzag_operator_types
 from ripple.workload.zoo import ZOO, zoo_workload
+
+Advance = Callable[[int], None]  # told of each unit of work done, for a progress bar
 
 
 def choose_layer(workload: Workload, layer: str | None, source: str) -> Layer:
@@ -54,13 +57,15 @@ def choose_layer(workload: Workload, layer: str | None, source: str) -> Layer:
 
 
 def load_nest(workload: str | Path, arch: str | Path, mapping: str | Path | None,
-              layer: str | None = None, dataflow: str | None = None) -> LoopNest:
+              layer: str | None = None, dataflow: str | None = None,
+              skip_unsupported: bool = False) -> LoopNest:
     """Read the workload (YAML, ONNX or ``zoo:NAME``), the architecture and the mapping (or
     make the ``dataflow`` preset's), and bind the mapping to the chosen layer."""
     if (mapping is None) == (dataflow is None):
         raise RippleInputError("give either a mapping file or a dataflow preset, not both",
                                field="mapping")
-    chosen = choose_layer(load_any_workload(workload), layer, str(workload))
+    chosen = choose_layer(load_any_workload(workload, skip_unsupported=skip_unsupported), layer,
+                          str(workload))
     architecture = load_architecture(arch)
     if dataflow is not None:
         preset = resolve(dataflow).name
@@ -87,11 +92,11 @@ def export_zoo(name: str, path: str | Path) -> Workload:
 
 
 def evaluate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
-                   layer: str | None = None, densities: DensityTable | None = None
-                   ) -> LayerResult:
+                   layer: str | None = None, densities: DensityTable | None = None,
+                   skip_unsupported: bool = False) -> LayerResult:
     """Evaluate one mapping of one layer with the analytical model; an architecture that skips
     or gates zero operands gets expected counts under ``densities`` (docs/sparsity.md)."""
-    nest = load_nest(workload, arch, mapping, layer)
+    nest = load_nest(workload, arch, mapping, layer, skip_unsupported=skip_unsupported)
     return evaluate(nest, (densities or DensityTable()).of(nest.layer.name))
 
 
@@ -100,7 +105,9 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path |
                    inputs: str | Path | None = None,
                    weights: str | Path | None = None, seed: int = 0,
                    log: str | Path | None = None, animate: str | Path | None = None,
-                   plot: str | Path | None = None) -> SimulationResult:
+                   plot: str | Path | None = None, skip_unsupported: bool = False,
+                   limits: SimulationLimits | None = None, progress: Advance | None = None,
+                   on_total: Callable[[int], None] | None = None) -> SimulationResult:
     """Run one mapping of one layer MAC by MAC with the reference simulator, on the tensors in
     the ``.npy`` files ``inputs`` and ``weights`` (seeded random integers when omitted), and
     check the output against the golden convolution. ``dataflow`` (a preset) instead of
@@ -109,16 +116,24 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path |
     ``log`` (.csv or .parquet) receives one row per issued MAC; ``animate`` (.gif or .mp4) the
     animation of the run; ``plot`` (a folder) its utilisation and readiness figures. Figures
     are read from the log, so without ``log`` a temporary one is written and deleted (and
-    ``mac_log_rows`` stays 0: no log was kept)."""
+    ``mac_log_rows`` stays 0: no log was kept).
+
+    Before the first MAC the run is costed (:mod:`ripple.budget`) and refused past ``limits``
+    (the defaults when None; :class:`SimulationLimits` with larger ones to run it anyway);
+    ``on_total`` receives the MACs the two passes go through, ``progress`` each chunk's."""
     from ripple.viz import animation, simulation
 
     if animate is not None:
         animation.check_target(animate)  # before the work, not after it
-    nest = load_nest(workload, arch, mapping, layer, dataflow)
+    nest = load_nest(workload, arch, mapping, layer, dataflow, skip_unsupported)
+    budget = simulation_budget(nest, log, figures=animate is not None or plot is not None)
+    budget.check(limits or SimulationLimits())
+    if on_total is not None:
+        on_total(2 * budget.macs)
     tensors = [None if path is None else load_npy(path, what)
                for path, what in ((inputs, "inputs"), (weights, "weights"))]
     with mac_log_file(log, needed=animate is not None or plot is not None) as log_path:
-        run = simulate(nest, *tensors, seed=seed, log_path=log_path)
+        run = simulate(nest, *tensors, seed=seed, log_path=log_path, progress=progress)
         if log_path is not None:
             view = animation.RunView(nest.mapping.name, run.result, log_path)
             if animate is not None:
@@ -212,46 +227,71 @@ def seed_case() -> list[LayerResult]:
 
 
 def evaluate_dataflow(workload: Workload, arch: Architecture, dataflow: str,
-                      densities: DensityTable | None = None) -> NetworkResult:
+                      densities: DensityTable | None = None,
+                      progress: Advance | None = None) -> NetworkResult:
     """Every MAC layer of ``workload`` under the preset mapping of ``dataflow`` (with each
-    layer's ``densities`` when the architecture skips or gates zero operands)."""
+    layer's ``densities`` when the architecture skips or gates zero operands). A layer the
+    preset cannot map is listed in ``unmapped`` with the reason, and the others go on."""
     name = resolve(dataflow).name
     table = densities or DensityTable()
-    layers = [evaluate(bind(layer, arch, preset_mapping(layer, arch, name), source=name),
-                       table.of(layer.name))
-              for layer in workload.mac_layers]
-    return NetworkResult(workload.name, name, layers)
+    result = NetworkResult(workload.name, name, [])
+    for position, layer in enumerate(workload.mac_layers):
+        try:
+            mapping = preset_mapping(layer, arch, name)
+        except MappingError as error:
+            result.unmapped.append(Unmapped(layer.name, str(error), position))
+        else:
+            result.layers.append(evaluate(bind(layer, arch, mapping, source=name),
+                                          table.of(layer.name)))
+        if progress is not None:
+            progress(1)
+    return result
 
 
-def evaluate_network(workload: str | Path, arch: str | Path, dataflow: str,
-                     layer: str | None = None, densities: DensityTable | None = None
-                     ) -> NetworkResult:
-    """A workload file (YAML, ONNX or zoo:NAME) under a dataflow preset: every MAC layer, or the
-    one named ``layer``."""
-    network = load_any_workload(workload)
+def _some_mapped(results: list[NetworkResult]) -> list[NetworkResult]:
+    """``results``, unless no layer was mapped at all: then there is nothing to report but why
+    (the first reason), as bad input."""
+    if not any(r.layers for r in results):
+        raise RippleInputError(results[0].unmapped[0].reason)
+    return results
+
+
+def evaluate_network(workload: str | Path | Workload, arch: str | Path, dataflow: str,
+                     layer: str | None = None, densities: DensityTable | None = None,
+                     progress: Advance | None = None) -> NetworkResult:
+    """A workload (or its file: YAML, ONNX or zoo:NAME) under a dataflow preset: every MAC
+    layer, or the one named ``layer``."""
+    loaded = isinstance(workload, Workload)
+    network = workload if loaded else load_any_workload(workload)
     if layer is not None:
-        chosen = choose_layer(network, layer, str(workload))
+        chosen = choose_layer(network, layer, network.name if loaded else str(workload))
         network = network.model_copy(update={"layers": [chosen]})
-    return evaluate_dataflow(network, load_architecture(arch), dataflow, densities)
+    return _some_mapped([evaluate_dataflow(network, load_architecture(arch), dataflow,
+                                           densities, progress)])[0]
 
 
-def compare_dataflows(workload: Workload, arch: Architecture,
-                      dataflows: list[str]) -> list[NetworkResult]:
+def compare_dataflows(workload: Workload, arch: Architecture, dataflows: list[str],
+                      progress: Advance | None = None) -> list[NetworkResult]:
     """The same workload and architecture under several dataflows."""
-    return [evaluate_dataflow(workload, arch, d) for d in dataflows]
+    return _some_mapped([evaluate_dataflow(workload, arch, d, progress=progress)
+                         for d in dataflows])
 
 
 def compare_sparsity(workload: Workload, arch: Architecture, dataflows: list[str],
-                     densities: DensityTable) -> list[tuple[NetworkResult, NetworkResult]]:
+                     densities: DensityTable, progress: Advance | None = None
+                     ) -> list[tuple[NetworkResult, NetworkResult]]:
     """Per dataflow, ``(dense, sparse)``: the workload on dense data, and with ``densities``
     on the architecture as the dataflow runs it when activations may be zero (the event-driven
     one skips zero inputs: :func:`ripple.sparse.dataflows.sparse_architecture`)."""
-    return [(evaluate_dataflow(workload, arch, d),
-             evaluate_dataflow(workload, sparse_architecture(arch, d), d, densities))
-            for d in dataflows]
+    pairs = [(evaluate_dataflow(workload, arch, d, progress=progress),
+              evaluate_dataflow(workload, sparse_architecture(arch, d), d, densities, progress))
+             for d in dataflows]
+    _some_mapped([dense for dense, _ in pairs])
+    return pairs
 
 
 def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
+                  skip_unsupported: bool = False,
                   constraints: str | Path | None = None, layer: str | None = None,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   limit: int | None = None, batch_size: int = 16_384,
@@ -259,7 +299,7 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   on_total: Callable[[int | None], None] | None = None) -> ExplorationOutcome:
     """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture.
     ``on_total`` receives the number of mappings to come (None when too costly to count)."""
-    network = load_any_workload(workload)
+    network = load_any_workload(workload, skip_unsupported=skip_unsupported)
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
     rules = load_constraints(constraints) if constraints else Constraints()
     architecture = load_architecture(arch)
@@ -272,24 +312,27 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                               f"{network.name} on {architecture.name}")
 
 
-def multicore_files(workload: str | Path, arch: str | Path, *, mode: str = "event",
+def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",
                     partition: str | Path | None = None, dataflow: str | None = None,
                     rows_per_tile: int | None = None, plot: str | Path | None = None,
-                    trace: str | Path | None = None) -> MulticoreResult:
-    """Schedule a workload (YAML, ONNX or zoo:NAME) on a multi-core architecture file in one
-    mode (layer, fused or event). ``partition``: a partition file (splits, core allocation,
-    row blocks); ``dataflow``: the preset of every tile, or ``best`` (each tile's fastest
-    preset; default: event_driven in event mode, weight_stationary otherwise). ``plot`` (a
-    folder) receives the Gantt chart (PNG and SVG), ``trace`` the Perfetto trace JSON."""
+                    trace: str | Path | None = None, skip_unsupported: bool = False,
+                    progress: Advance | None = None) -> MulticoreResult:
+    """Schedule a workload (or its file: YAML, ONNX or zoo:NAME) on a multi-core architecture
+    file in one mode (layer, fused or event). ``partition``: a partition file (splits, core
+    allocation, row blocks); ``dataflow``: the preset of every tile, or ``best`` (each tile's
+    fastest preset, the default). ``plot`` (a folder) receives the Gantt chart (PNG and SVG),
+    ``trace`` the Perfetto trace JSON; ``progress`` is told of each step of the run
+    (:func:`ripple.multicore.run.progress_steps`)."""
     from ripple.report import write_json
     from ripple.report.trace import trace_document
 
     machine = load_multicore(arch)
-    network = load_any_workload(workload)
+    network = (workload if isinstance(workload, Workload)
+               else load_any_workload(workload, skip_unsupported=skip_unsupported))
     spec = load_partition(partition) if partition is not None else None
     result = run_multicore(network, machine, mode, partition=spec,
                            partition_source=str(partition), dataflow=dataflow,
-                           rows_per_tile=rows_per_tile)
+                           rows_per_tile=rows_per_tile, progress=progress)
     if plot is not None:
         from ripple.viz.gantt import gantt
 

@@ -4,7 +4,9 @@ commands are in :mod:`ripple.cli.sparsity`)."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,8 +15,16 @@ from rich.console import Console
 from rich.table import Table
 
 from ripple import __version__, api
-from ripple.cli.common import densities_option, json_only, workload_and_arch
+from ripple.budget import DEFAULT_MAX_LOG_GB, DEFAULT_MAX_MACS, SimulationLimits
+from ripple.cli.common import (
+    check_folder,
+    densities_option,
+    json_only,
+    skip_unsupported_option,
+    workload_and_arch,
+)
 from ripple.cli.convert import add_convert_command
+from ripple.cli.progress import progress_bar
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import RippleInputError
 from ripple.report import (
@@ -24,6 +34,7 @@ from ripple.report import (
     layer_table,
 )
 from ripple.report.workloads import workload_document, workload_table
+from ripple.workload import load_any_workload
 
 if TYPE_CHECKING:
     pass
@@ -52,7 +63,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise RippleInputError("--boundary applies to --zigzag; a Ripple mapping states "
                                    "its boundary")
         result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer,
-                                    densities_option(args))
+                                    densities_option(args), args.skip_unsupported)
     if json_only(args, result.to_dict()):
         return 0
     console = Console()
@@ -68,8 +79,11 @@ def _evaluate_network(args: argparse.Namespace) -> int:
         raise RippleInputError("give either -m MAPPING or --dataflow PRESET, not both")
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
-    result = api.evaluate_network(args.workload, args.arch, args.dataflow, args.layer,
-                                  densities_option(args))
+    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    layers = 1 if args.layer else len(network.mac_layers)
+    with progress_bar(args, "evaluating", layers, "layers") as bar:
+        result = api.evaluate_network(network, args.arch, args.dataflow, args.layer,
+                                      densities_option(args), bar.advance)
     if json_only(args, result.to_dict()):
         return 0
     Console().print(dataflow_table([result]))
@@ -129,9 +143,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
-                             dataflow=args.dataflow, inputs=args.inputs, weights=args.weights,
-                             seed=args.seed, log=args.log, animate=args.animate, plot=args.plot)
+    with progress_bar(args, "simulating", None, "MACs (two passes)") as bar:
+        run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
+                                 dataflow=args.dataflow, inputs=args.inputs,
+                                 weights=args.weights, seed=args.seed, log=args.log,
+                                 animate=args.animate, plot=args.plot,
+                                 skip_unsupported=args.skip_unsupported,
+                                 limits=SimulationLimits(args.max_macs, args.max_log_gb),
+                                 progress=bar.advance, on_total=bar.set_total)
     if not json_only(args, run.to_dict()):
         console = Console()
         console.print(layer_table(run.result))
@@ -151,21 +170,19 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from ripple.arch import load_architecture
-    from ripple.workload import load_any_workload
 
-    workload = load_any_workload(args.network)
+    workload = load_any_workload(args.network, skip_unsupported=args.skip_unsupported)
     arch = load_architecture(args.arch)
+    dataflows = args.dataflows.split(",")
     if args.density or args.digits:
-        return compare_sparsity(args, workload, arch)
-    results = api.compare_dataflows(workload, arch, args.dataflows.split(","))
+        return compare_sparsity(args, workload, arch, dataflows)
+    total = len(workload.mac_layers) * len(dataflows)
+    with progress_bar(args, "comparing", total, "layers") as bar:
+        results = api.compare_dataflows(workload, arch, dataflows, bar.advance)
     if args.plot:
         from ripple.viz import compare as plots
 
-        layers = [r.layer.name for r in results[0].layers]
-        plots.latency_energy_bars(results, args.plot)
-        plots.energy_breakdown(results, args.plot)
-        for layer in layers:
-            plots.readiness_timeline(results, layer, args.plot)
+        plots.comparison_figures(results, args.plot)
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
     Console().print(dataflow_table(results))
@@ -195,6 +212,7 @@ def _explore(args: argparse.Namespace) -> int:
             bar.update(task, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
 
         outcome = api.explore_files(args.workload, args.arch, constraints=args.constraints,
+                                    skip_unsupported=args.skip_unsupported,
                                     layer=args.layer, export=args.export, workers=args.workers,
                                     scheduler=args.scheduler, resume=args.resume,
                                     limit=args.limit, batch_size=args.batch_size,
@@ -203,7 +221,8 @@ def _explore(args: argparse.Namespace) -> int:
     if args.plot:
         from ripple.viz.explore import mapspace_scatter
 
-        mapspace_scatter(outcome.run, outcome.title, args.plot)
+        for layer in outcome.layers:
+            mapspace_scatter(outcome.run, outcome.title, layer, args.plot)
     document = outcome.document(args.objective, report=args.report)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
@@ -212,12 +231,15 @@ def _explore(args: argparse.Namespace) -> int:
 
 
 def _multicore(args: argparse.Namespace) -> int:
+    from ripple.multicore.run import progress_steps
     from ripple.report.multicore import multicore_table
 
-    result = api.multicore_files(args.workload, args.arch, mode=args.mode,
-                                 partition=args.partition, dataflow=args.dataflow,
-                                 rows_per_tile=args.rows_per_tile, plot=args.plot,
-                                 trace=args.trace)
+    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    with progress_bar(args, "scheduling", progress_steps(network), "steps") as bar:
+        result = api.multicore_files(network, args.arch, mode=args.mode,
+                                     partition=args.partition, dataflow=args.dataflow,
+                                     rows_per_tile=args.rows_per_tile, plot=args.plot,
+                                     trace=args.trace, progress=bar.advance)
     if json_only(args, result.to_dict()):
         return 0
     console = Console()
@@ -256,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--dataflow", metavar="PRESET",
                     help="instead of -m: every MAC layer under a preset (ws, os, is, rs, ed)")
     ev.add_argument("--layer", help="layer name, when the workload has several")
+    skip_unsupported_option(ev)
     ev.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
                     help="density of operand I, W or O (a number, or a .npy tensor to measure), "
                          "for every layer or for LAYER, or a .yaml table; repeatable. Used when "
@@ -266,8 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     wl = commands.add_parser("workload", help="show a workload's layers, shapes and MACs")
     wl.add_argument("spec", help="Ripple YAML, an .onnx model, or zoo:NAME")
-    wl.add_argument("--skip-unsupported", action="store_true",
-                    help="leave out ONNX nodes Ripple cannot model, and list them")
+    skip_unsupported_option(wl)
     wl.add_argument("--json", metavar="FILE", help="write the workload as JSON ('-': stdout)")
     wl.set_defaults(run=_workload)
 
@@ -280,9 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_zoo_export)
 
     cmp = commands.add_parser("compare", help="one workload under several dataflows")
-    cmp.add_argument("-n", "--network", required=True,
+    cmp.add_argument("-w", "-n", "--workload", "--network", dest="network", required=True,
                      help="workload: Ripple YAML, ONNX file, or zoo:NAME")
     cmp.add_argument("-a", "--arch", required=True, help="architecture YAML")
+    skip_unsupported_option(cmp)
     cmp.add_argument("--dataflows", default="ws,os,is,rs,ed",
                      help="comma-separated presets (ws, os, is, rs, ed or full names)")
     cmp.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
@@ -315,6 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
                      ".mp4 with ffmpeg)")
     sim.add_argument("--plot", metavar="DIR",
                      help="write NPE utilisation and output readiness figures into DIR")
+    sim.add_argument("--max-macs", type=int, default=DEFAULT_MAX_MACS, metavar="N",
+                     help=f"refuse a layer of more MACs (default {DEFAULT_MAX_MACS:,}: a few "
+                          "minutes); the estimate of time, memory and log size is in the error")
+    sim.add_argument("--max-log-gb", type=float, default=DEFAULT_MAX_LOG_GB, metavar="N",
+                     help=f"refuse a MAC log larger than this (default {DEFAULT_MAX_LOG_GB:g} GB)")
     sim.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     sim.set_defaults(run=_simulate)
 
@@ -345,8 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--partition", metavar="FILE",
                     help="splits (channels/rows), core allocation and row blocks per layer")
     mc.add_argument("--dataflow", metavar="PRESET", help="preset of every tile (ws, os, is, "
-                    "rs, ed), or best: each tile's fastest preset; default ed in event mode, "
-                    "ws otherwise")
+                    "rs, ed), or best: each tile's fastest preset (default)")
     mc.add_argument("--rows-per-tile", type=int, metavar="N",
                     help="output rows per tile in the fused and event modes (default 4)")
     mc.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")
@@ -366,10 +393,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, as Ctrl-C is: every ``with`` block on the way out
+    cleans up (a MAC log's partial file, temporary folders, a progress bar)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()  # signals go there
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
+        if getattr(args, "plot", None):
+            check_folder(args.plot)  # before the work, not after it
         return int(args.run(args))
     except RippleInputError as exc:
         print(f"ripple: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: one line, the shell's status
+        terminated = isinstance(exc, Terminated)
+        print(f"ripple: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ripple import api
 from ripple.cli.common import json_only
+from ripple.cli.progress import progress_bar
 from ripple.errors import RippleInputError
 from ripple.workload.densities import DensityTable
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from ripple.workload import Workload
 
 
-def compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Architecture) -> int:
+def compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Architecture,
+                     dataflows: list[str]) -> int:
     from ripple.report.sparsity import dense_sparse_table
 
     if args.digits and args.density:
@@ -31,7 +33,9 @@ def compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Archite
         densities = measured_densities()
     else:
         densities = DensityTable.parse(args.density)
-    pairs = api.compare_sparsity(workload, arch, args.dataflows.split(","), densities)
+    total = 2 * len(workload.mac_layers) * len(dataflows)
+    with progress_bar(args, "comparing", total, "layers") as bar:
+        pairs = api.compare_sparsity(workload, arch, dataflows, densities, bar.advance)
     if json_only(args, {"comparison": [{"dataflow": dense.dataflow, "dense": dense.to_dict(),
                                          "sparse": sparse.to_dict()} for dense, sparse in pairs]}):
         return 0

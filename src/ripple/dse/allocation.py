@@ -4,6 +4,13 @@ Innermost loops go to the innermost level while its memories can hold the tiles;
 does not fit whole is split, its largest fitting part staying below and the rest moving up.
 Whatever remains goes to the outermost level. This is the bottom-up allocation ZigZag performs,
 checked with Ripple's exact tile sizes.
+
+A loop placed at a level enlarges the tiles of every level above it too (an outer memory holds
+what its children hold), so a placement must fit that level and every level between it and the
+outermost one: otherwise generous inner memories (large per-NPE register files) could take
+tiles that a small shared buffer above them can never hold. Checked that way, every placement
+keeps the mapping valid, and the allocation succeeds whenever the tiles of the unrolling alone,
+every loop at the outermost level, fit.
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ Loops = list[tuple[str, int]]
 
 def _overflows(layer: Layer, arch: Architecture, mapping: Mapping,
                level: int | None = None) -> list[str]:
-    """Why the mapping's tiles do not fit the memories of ``level`` (None: of every level)."""
+    """Why the mapping's tiles do not fit the memories of ``level`` and of the levels above it
+    but the outermost (None: of every level)."""
     batch = SkeletonBatch.of_nest(bind(layer, arch, mapping, source=f"preset {mapping.name}"))
     tiles = batch.tiles(np.arange(batch.n)[None, :])
-    names = None if level is None else {m.name for m in arch.levels[level].memories}
+    names = None if level is None else {m.name for lvl in arch.levels[1:level + 1]
+                                        for m in lvl.memories}
     return batch.overflows(tiles, 0, names)
 
 

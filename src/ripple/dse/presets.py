@@ -102,11 +102,25 @@ def _spatial_options(layer: Layer, arch: Architecture, preset: Preset
 MAX_ATTEMPTS = 64
 
 
+def _attempts(layer: Layer, arch: Architecture, preset: Preset
+              ) -> Iterator[dict[str, list[tuple[str, int]]]]:
+    """The first :data:`MAX_ATTEMPTS` unrollings in order of preference, then none at all:
+    the smallest tiles there are, so that a layer is unmappable only when even those do not
+    fit."""
+    options = list(itertools.islice(_spatial_options(layer, arch, preset), MAX_ATTEMPTS))
+    yield from options
+    if {} not in options:
+        yield {}
+
+
 def preset_mapping(layer: Layer, arch: Architecture, name: str) -> Mapping:
-    """The mapping of ``layer`` on ``arch`` under the dataflow ``name`` (or its alias)."""
+    """The mapping of ``layer`` on ``arch`` under the dataflow ``name`` (or its alias).
+
+    Raises :class:`MappingError` naming the layer when no unrolling leaves tiles that fit,
+    with the reason the smallest tiles (nothing unrolled) do not."""
     preset = resolve(name)
-    first_error: MappingError | None = None
-    for spatial in itertools.islice(_spatial_options(layer, arch, preset), MAX_ATTEMPTS):
+    last_error: MappingError | None = None
+    for spatial in _attempts(layer, arch, preset):
         unrolled = {dim: size for loops in spatial.values() for dim, size in loops}
         loops = []
         for dim in preset.order:
@@ -117,6 +131,7 @@ def preset_mapping(layer: Layer, arch: Architecture, name: str) -> Mapping:
             base = Mapping(name=preset.name, index=preset.index, spatial=spatial)
             return allocate(layer, arch, base, loops)
         except MappingError as error:  # the tiles of this unrolling do not fit: try the next
-            first_error = first_error or error
-    assert first_error is not None
-    raise first_error
+            last_error = error
+    assert last_error is not None
+    raise MappingError(f"layer {layer.name!r} cannot be mapped: {last_error.detail}",
+                       source=last_error.source, field=last_error.field)

@@ -13,6 +13,8 @@ search looks at each layer alone: contention and pipelining are the schedule's t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ripple.multicore.costs import CostModel, TileDoesNotMap, access_energy, weight_bits
 from ripple.multicore.partition import (
     NodePlacementSpec,
@@ -30,7 +32,9 @@ from ripple.workload.network import Workload
 
 
 def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode: Mode,
-                rows_per_tile: int) -> dict[str, Placement]:
+                rows_per_tile: int,
+                placed: Callable[[int], None] | None = None) -> dict[str, Placement]:
+    """Every node's placement (views have none); ``placed`` is told of each node placed."""
     machine = costs.machine
     npes = {core: float(machine.archs[core].npes) for core in machine.cores}
     placements: dict[str, Placement] = {}
@@ -53,6 +57,8 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
             split: Split = "rows" if output_map(node).h > 1 else "channels"
             placement = even_placement(node, split, cores, weights, rows)
         placements[node.name] = placement
+        if placed is not None:
+            placed(1)
     return placements
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ripple.errors import RippleInputError
 from ripple.multicore.allocation import place_nodes
 from ripple.multicore.costs import CostModel
 from ripple.multicore.occupancy import peak_occupancy
 from ripple.multicore.partition import PartitionSpec, check_partition
+from ripple.multicore.regions import is_view
 from ripple.multicore.result import MulticoreResult
 from ripple.multicore.scheduler import schedule
 from ripple.multicore.spec import Multicore
@@ -27,16 +30,23 @@ def with_precision(workload: Workload, precision: Precision) -> Workload:
     return workload.model_copy(update={"layers": layers})
 
 
+def progress_steps(workload: Workload) -> int:
+    """Steps :func:`run_multicore` reports: one a node placed (views are not), and the
+    schedule."""
+    return sum(not is_view(node) for node in workload.layers) + 1
+
+
 def run_multicore(workload: Workload, machine: Multicore, mode: str = "event", *,
                   partition: PartitionSpec | None = None, partition_source: str = "partition",
-                  dataflow: str | None = None,
-                  rows_per_tile: int | None = None) -> MulticoreResult:
+                  dataflow: str | None = None, rows_per_tile: int | None = None,
+                  progress: Callable[[int], None] | None = None) -> MulticoreResult:
     """Schedule ``workload`` on ``machine`` in ``mode`` (layer, fused or event).
 
     ``dataflow`` is the preset every tile runs under, or ``best`` for each tile's fastest
-    preset (default: event_driven in event mode, weight_stationary otherwise);
+    preset (the default);
     ``rows_per_tile`` overrides the partition file's global row blocks (its per-node entries
-    still win) and the default."""
+    still win) and the default. ``progress`` is told of each of the
+    :func:`progress_steps` done."""
     if mode not in MODES:
         raise RippleInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}",
                                field="mode")
@@ -48,11 +58,13 @@ def run_multicore(workload: Workload, machine: Multicore, mode: str = "event", *
     check_partition(spec, workload, machine.cores, partition_source)
     if machine.spec.precision is not None:
         workload = with_precision(workload, machine.spec.precision)
-    costs = CostModel(workload, machine, dataflow or DEFAULT_DATAFLOW[chosen])
+    costs = CostModel(workload, machine, dataflow or DEFAULT_DATAFLOW)
     rows = rows_per_tile or spec.rows_per_tile or DEFAULT_ROWS_PER_TILE
-    placements = place_nodes(workload, costs, spec, chosen, rows)
+    placements = place_nodes(workload, costs, spec, chosen, rows, progress)
     graph = tile_graph(workload, placements, chosen)
     timeline = schedule(workload, machine, costs, graph, chosen)
+    if progress is not None:
+        progress(1)
     peaks = peak_occupancy(workload, graph, timeline, costs.bits, machine.cores,
                            offchip=machine.offchip is not None)
     return MulticoreResult(workload.name, machine, chosen, costs.dataflow, rows, graph,

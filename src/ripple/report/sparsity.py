@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from ripple.report.tables import unmapped_caption
 from ripple.results.network import NetworkResult
 
 
@@ -56,7 +57,8 @@ def dense_sparse_table(pairs: list[tuple[NetworkResult, NetworkResult]]) -> Tabl
     from ripple.dse.presets import ALIASES
 
     short = {full: alias for alias, full in ALIASES.items()}
-    table = Table(title=f"{pairs[0][0].name}, whole network: dense vs sparse (* skips zeros)")
+    table = Table(title=f"{pairs[0][0].name}, whole network: dense vs sparse (* skips zeros)",
+                  caption=unmapped_caption([r for pair in pairs for r in pair]))
     for column in ("dataflow", "cycles", "sparse", "gain", "energy nJ", "sparse", "gain",
                    "MACs sparse"):
         table.add_column(column, justify="left" if column == "dataflow" else "right")

@@ -29,14 +29,17 @@ def _sparsity_line(result: LayerResult) -> str:
 
 def layer_table(result: LayerResult) -> Table:
     """Accesses and energy per memory and operand for one layer (expected values, with two
-    decimals, for a sparse result of the model)."""
+    decimals, for a sparse result of the model); the MACs' energy, neither a read nor a
+    write, is in the caption."""
     lat = result.latency
+    mac_pj = result.energy_breakdown()["mac"]
     table = Table(
         title=f"{result.layer.name} | {result.mapping_name}",
         caption=(
             f"MACs issued {_fmt(result.macs_issued)} (valid {result.macs_valid:,}) | cycles "
             f"{_fmt(lat.total)} (compute {_fmt(lat.compute)}, stall {_fmt(lat.stall)}, fill "
-            f"{_fmt(lat.fill)}, drain {_fmt(lat.drain)}) | energy {result.energy_pj:,.2f} pJ | "
+            f"{_fmt(lat.fill)}, drain {_fmt(lat.drain)}) | energy {result.energy_pj:,.2f} pJ "
+            f"(MACs {_fmt(mac_pj)} pJ, memories in the table) | "
             f"peak live psums {result.peak_live_psums:,}{_sparsity_line(result)}"
         ),
     )
@@ -48,7 +51,6 @@ def layer_table(result: LayerResult) -> Table:
             e = energy[name][op]
             table.add_row(name, op, _fmt(acc.reads), _fmt(acc.writes), _fmt(acc.final_writes),
                           _fmt(e["read"]), _fmt(e["write"]))
-    table.add_row("MAC", "", "", "", "", "", _fmt(energy["mac"]))
     return table
 
 
@@ -91,34 +93,50 @@ def _operand_energy(result: LayerResult, operand: str) -> float:
     return sum(sum(per[operand].values()) for per in breakdown.values() if operand in per)
 
 
+def unmapped_caption(results: list[NetworkResult]) -> str | None:
+    """The layers a dataflow could not map, each with the reason (None when all were)."""
+    lines = [u.reason for r in results for u in r.unmapped]
+    return "\n".join([*lines, "totals leave out the layers not mapped"]) if lines else None
+
+
 def dataflow_table(results: list[NetworkResult]) -> Table:
-    """One row per layer and dataflow: cycles (compute / stall), energy, MACs, live psums."""
+    """One row per layer and dataflow: cycles (compute / stall), energy, MACs, live psums; a
+    layer a dataflow could not map gets a row saying so and its reason in the caption, and
+    the totals of that dataflow leave it out."""
     from ripple.dse.presets import ALIASES
 
     short = {full: alias for alias, full in ALIASES.items()}
-    table = Table(title=f"{results[0].name}: dataflows compared "
-                  f"({', '.join(f'{a} = {f}' for f, a in short.items())})")
+    legend = ", ".join(f"{short.get(r.dataflow, r.dataflow)} = {r.dataflow}" for r in results)
+    title = (f"{results[0].name} under {results[0].dataflow}" if len(results) == 1
+             else f"{results[0].name}: dataflows compared ({legend})")
+    table = Table(title=title, caption=unmapped_caption(results))
     columns = ("layer", "dataflow", "cycles", "compute", "stall", "fill+drain", "energy nJ",
                "MACs issued", "peak live psums")
     for column in columns:
         table.add_column(column, justify="left" if column in ("layer", "dataflow") else "right")
-    for index in range(len(results[0].layers)):
-        for result in results:
-            r = result.layers[index]
+    per_layer = [{r.layer.name: r for r in result.layers} for result in results]
+    for name in dict.fromkeys(n for result in results for n in result.layer_names):
+        for result, layers in zip(results, per_layer, strict=True):
+            flow = short.get(result.dataflow, result.dataflow)
+            r = layers.get(name)
+            if r is None:
+                table.add_row(name, flow, "not mapped", *[""] * (len(columns) - 3))
+                continue
             lat = r.latency
-            table.add_row(r.layer.name, short.get(result.dataflow, result.dataflow),
-                          _fmt(lat.total), _fmt(lat.compute), _fmt(lat.stall),
+            table.add_row(name, flow, _fmt(lat.total), _fmt(lat.compute), _fmt(lat.stall),
                           _fmt(lat.fill + lat.drain), f"{r.energy_pj / 1e3:,.2f}",
                           _fmt(r.macs_issued), f"{r.peak_live_psums:,}")
         table.add_section()
     for result in results:
         total = result.total()
-        lat = total["latency"]
+        lat = total.get("latency", {})
         table.add_row("total", short.get(result.dataflow, result.dataflow),
-                      _fmt(total['latency_cycles']),
-                      _fmt(lat['compute']), _fmt(lat['stall']),
-                      _fmt(lat['fill'] + lat['drain']), f"{total['energy_pj'] / 1e3:,.2f}",
-                      _fmt(total['macs']['issued']), f"{total['peak_live_psums']:,}")
+                      _fmt(total.get('latency_cycles', 0)),
+                      _fmt(lat.get('compute', 0)), _fmt(lat.get('stall', 0)),
+                      _fmt(lat.get('fill', 0) + lat.get('drain', 0)),
+                      f"{total.get('energy_pj', 0) / 1e3:,.2f}",
+                      _fmt(total.get('macs', {}).get('issued', 0)),
+                      f"{total['peak_live_psums']:,}")
     return table
 
 

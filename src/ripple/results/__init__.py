@@ -2,7 +2,7 @@
 
 from ripple.results.compressed import CodedSides, with_formats
 from ripple.results.memory_sparse import IneffectualSides, with_memory_sparsity
-from ripple.results.network import NetworkResult
+from ripple.results.network import NetworkResult, Unmapped
 from ripple.results.result import (
     Latency,
     LayerResult,
@@ -20,6 +20,7 @@ __all__ = [
     "NetworkResult",
     "OperandAccess",
     "SparseCounts",
+    "Unmapped",
     "empty_accesses",
     "peak_live",
     "with_formats",

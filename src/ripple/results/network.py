@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ripple.results.result import LayerResult
@@ -17,13 +17,33 @@ def _add(into: dict[str, Any], item: dict[str, Any]) -> None:
             into[key] = into.get(key, 0) + value
 
 
+@dataclass(frozen=True)
+class Unmapped:
+    """A MAC layer the dataflow could not map (no tiles fit), and why: reported next to the
+    layers that were evaluated rather than aborting the whole network."""
+
+    layer: str
+    reason: str
+    position: int  # among the network's MAC layers, in execution order
+
+
 @dataclass
 class NetworkResult:
-    """MAC layers in execution order, evaluated under one dataflow (or mapping each)."""
+    """MAC layers in execution order, evaluated under one dataflow (or mapping each); the
+    ``unmapped`` layers are left out of ``layers`` and of the totals."""
 
     name: str
     dataflow: str
     layers: list[LayerResult]
+    unmapped: list[Unmapped] = field(default_factory=list)
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Every MAC layer in execution order, mapped or not."""
+        unmapped = {u.position: u.layer for u in self.unmapped}
+        mapped = iter(r.layer.name for r in self.layers)
+        return [unmapped[i] if i in unmapped else next(mapped)
+                for i in range(len(self.layers) + len(self.unmapped))]
 
     @property
     def energy_pj(self) -> float:
@@ -47,4 +67,5 @@ class NetworkResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"workload": self.name, "dataflow": self.dataflow,
-                "layers": [r.to_dict() for r in self.layers], "total": self.total()}
+                "layers": [r.to_dict() for r in self.layers], "total": self.total(),
+                "unmapped": [{"layer": u.layer, "reason": u.reason} for u in self.unmapped]}

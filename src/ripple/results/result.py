@@ -7,6 +7,7 @@ derived from the counts here, so that they are the same function of the same num
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -131,9 +132,19 @@ class LayerResult:
         report = self.extras.get("sparsity")
         return report["dense"]["compute"] if report else self.latency.compute
 
-    @property
+    @functools.cached_property
     def peak_live_psums(self) -> int:
+        """Kept once computed: tables, totals and the JSON ask for it again and again, and it
+        costs a pass over every output (``ready`` and ``first`` are never changed in place)."""
         return peak_live(self.first, self.ready)
+
+    @property
+    def first_output_ready_cycle(self) -> int:
+        """The cycle at which the first output is final (docs/energy-latency.md): the least
+        ready cycle over every output. ``ready`` holds cycles elapsed, so an output with MACs is
+        final at 1 at the earliest; one that receives no MAC (``first`` -1) is final from the
+        start, at 0, as the readiness curve and ``row_ready_cycles`` count it too."""
+        return int(self.ready.min())
 
     @property
     def row_ready_cycles(self) -> list[int]:
@@ -166,7 +177,7 @@ class LayerResult:
             "output_readiness": {
                 "peak_live_psums": self.peak_live_psums,
                 "outputs": int(self.ready.size),
-                "first_output_ready_cycle": int(self.ready[self.ready > 0].min(initial=0)),
+                "first_output_ready_cycle": self.first_output_ready_cycle,
                 "last_output_ready_cycle": int(self.ready.max(initial=0)),
                 "row_ready_cycles": self.row_ready_cycles,
             },

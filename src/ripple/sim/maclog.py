@@ -3,7 +3,10 @@
 Columns: ``cycle``, one ``npe_<array dim>`` column per array dimension (the NPE coordinates),
 ``input`` (flat index into ``I [N, C, IY, IX]``, -1 for a padding tap), ``weight`` (flat index
 into ``W [K, C/G, FY, FX]``), ``output`` (flat index into the output buffer ``[N, K, OY, OX]``,
-enlarged for a scatter nest) and ``valid``; an architecture that skips or gates zero operands
+enlarged for a scatter nest), the same as coordinates (:data:`COORDINATES`: ``n k oy ox`` of
+the output buffer, ``c`` the input channel, ``fy fx`` the tap, ``iy ix`` the input position the
+tap reads, outside the input for a padding tap) and ``valid``; an architecture that skips or
+gates zero operands
 adds ``effectual`` (its rows are the schedule's MACs, at their schedule cycles, and
 ``effectual`` tells which ones were performed in full: docs/sparsity.md). Rows are written as
 the stream is produced (one Parquet row group per chunk) so a log of 1e8 MACs never sits in
@@ -29,25 +32,48 @@ from numpy.typing import NDArray
 
 from ripple.errors import RippleInputError
 from ripple.sim.stream import MacChunk
+from ripple.workload.layer import Layer
 
 FORMATS = (".csv", ".parquet")
+COORDINATES = ("n", "k", "c", "oy", "ox", "iy", "ix", "fy", "fx")
 
 
 def log_schema(array_dims: list[str], marked: bool = False) -> pa.Schema:
     return pa.schema(
         [("cycle", pa.int64())]
         + [(f"npe_{d}", pa.int64()) for d in array_dims]
-        + [("input", pa.int64()), ("weight", pa.int64()), ("output", pa.int64()),
-           ("valid", pa.bool_())]
+        + [("input", pa.int64()), ("weight", pa.int64()), ("output", pa.int64())]
+        + [(name, pa.int64()) for name in COORDINATES]
+        + [("valid", pa.bool_())]
         + ([("effectual", pa.bool_())] if marked else [])
     )
+
+
+def coordinates(layer: Layer, out_shape: tuple[int, int], chunk: MacChunk
+                ) -> list[NDArray[np.int64]]:
+    """The columns of :data:`COORDINATES` for a chunk's MACs, decoded from its flat indices:
+    readers then need no layer to tell which output, channel, tap or input a MAC touched.
+    ``out_shape`` is the output buffer's ``(rows, columns)`` (enlarged for a scatter nest)."""
+    n, k, oy, ox = np.unravel_index(chunk.o_flat, (layer.N, layer.K, *out_shape))
+    _, cg, fy, fx = np.unravel_index(chunk.w_flat, (layer.K, layer.C_group, layer.FY, layer.FX))
+    c = k // layer.K_group * layer.C_group + cg
+    # a real input's position from its index; a padding tap's (input -1) from the geometry,
+    # which only an output-indexed nest issues, where output row and tap fix the input row
+    read = chunk.i_flat >= 0
+    _, _, iy, ix = np.unravel_index(np.where(read, chunk.i_flat, 0),
+                                    (layer.N, layer.C, layer.IY, layer.IX))
+    y, x = layer.axis("y"), layer.axis("x")
+    iy = np.where(read, iy, oy * y.stride + fy * y.dilation - y.pad)
+    ix = np.where(read, ix, ox * x.stride + fx * x.dilation - x.pad)
+    return [np.asarray(a, dtype=np.int64) for a in (n, k, c, oy, ox, iy, ix, fy, fx)]
 
 
 class MacLogWriter:
     """Context manager writing :class:`MacChunk` rows to ``path`` (.csv or .parquet)."""
 
     def __init__(self, path: str | Path, array_dims: list[str],
-                 npe_coords: NDArray[np.int64], marked: bool = False) -> None:
+                 npe_coords: NDArray[np.int64], layer: Layer, out_shape: tuple[int, int],
+                 marked: bool = False) -> None:
         self.path = Path(path)
         suffix = self.path.suffix.lower()
         if suffix not in FORMATS:
@@ -56,6 +82,7 @@ class MacLogWriter:
         self.parquet = suffix == ".parquet"
         self.array_dims = array_dims
         self.npe_coords = npe_coords
+        self.layer, self.out_shape = layer, out_shape
         self.schema = log_schema(array_dims, marked)
         self.tmp = self.path.with_name(f".{self.path.name}.partial")
         self.rows = 0
@@ -74,7 +101,8 @@ class MacLogWriter:
             return
         coords = self.npe_coords[chunk.sp]
         columns = [chunk.cycle()] + [coords[:, a] for a in range(len(self.array_dims))]
-        columns += [chunk.i_flat, chunk.w_flat, chunk.o_flat, chunk.valid]
+        columns += [chunk.i_flat, chunk.w_flat, chunk.o_flat,
+                    *coordinates(self.layer, self.out_shape, chunk), chunk.valid]
         if "effectual" in self.schema.names:
             assert effectual is not None
             columns.append(effectual)

@@ -74,7 +74,8 @@ class SimulationResult:
 
 def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarray | None = None,
              seed: int = 0, log_path: str | Path | None = None,
-             chunk_macs: int = 2_000_000) -> SimulationResult:
+             chunk_macs: int = 2_000_000,
+             progress: Callable[[int], None] | None = None) -> SimulationResult:
     """Execute ``nest`` MAC by MAC (vectorised per chunk of about ``chunk_macs`` MACs) on
     ``inputs`` ``[N, C, IY, IX]`` and ``weights`` ``[K, C/G, FY, FX]`` (seeded random small
     integers when omitted), count cycles, MACs, accesses and readiness from the executed
@@ -84,7 +85,8 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
     :class:`~ripple.errors.MappingError` for a mapping that splits outputs over replicated
     memory instances or overflows a memory. With ``log_path`` (.csv or .parquet) every issued
     MAC is written as a row (under sparsity, every MAC of the schedule, marked ``effectual``);
-    a failed run leaves no log behind.
+    a failed run leaves no log behind. ``progress`` is told of the MACs of every chunk as each
+    of the two passes goes through it (twice the MACs in all).
     """
     layer = nest.layer
     check_output_replication(nest)
@@ -100,6 +102,7 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
         log = None
         if log_path is not None:
             log = stack.enter_context(MacLogWriter(log_path, plan.array_dims, plan.npe_coords,
+                                                   layer, (plan.out_y, plan.out_x),
                                                    marked=effectual is not None))
         execution = Execution(plan, i_tensor, w_tensor)
         for chunk in stream():
@@ -109,10 +112,12 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
                 tally.feed(chunk, marks)
             if log is not None:
                 log.write(chunk, marks)
+            if progress is not None:
+                progress(chunk.size)
             del chunk, marks  # before the next one is built: one chunk alive at a time
         skipping = effectual if sparsity is not None and sparsity.action == "skip" else None
         counted = _count_accesses(nest, plan, execution, stream, skipping,
-                                  {"I": i_tensor.ravel(), "W": w_tensor.ravel()})
+                                  {"I": i_tensor.ravel(), "W": w_tensor.ravel()}, progress)
         for lvl in nest.arch.levels:
             for memory in lvl.memories:
                 check_capacity(layer, memory, counted.largest.get(memory.name, {}))
@@ -175,7 +180,8 @@ def _stream(nest: LoopNest, plan: StreamPlan,
 def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
                     stream: Callable[[], Iterable[MacChunk]],
                     skipping: Effectual | None = None,
-                    values: dict[str, NDArray[np.int64]] | None = None) -> Counted:
+                    values: dict[str, NDArray[np.int64]] | None = None,
+                    progress: Callable[[int], None] | None = None) -> Counted:
     """Second pass: every link's fills, as transactions per memory and operand and as timed
     transfers, and the largest tile of every memory instance per operand; with ``skipping``,
     also the transfers with the MACs that serve an effectual MAC; with the operands' flat
@@ -201,6 +207,8 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
         for counter in counters:
             spec = counter.memory_spec
             counter.feed(chunk, marks.get("mac" if spec is None else spec.condition_on[0]))
+        if progress is not None:
+            progress(chunk.size)
         del chunk, marks
     counted = Counted(empty_accesses(nest.arch), {}, [], loads)
     for counter in counters:

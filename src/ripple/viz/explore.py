@@ -5,15 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from ripple.dse.analysis import pareto_front
 from ripple.dse.explore import Exploration
-from ripple.viz.figures import new_figure, save
+from ripple.viz.figures import legend_beside, new_figure, save
 
 MAX_POINTS = 200_000
 
 
-def mapspace_scatter(run: Exploration, title: str, folder: str | Path) -> list[Path]:
+def mapspace_scatter(run: Exploration, title: str, layer: str,
+                     folder: str | Path) -> list[Path]:
+    """``mapspace_<layer>``: one figure a layer, as mappings of different layers do not
+    compare."""
+    return save(mapspace_figure(run, title, layer), folder, f"mapspace_{layer}")
+
+
+def mapspace_figure(run: Exploration, title: str, layer: str) -> Figure:
+    """The layer's valid mappings, energy against latency, and their Pareto front."""
+    run = run.of_layer(layer)
     _, _, energy, latency, valid = run.arrays()
     e, lat = energy[valid], latency[valid]
     fig, (ax,) = new_figure(7, 5)
@@ -25,6 +35,6 @@ def mapspace_scatter(run: Exploration, title: str, folder: str | Path) -> list[P
     ax.plot(lat[front], e[front] / 1e6, "r.-", label=f"Pareto front ({len(front)})")
     ax.set_xlabel("latency (cycles)")
     ax.set_ylabel("energy (µJ)")
-    ax.set_title(title)
-    ax.legend()
-    return save(fig, folder, "mapspace")
+    ax.set_title(f"{layer} of {title}")
+    legend_beside(ax)
+    return fig

@@ -3,7 +3,9 @@
 Every tensor shape comes from ``onnx.shape_inference`` (strict mode), so Ripple never guesses a
 size; each supported node becomes a :class:`Layer` (Conv, Gemm, MatMul) or an
 :class:`Operation` (pooling, Relu, Add, Concat, Flatten, Reshape), linked to the nodes that
-produce its inputs. Weights are read by position (Conv's and Gemm's ``B``, MatMul's second
+produce its inputs; a BatchNormalization, Identity or Dropout node passes its input through
+(a BatchNormalization folds into the Conv before it, as inference compilers do). Weights are
+read by position (Conv's and Gemm's ``B``, MatMul's second
 input) and only their shapes matter: initializers without data, as in the reference models, are
 fine. A failure names the file and the node, and the CLI exits with status 2.
 """
@@ -29,6 +31,11 @@ from ripple.workload.operation import Operation
 
 #: Producers of constant tensors: their outputs are weights or shape arguments, never layers.
 CONSTANT_OPS = ("Constant", "ConstantOfShape")
+#: Nodes that cost nothing in Ripple's model and keep their input's shape: their consumers read
+#: their input's producer. BatchNormalization at inference is a per-channel scale and shift,
+#: which inference compilers fold into the preceding Conv's weights and bias: no MAC, no
+#: tensor of its own. Identity and Dropout (at inference) pass their input on unchanged.
+TRANSPARENT_OPS = ("BatchNormalization", "Identity", "Dropout")
 SUPPORTED_OPS = ("Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool", "Relu",
                  "Add", "Concat", "Flatten", "Reshape")
 _SIMPLE_OPS = {"GlobalAveragePool": "globalavgpool", "Relu": "relu", "Add": "add",
@@ -51,8 +58,12 @@ class SkippedNode:
 
 @dataclass(frozen=True)
 class OnnxImport:
+    """The workload, the nodes left out (``skip_unsupported``) and the notes of the nodes
+    that cost nothing and were passed through (a BatchNormalization folded into its Conv)."""
+
     workload: Workload
     skipped: tuple[SkippedNode, ...] = ()
+    folded: tuple[str, ...] = ()
 
 
 def import_onnx(path: str | Path, *, skip_unsupported: bool = False,
@@ -79,20 +90,20 @@ def import_onnx_model(model: ModelProto, source: str = "model.onnx", *,
         try:
             graph.add(node, index)
         except UnsupportedOp as exc:
-            if not skip_unsupported:
-                raise RippleInputError(f"unsupported: {exc} (use --skip-unsupported to leave it "
-                                       "out)", source=source,
-                                       field=graph.where(node, index)) from None
             skipped.append(SkippedNode(graph.node_name(node, index), node.op_type, str(exc)))
             graph.bypass(node)
+    if skipped and not skip_unsupported:  # every one at once, not one per attempt
+        nodes = "; ".join(f"node {s.name} ({s.op_type}): {s.reason}" for s in skipped)
+        raise RippleInputError(f"unsupported: {nodes} (use --skip-unsupported to leave "
+                               f"{'it' if len(skipped) == 1 else 'them'} out)", source=source)
     name = inferred.graph.name or Path(source).stem
     workload = validate(Workload, {"name": name, "layers": graph.nodes}, source)
-    return OnnxImport(workload, tuple(skipped))
+    return OnnxImport(workload, tuple(skipped), tuple(graph.folded))
 
 
 def _load(path: str | Path) -> ModelProto:
     try:
-        return onnx.load(str(path), load_external_data=False)
+        model = onnx.load(str(path), load_external_data=False)
     except FileNotFoundError:
         raise RippleInputError("file not found", source=str(path)) from None
     except DecodeError as exc:
@@ -100,6 +111,10 @@ def _load(path: str | Path) -> ModelProto:
                                source=str(path)) from None
     except OSError as exc:
         raise RippleInputError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+    if not model.graph.node:  # protobuf reads an empty (or unrelated) file as an empty model
+        raise RippleInputError("not an ONNX model: no graph nodes (an empty file?)",
+                               source=str(path))
+    return model
 
 
 def _fix_batch(model: ModelProto, batch: int) -> ModelProto:
@@ -143,6 +158,7 @@ class _Graph:
         self.producer: dict[str, str | None] = {}  # tensor -> Ripple node name (None: network)
         self.nodes: list[Layer | Operation] = []
         self.names: set[str] = set()
+        self.folded: list[str] = []
 
     # ----- naming --------------------------------------------------------------------------
     def node_name(self, node: NodeProto, index: int) -> str:
@@ -187,6 +203,9 @@ class _Graph:
         if node.op_type in CONSTANT_OPS:
             self.constants.update(node.output)
             return
+        if node.op_type in TRANSPARENT_OPS:
+            self.pass_through(node, index)
+            return
         if node.op_type not in SUPPORTED_OPS:
             raise UnsupportedOp(f"ONNX operator {node.op_type}")
         name = self.node_name(node, index)
@@ -207,6 +226,22 @@ class _Graph:
         self.names.add(name)
         for tensor in node.output:
             self.producer[tensor] = name
+
+    def pass_through(self, node: NodeProto, index: int) -> None:
+        """A node of :data:`TRANSPARENT_OPS`: its (first) output is its first input, produced by
+        the same node; said in a note."""
+        (data, *_), (out, *rest) = node.input, node.output
+        producer = self.producer.get(data)
+        if self.shapes.get(out) != self.shapes.get(data):
+            raise UnsupportedOp(f"{node.op_type} that changes its input's shape")
+        self.producer[out] = producer
+        self.defined.update(rest)  # BatchNormalization's training-mode outputs, unused
+        mac_layers = {n.name for n in self.nodes if isinstance(n, Layer)}
+        into = (f"folded into {producer}" if producer in mac_layers
+                else f"passed through after {producer}" if producer
+                else "passed through on the network input")
+        self.folded.append(f"node {self.node_name(node, index)} ({node.op_type}) {into}: "
+                           "no MAC")
 
     def bypass(self, node: NodeProto) -> None:
         """Route a skipped node's outputs to its first input's producer when the shape is

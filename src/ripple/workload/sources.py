@@ -36,7 +36,7 @@ def import_any_workload(spec: str | Path, *,
     if text.lower().endswith(".onnx"):
         result = import_onnx(text, skip_unsupported=skip_unsupported)
         notes = tuple(f"skipped node {s.name} ({s.op_type}): {s.reason}" for s in result.skipped)
-        return Imported(result.workload, notes)
+        return Imported(result.workload, result.folded + notes)
     data = read_yaml(text)
     if isinstance(data, list):
         return import_zigzag_workload(text)
