@@ -136,3 +136,16 @@ def test_the_eyeriss_like_example_is_timeloops_eyeriss_under_its_conventions():
     for memory in ("dram", "glb", "weights_spad"):
         assert own.accesses[memory] == same.accesses[memory]
     assert own.accesses["ifmap_spad"]["I"].reads < same.accesses["ifmap_spad"]["I"].reads
+
+
+def test_simulate_timeloop_cli_equals_evaluate(tmp_path):
+    problem, mapping = _small_layer(tmp_path)
+    files = [str(problem), str(ARCH), str(ERT), str(mapping)]
+    simulated = run_cli("simulate", "--timeloop", *files, "--json", "-")
+    evaluated = run_cli("evaluate", "--timeloop", *files, "--json", "-")
+    assert simulated.returncode == 0 and evaluated.returncode == 0, simulated.stderr
+    sim, model = json.loads(simulated.stdout), json.loads(evaluated.stdout)
+    assert sim["golden"]["match"]
+    assert sim["accesses"] == model["accesses"]
+    assert sim["latency"] == model["latency"]
+    assert sim["energy_pj"] == pytest.approx(model["energy_pj"], rel=1e-12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -100,8 +100,10 @@ def evaluate_files(workload: str | Path, arch: str | Path, mapping: str | Path,
     return evaluate(nest, (densities or DensityTable()).of(nest.layer.name))
 
 
-def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path | None = None,
+def simulate_files(workload: str | Path | None, arch: str | Path | None,
+                   mapping: str | Path | None = None,
                    layer: str | None = None, *, dataflow: str | None = None,
+                   timeloop: Sequence[str | Path] | None = None,
                    inputs: str | Path | None = None,
                    weights: str | Path | None = None, seed: int = 0,
                    log: str | Path | None = None, animate: str | Path | None = None,
@@ -111,7 +113,8 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path |
     """Run one mapping of one layer MAC by MAC with the reference simulator, on the tensors in
     the ``.npy`` files ``inputs`` and ``weights`` (seeded random integers when omitted), and
     check the output against the golden convolution. ``dataflow`` (a preset) instead of
-    ``mapping`` simulates the preset's mapping.
+    ``mapping`` simulates the preset's mapping; ``timeloop`` (Timeloop's problem, architecture,
+    ERT and mapping) instead of the three files simulates that, under Timeloop's conventions.
 
     ``log`` (.csv or .parquet) receives one row per issued MAC; ``animate`` (.gif or .mp4) the
     animation of the run; ``plot`` (a folder) its utilisation and readiness figures. Figures
@@ -125,7 +128,11 @@ def simulate_files(workload: str | Path, arch: str | Path, mapping: str | Path |
 
     if animate is not None:
         animation.check_target(animate)  # before the work, not after it
-    nest = load_nest(workload, arch, mapping, layer, dataflow, skip_unsupported)
+    if timeloop is not None:
+        nest = load_timeloop_nest(*timeloop).value[0]
+    else:
+        assert workload is not None and arch is not None, "give the files or timeloop"
+        nest = load_nest(workload, arch, mapping, layer, dataflow, skip_unsupported)
     budget = simulation_budget(nest, log, figures=animate is not None or plot is not None)
     budget.check(limits or SimulationLimits())
     if on_total is not None:

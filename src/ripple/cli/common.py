@@ -20,10 +20,12 @@ def json_only(args: argparse.Namespace, document: object) -> bool:
     return args.json == "-"
 
 
-def workload_and_arch(parser: argparse.ArgumentParser, arch_help: str) -> None:
-    parser.add_argument("-w", "--workload", required=True,
+def workload_and_arch(parser: argparse.ArgumentParser, arch_help: str,
+                      required: bool = True) -> None:
+    """-w and -a (``required=False`` where another tool's files may stand for them)."""
+    parser.add_argument("-w", "--workload", required=required,
                         help="workload: Ripple YAML, an .onnx model, or zoo:NAME")
-    parser.add_argument("-a", "--arch", required=True, help=arch_help)
+    parser.add_argument("-a", "--arch", required=required, help=arch_help)
     skip_unsupported_option(parser)
 
 

@@ -143,9 +143,17 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    given = [flag for flag, value in (("-w", args.workload), ("-a", args.arch)) if value]
+    if args.timeloop and given:
+        raise RippleInputError(f"--timeloop names the workload and the architecture; leave out "
+                               f"{' and '.join(given)}")
+    if not args.timeloop and len(given) < 2:
+        raise RippleInputError("give -w WORKLOAD and -a ARCH (or --timeloop PROBLEM ARCH ERT "
+                               "MAPPING)")
     with progress_bar(args, "simulating", None, "MACs (two passes)") as bar:
         run = api.simulate_files(args.workload, args.arch, args.mapping, args.layer,
-                                 dataflow=args.dataflow, inputs=args.inputs,
+                                 dataflow=args.dataflow, timeloop=args.timeloop,
+                                 inputs=args.inputs,
                                  weights=args.weights, seed=args.seed, log=args.log,
                                  animate=args.animate, plot=args.plot,
                                  skip_unsupported=args.skip_unsupported,
@@ -321,11 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = commands.add_parser("simulate", help="run one mapping MAC by MAC on real tensors "
                               "and check the output against a golden convolution")
-    workload_and_arch(sim, "architecture YAML")
+    workload_and_arch(sim, "architecture YAML", required=False)
     which = sim.add_mutually_exclusive_group(required=True)
     which.add_argument("-m", "--mapping", help="mapping YAML")
     which.add_argument("--dataflow", metavar="PRESET",
                        help="instead of -m: the preset's mapping (ws, os, is, rs, ed)")
+    which.add_argument("--timeloop", nargs=4, metavar=("PROBLEM", "ARCH", "ERT", "MAPPING"),
+                       help="Timeloop's problem, architecture, energy reference table and "
+                            "mapping instead of -w -a -m, under Timeloop's conventions")
     sim.add_argument("--layer", help="layer name, when the workload has several")
     sim.add_argument("--inputs", metavar="X.npy", help="input tensor [N, C, IY, IX] (integers); "
                      "default: seeded random")
