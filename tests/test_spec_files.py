@@ -110,3 +110,23 @@ def _yaml_files() -> list[Path]:
 @pytest.mark.parametrize("path", _yaml_files(), ids=lambda p: str(p.relative_to(p.parents[2])))
 def test_shipped_and_reference_files_still_read(path):
     read_yaml(path)
+
+
+def _ripple_examples() -> list[Path]:
+    return sorted(p for p in EXAMPLES.rglob("*.yaml") if "sparseloop_table7" not in p.parts)
+
+
+@pytest.mark.parametrize("path", _ripple_examples(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_example_loads(path):
+    """Each Ripple example file validates with the loader of its kind (the Timeloop files of
+    sparseloop_table7 are loaded by the Table 7 tests)."""
+    from ripple.arch import load_architecture
+    from ripple.mapping import load_mapping
+    from ripple.multicore import load_multicore, load_partition
+    from ripple.workload import load_workload
+
+    loaders = {"workload": load_workload, "mapping": load_mapping, "multicore": load_multicore,
+               "pipeline": load_partition}
+    loader = next((load for prefix, load in loaders.items() if path.name.startswith(prefix)),
+                  load_architecture)
+    loader(path)

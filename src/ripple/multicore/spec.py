@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt
+from pydantic import Field
 
 from ripple.arch import Architecture, load_architecture
 from ripple.arch.spec import Memory
+from ripple.bounds import Bits, Energy
 from ripple.errors import RippleInputError
 from ripple.multicore.routes import Route, route_table
 from ripple.specio import read_yaml, validate
@@ -43,10 +44,10 @@ class OffchipSpec(StrictModel):
     """
 
     name: str = "dram"
-    read_bandwidth: PositiveInt
-    write_bandwidth: PositiveInt
-    read_energy_pj: NonNegativeFloat
-    write_energy_pj: NonNegativeFloat
+    read_bandwidth: Bits
+    write_bandwidth: Bits
+    read_energy_pj: Energy
+    write_energy_pj: Energy
     energy_per: Literal["transaction", "bit"] = "transaction"
     duplex: bool = False
 
@@ -63,8 +64,8 @@ class LinkSpec(StrictModel):
 
     name: str | None = None
     endpoints: list[str] = Field(min_length=2)
-    bandwidth: PositiveInt
-    energy_pj_per_bit: NonNegativeFloat = 0.0
+    bandwidth: Bits
+    energy_pj_per_bit: Energy = 0.0
 
     @property
     def label(self) -> str:

@@ -73,7 +73,7 @@ def _model(value: str) -> DensityModel:
 
 
 class _OperandDensities(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     I: float | str | None = None
     W: float | str | None = None
@@ -81,7 +81,7 @@ class _OperandDensities(BaseModel):
 
 
 class _DensityFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     default: _OperandDensities = Field(default_factory=_OperandDensities)
     layers: dict[str, _OperandDensities] = Field(default_factory=dict)

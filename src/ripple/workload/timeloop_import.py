@@ -36,7 +36,7 @@ _COMMENTED = re.compile(r"^\s*(\w+)\s*:\s*([^#\s]+)\s*#\s*(.*\S)\s*$")
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
 
 
 class DataSpace(_Loose):
