@@ -18,7 +18,7 @@ from ripple.workload.densities import load_density_table
 from tests.conftest import EXAMPLES
 
 SEED = EXAMPLES / "seed_case"
-TWO = EXAMPLES / "multicore_2core"
+MULTI = EXAMPLES / "multicore"
 BIG = 2**63
 
 # (loader, file, text to replace, replacement, field, words)
@@ -58,14 +58,14 @@ CASES: dict[str, tuple[Callable[[Path], object], Path, str, str, str, str]] = {
     "loop product": (load_mapping, SEED / "mapping_weight_stationary.yaml", "[FX, 3]",
                      "[FX, 2147483647], [FY, 2147483647], [N, 2147483647]", "<root>",
                      "the product of the spatial and temporal loop sizes = 2.14e+30 exceeds"),
-    "link bandwidth 2^63": (load_multicore, TWO / "multicore.yaml", "bandwidth: 32",
+    "link bandwidth 2^63": (load_multicore, MULTI / "dual_core.yaml", "bandwidth: 32",
                             f"bandwidth: {BIG}", "links[0].bandwidth", "less than or equal"),
-    "link energy NaN": (load_multicore, TWO / "multicore.yaml", "energy_pj_per_bit: 0}",
+    "link energy NaN": (load_multicore, MULTI / "dual_core.yaml", "energy_pj_per_bit: 0}",
                         "energy_pj_per_bit: .nan}", "links[0].energy_pj_per_bit",
                         "finite number"),
-    "offchip energy inf": (load_multicore, TWO / "multicore.yaml", "read_energy_pj: 700",
+    "offchip energy inf": (load_multicore, MULTI / "dual_core.yaml", "read_energy_pj: 700",
                            "read_energy_pj: .inf", "offchip.read_energy_pj", "finite number"),
-    "rows per tile 2^40": (load_partition, TWO / "pipeline.yaml", "rows_per_tile: 28",
+    "rows per tile 2^40": (load_partition, MULTI / "pipeline.yaml", "rows_per_tile: 28",
                            f"rows_per_tile: {2**40}", "layers.conv1.rows_per_tile",
                            "less than or equal"),
 }

@@ -125,8 +125,9 @@ def test_every_example_loads(path):
     from ripple.multicore import load_multicore, load_partition
     from ripple.workload import load_workload
 
-    loaders = {"workload": load_workload, "mapping": load_mapping, "multicore": load_multicore,
-               "pipeline": load_partition}
+    loaders = {"workload": load_workload, "mapping": load_mapping, "pipeline": load_partition,
+               "single_core": load_multicore, "dual_core": load_multicore,
+               "quad_core": load_multicore, "hetero": load_multicore}
     loader = next((load for prefix, load in loaders.items() if path.name.startswith(prefix)),
                   load_architecture)
     loader(path)

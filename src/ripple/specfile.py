@@ -53,6 +53,24 @@ def read_text(path: str | Path) -> str:
                                source=str(path)) from None
 
 
+def path_in_folder(folder: str | Path, given: str, source: str, field: str) -> Path:
+    """The file a specification names (``given``, at ``field`` of ``source``), relative to the
+    specification's ``folder``. It must stay inside that folder once resolved (no absolute
+    path, ``..`` or symbolic link out of it): a file someone sends cannot make Ripple read, or
+    quote in an error, anything its author did not ship beside it. A file elsewhere is one the
+    user names on the command line."""
+    root = Path(folder).resolve()
+    if Path(given).is_absolute():
+        raise RippleInputError(f"{shown(given)} is an absolute path; name a file in this "
+                               "file's folder, relative to it", source=source, field=field)
+    target = (root / given).resolve()
+    if not target.is_relative_to(root):
+        raise RippleInputError(f"{shown(given)} leads out of this file's folder; a "
+                               "specification may name only files in its folder or below",
+                               source=source, field=field)
+    return target
+
+
 def read_yaml(path: str | Path) -> Any:
     """Parse a YAML file into plain data; any problem is one line naming the file (and the
     line)."""

@@ -25,12 +25,14 @@ from ripple.arch.spec import Memory
 from ripple.bounds import Bits, Energy
 from ripple.errors import RippleInputError
 from ripple.multicore.routes import Route, route_table
+from ripple.specfile import path_in_folder
 from ripple.specio import read_yaml, validate
 from ripple.workload.layer import Operand, Precision, StrictModel
 
 
 class CoreSpec(StrictModel):
-    """A core: its name and its architecture (a file path relative to this file, or inline)."""
+    """A core: its name and its architecture (a file path relative to this file's folder, and
+    inside it, or inline)."""
 
     name: str
     arch: str | dict[str, Any]
@@ -120,7 +122,8 @@ class Multicore:
 
 
 def multicore_from_data(data: Any, source: str, base: Path) -> Multicore:
-    """Validate a multi-core specification; core architecture paths are relative to ``base``."""
+    """Validate a multi-core specification; core architecture paths are relative to ``base``
+    and may not leave it."""
     if not isinstance(data, dict):
         raise RippleInputError("expected a mapping with 'cores:'", source=source)
     spec = validate(MulticoreSpec, data, source)
@@ -165,7 +168,8 @@ def _core_architectures(spec: MulticoreSpec, source: str,
                         base: Path) -> Iterator[tuple[str, Architecture]]:
     for index, core in enumerate(spec.cores):
         if isinstance(core.arch, str):
-            yield core.name, load_architecture(base / core.arch)
+            yield core.name, load_architecture(
+                path_in_folder(base, core.arch, source, f"cores[{index}].arch"))
         else:
             yield core.name, validate(Architecture, core.arch, source,
                                       prefix=("cores", index, "arch"))
