@@ -23,6 +23,9 @@ MAX_COUNT = 2**53
 MAX_PRECISION_BITS = 1024
 #: The largest energy of one access, MAC or bit, in pJ (a joule).
 MAX_ENERGY_PJ = 1e12
+#: The longest name (of a layer, memory, level, core...) or other string: error messages quote
+#: names, and a name of megabytes would make them unreadable.
+MAX_NAME = 256
 #: The longest list of loops at one level, of levels, or of memories at one level.
 MAX_ENTRIES = 64
 

@@ -25,16 +25,21 @@ SpecT = TypeVar("SpecT", bound=BaseModel)
 #: The most problems one error line lists (a file of thousands of wrong entries would otherwise
 #: print a line of megabytes); the rest are counted.
 MAX_PROBLEMS = 20
+#: The longest key of a field path shown.
+MAX_KEY = 40
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
-    """Render a pydantic error location as ``levels[0].memories[1].operands``."""
+    """Render a pydantic error location as ``levels[0].memories[1].operands`` (a key the file
+    chose, such as a layer's name, cut to :data:`MAX_KEY` characters)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            key = str(part)
+            key = key if len(key) <= MAX_KEY else key[: MAX_KEY - 3] + "..."
+            out += ("." if out else "") + key
     return out or "<root>"
 
 

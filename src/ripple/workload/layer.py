@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ripple.bounds import Offset, Size, Width, check_counts
+from ripple.bounds import MAX_NAME, Offset, Size, Width, check_counts
 from ripple.specio import unknown_field
 from ripple.workload.axis import AxisGeometry, valid_pairs
 
@@ -28,10 +28,11 @@ ALL_DIMS = ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
 
 
 class StrictModel(BaseModel):
-    """A specification model: a misspelt key is an error, not a silent default, and no float
-    is NaN or infinite."""
+    """A specification model: a misspelt key is an error, not a silent default, no float is
+    NaN or infinite, and no name or other string is longer than :data:`MAX_NAME`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              str_max_length=MAX_NAME)
 
 
 class Precision(StrictModel):
