@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -18,6 +20,21 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     """Run the ``ripple`` CLI in a subprocess, as a user would."""
     return subprocess.run([sys.executable, "-m", "ripple.cli", *args], capture_output=True,
                           text=True, cwd=cwd)
+
+
+def run_main(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI's entry function in this process (no interpreter start-up: a hundred times
+    faster than :func:`run_cli`), with what a subprocess would report. An exception that is not
+    a clean error propagates, as a traceback would."""
+    from ripple.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def assert_one_clear_line(tmp_path: Path, arch: str, memory: str, line: str, field: str,

@@ -67,7 +67,7 @@ def test_presets_fit_a_per_column_accumulator():
     from ripple.arch import Architecture
     from ripple.workload import Precision
 
-    spec = yaml.safe_load((EXAMPLES / "multicore_cores" / "core_16mac.yaml").read_text())
+    spec = yaml.safe_load((EXAMPLES / "multicore" / "core_16mac.yaml").read_text())
     accumulator = next(m for m in spec["levels"][1]["memories"] if m["operands"] == ["O"])
     accumulator["served_dims"] = ["D2"]
     arch = Architecture.model_validate(spec)

@@ -24,12 +24,14 @@ from ripple.multicore import (
 from ripple.workload import Layer, Workload, load_any_workload
 from tests.conftest import EXAMPLES, SHARED
 
+#: The Stream LeNet-5 machines by their number of cores.
+MACHINES = {1: "single_core.yaml", 2: "dual_core.yaml", 4: "quad_core.yaml"}
 LENET = SHARED / "reference" / "onnx" / "lenet5.onnx"
 LENET_MACS = 416_520
 
 
 def machine(cores: int):
-    return load_multicore(EXAMPLES / f"multicore_{cores}core" / "multicore.yaml")
+    return load_multicore(EXAMPLES / "multicore" / MACHINES[cores])
 
 
 @cache
@@ -145,7 +147,7 @@ def test_gemm_with_transposed_weights(tmp_path, mode):
 
 
 def test_heterogeneous_pair_shares_follow_mac_counts():
-    pair = load_multicore(EXAMPLES / "multicore_hetero" / "multicore.yaml")
+    pair = load_multicore(EXAMPLES / "multicore" / "hetero.yaml")
     assert [pair.archs[c].npes for c in pair.cores] == [16, 64]
     run = run_multicore(load_any_workload(LENET), pair, "layer")
     assert run.macs == LENET_MACS

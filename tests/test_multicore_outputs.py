@@ -16,7 +16,7 @@ from ripple.workload import load_any_workload
 from tests.conftest import EXAMPLES, SHARED, cli_json, run_cli
 
 LENET = str(SHARED / "reference" / "onnx" / "lenet5.onnx")
-QUAD = EXAMPLES / "multicore_4core" / "multicore.yaml"
+QUAD = EXAMPLES / "multicore" / "quad_core.yaml"
 
 
 def check_trace_event_format(document: dict) -> list[dict]:
@@ -97,8 +97,16 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-QUAD_TEXT = QUAD.read_text().replace("../multicore_cores/",
-                                     str(EXAMPLES / "multicore_cores") + "/")
+CORE = EXAMPLES / "multicore" / "core_16mac.yaml"
+QUAD_TEXT = QUAD.read_text()
+
+
+def _machine(tmp_path: Path, text: str) -> Path:
+    """A machine file in ``tmp_path``, next to the core architecture it names."""
+    _write(tmp_path, CORE.name, CORE.read_text())
+    return _write(tmp_path, "machine.yaml", text)
+
+
 # (file to corrupt: machine or partition, text to replace, replacement, field, words)
 BAD = {
     "unknown endpoint": ("machine", "endpoints: [core0, core1]", "endpoints: [core0, core9]",
@@ -125,7 +133,7 @@ def test_bad_input_is_one_clear_line(case, tmp_path):
     texts = {"machine": QUAD_TEXT, "partition": PARTITION}
     assert old in texts[target], f"test setup: {old!r}"
     texts[target] = texts[target].replace(old, new, 1)
-    machine = _write(tmp_path, "machine.yaml", texts["machine"])
+    machine = _machine(tmp_path, texts["machine"])
     partition = _write(tmp_path, "partition.yaml", texts["partition"])
     out = tmp_path / "result.json"
     proc = run_cli("multicore", "-w", LENET, "-a", str(machine), "--partition", str(partition),
@@ -139,10 +147,9 @@ def test_bad_input_is_one_clear_line(case, tmp_path):
 
 
 def test_bad_core_architecture_names_its_file(tmp_path):
-    core = _write(tmp_path, "core.yaml", (EXAMPLES / "multicore_cores" / "core_16mac.yaml")
-                  .read_text().replace("read_bandwidth: 128", "read_bandwidth: wide", 1))
-    machine = _write(tmp_path, "machine.yaml", QUAD_TEXT.replace(
-        str(EXAMPLES / "multicore_cores" / "core_16mac.yaml"), str(core)))
+    core = _write(tmp_path, "core.yaml", CORE.read_text().replace("read_bandwidth: 128",
+                                                                  "read_bandwidth: wide", 1))
+    machine = _write(tmp_path, "machine.yaml", QUAD_TEXT.replace(CORE.name, core.name))
     proc = run_cli("multicore", "-w", LENET, "-a", str(machine))
     assert proc.returncode == 2
     assert f"{core}: levels[0].memories[0].read_bandwidth:" in proc.stderr
@@ -156,11 +163,8 @@ def test_bad_run_options_are_clear_errors():
 
 
 def test_bad_inline_core_architecture_names_the_field(tmp_path):
-    hetero = EXAMPLES / "multicore_hetero" / "multicore.yaml"
-    text = hetero.read_text().replace("../multicore_cores/",
-                                      str(EXAMPLES / "multicore_cores") + "/")
-    machine = _write(tmp_path, "machine.yaml", text.replace("read_bandwidth: 256",
-                                                            "read_bandwidth: -1", 1))
+    text = (EXAMPLES / "multicore" / "hetero.yaml").read_text()
+    machine = _machine(tmp_path, text.replace("read_bandwidth: 256", "read_bandwidth: -1", 1))
     proc = run_cli("multicore", "-w", LENET, "-a", str(machine))
     assert proc.returncode == 2
     assert f"{machine}: cores[1].arch.levels[0].memories[0].read_bandwidth:" in proc.stderr

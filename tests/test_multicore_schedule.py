@@ -27,9 +27,10 @@ from ripple.specio import read_yaml
 from ripple.workload import Layer, Operation, Workload, load_any_workload
 from ripple.workload.network import output_shape
 from tests.conftest import EXAMPLES, SHARED
+from tests.test_multicore import MACHINES
 
 LENET = SHARED / "reference" / "onnx" / "lenet5.onnx"
-PIPELINE = load_partition(EXAMPLES / "multicore_2core" / "pipeline.yaml")
+PIPELINE = load_partition(EXAMPLES / "multicore" / "pipeline.yaml")
 
 
 def rows_of(shape: tuple[int, ...]) -> int:
@@ -180,14 +181,14 @@ def lenet() -> Workload:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("cores", [1, 2, 4])
 def test_lenet5_dependencies(cores, mode):
-    machine = load_multicore(EXAMPLES / f"multicore_{cores}core" / "multicore.yaml")
+    machine = load_multicore(EXAMPLES / "multicore" / MACHINES[cores])
     result = run_multicore(lenet(), machine, mode)
     assert check_schedule(lenet(), result) > 0
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_lenet5_pipelined_allocation_dependencies(mode):
-    machine = load_multicore(EXAMPLES / "multicore_2core" / "multicore.yaml")
+    machine = load_multicore(EXAMPLES / "multicore" / "dual_core.yaml")
     result = run_multicore(lenet(), machine, mode, partition=PIPELINE, dataflow="ed")
     assert check_schedule(lenet(), result) > 0
     conv1, = (r for r in result.schedule.runs if r.tile.node == "conv1")
@@ -200,7 +201,7 @@ def test_lenet5_pipelined_allocation_dependencies(mode):
 
 
 def test_event_mode_pipelines_faster_than_fused_on_an_event_driven_producer():
-    machine = load_multicore(EXAMPLES / "multicore_2core" / "multicore.yaml")
+    machine = load_multicore(EXAMPLES / "multicore" / "dual_core.yaml")
     fused, event = (run_multicore(lenet(), machine, mode, partition=PIPELINE, dataflow="ed")
                     for mode in ("fused", "event"))
     assert event.latency_cycles < 0.9 * fused.latency_cycles
@@ -217,9 +218,9 @@ def resnet18_head() -> Workload:
 
 def roomy_quad() -> object:
     """The 4-core LeNet machine with unbounded SRAMs: ResNet-18 at 224x224 does not fit 64 KiB."""
-    core = read_yaml(EXAMPLES / "multicore_cores" / "core_16mac.yaml")
+    core = read_yaml(EXAMPLES / "multicore" / "core_16mac.yaml")
     del core["levels"][0]["memories"][0]["capacity_bits"]
-    data = read_yaml(EXAMPLES / "multicore_4core" / "multicore.yaml")
+    data = read_yaml(EXAMPLES / "multicore" / "quad_core.yaml")
     for entry in data["cores"]:
         entry["arch"] = core
     return multicore_from_data(data, "test", Path("."))
@@ -243,7 +244,7 @@ def test_fc_reading_a_feature_map_waits_for_all_of_it(mode):
     conv = Layer(name="conv", K=8, C=1, IY=12, IX=12, FY=3, FX=3)
     fc = Layer(name="fc", operator="fc", K=10, C=8 * 10 * 10, inputs=("conv",))
     workload = Workload(name="conv_fc", layers=[conv, fc])
-    machine = load_multicore(EXAMPLES / "multicore_2core" / "multicore.yaml")
+    machine = load_multicore(EXAMPLES / "multicore" / "dual_core.yaml")
     result = run_multicore(workload, machine, mode,
                            partition=PartitionSpec.model_validate(
                                {"layers": {"conv": {"split": "rows"}}}))
@@ -272,7 +273,7 @@ def branches() -> Workload:
 ])
 def test_concatenated_branches_dependencies(mode, layers):
     workload = branches()
-    machine = load_multicore(EXAMPLES / "multicore_2core" / "multicore.yaml")
+    machine = load_multicore(EXAMPLES / "multicore" / "dual_core.yaml")
     result = run_multicore(workload, machine, mode,
                            partition=PartitionSpec.model_validate({"layers": layers}))
     assert result.macs == workload.macs

@@ -15,7 +15,7 @@ from ripple.workload.zoo import ZOO, zoo_workload
 from tests.conftest import EXAMPLES, run_cli
 
 SEED_DRAM = str(EXAMPLES / "seed_dram" / "arch.yaml")
-MULTICORE = str(EXAMPLES / "multicore_4core" / "multicore.yaml")
+MULTICORE = str(EXAMPLES / "multicore" / "quad_core.yaml")
 
 
 @pytest.fixture

@@ -6,6 +6,21 @@ Every failure caused by input (a file, a field, a mapping that does not fit) is 
 
 from __future__ import annotations
 
+import reprlib
+
+#: The longest rendering of a received value in an error message.
+MAX_SHOWN = 80
+_REPR = reprlib.Repr()  # keyword arguments need Python 3.12
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, MAX_SHOWN, MAX_SHOWN
+
+
+def shown(value: object) -> str:
+    """``value`` as an error message quotes it: at most :data:`MAX_SHOWN` characters, built
+    without rendering the whole value (a received value may be a huge or deeply shared
+    structure, whose full ``repr`` would not fit in memory)."""
+    text = _REPR.repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
 
 class RippleInputError(Exception):
     """Bad input: names the file, the field path and what was expected."""

@@ -13,16 +13,17 @@ from typing import Literal
 
 from pydantic import (
     Field,
-    NonNegativeFloat,
-    NonNegativeInt,
-    PositiveInt,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from ripple.bounds import MAX_ENTRIES, MAX_SIZE, Bits, Energy, Size
 from ripple.sparse import formats as fmt
 from ripple.workload.layer import OPERANDS, Operand, StrictModel
+
+#: The widest run-length field (a run count wider than 64 bits counts nothing a tile holds).
+MAX_RUN_BITS = 64
 
 
 class StoredFormat(StrictModel):
@@ -35,7 +36,7 @@ class StoredFormat(StrictModel):
     """
 
     format: Literal["uncompressed", "bitmask", "rle", "coo", "uop_rle"]
-    run_bits: NonNegativeInt | None = None
+    run_bits: int | None = Field(default=None, ge=0, le=MAX_RUN_BITS)
 
     @model_validator(mode="after")
     def _run_bits_apply(self) -> StoredFormat:
@@ -155,11 +156,11 @@ class Memory(StrictModel):
 
     name: str
     operands: list[Operand] = Field(min_length=1)
-    capacity_bits: PositiveInt | None = Field(default=None, description="None: unbounded")
-    read_bandwidth: PositiveInt
-    write_bandwidth: PositiveInt
-    read_energy_pj: NonNegativeFloat
-    write_energy_pj: NonNegativeFloat
+    capacity_bits: Bits | None = Field(default=None, description="None: unbounded")
+    read_bandwidth: Bits
+    write_bandwidth: Bits
+    read_energy_pj: Energy
+    write_energy_pj: Energy
     energy_per: Literal["transaction", "bit"] = "transaction"
     served_dims: list[str] | None = Field(
         default=None, description="array dimensions this memory serves; default all"
@@ -171,8 +172,8 @@ class Memory(StrictModel):
         default_factory=dict, description="operand -> how it is stored; default dense")
     sparsity: dict[Operand, MemorySparsity] = Field(
         default_factory=dict, description="operand -> skip or gate its ineffectual transfers")
-    gated_read_energy_pj: NonNegativeFloat = 0.0
-    gated_write_energy_pj: NonNegativeFloat = 0.0
+    gated_read_energy_pj: Energy = 0.0
+    gated_write_energy_pj: Energy = 0.0
     fills: FillStyle | None = Field(default=None, description="None: the architecture's")
     multicast: Multicast | None = Field(default=None, description="None: the architecture's")
     output_first_read: FirstRead | None = Field(default=None,
@@ -231,7 +232,7 @@ class Level(StrictModel):
     """A level of the hierarchy: memories at the same distance from the MACs."""
 
     name: str
-    memories: list[Memory] = Field(min_length=1)
+    memories: list[Memory] = Field(min_length=1, max_length=MAX_ENTRIES)
 
     @model_validator(mode="after")
     def _disjoint(self) -> Level:
@@ -280,11 +281,11 @@ class MacUnit(StrictModel):
     ``gated_energy_pj``: the energy of a gated MAC.
     """
 
-    energy_pj: NonNegativeFloat
+    energy_pj: Energy
     latch: list[Literal["I", "W"]] = Field(default_factory=lambda: ["I", "W"])
     first_read_elision: bool | Literal["when_partial", "per_fill"] = False
     sparsity: MacSparsity | None = None
-    gated_energy_pj: NonNegativeFloat = 0.0
+    gated_energy_pj: Energy = 0.0
 
     @field_validator("latch", mode="before")
     @classmethod
@@ -298,12 +299,13 @@ class Architecture(StrictModel):
     """A single core: MAC array plus memory levels, outermost first."""
 
     name: str = "architecture"
-    array: dict[str, PositiveInt] = Field(min_length=1, description="array dimension -> size")
+    array: dict[str, Size] = Field(min_length=1, max_length=MAX_ENTRIES,
+                                   description="array dimension -> size")
     conventions: Conventions = Field(default_factory=Conventions,
                                      description="a preset name (ripple, zigzag, timeloop) or "
                                                  "the options, with an optional preset")
     mac: MacUnit
-    levels: list[Level] = Field(min_length=1)
+    levels: list[Level] = Field(min_length=1, max_length=MAX_ENTRIES)
 
     @model_validator(mode="before")
     @classmethod
@@ -337,6 +339,9 @@ class Architecture(StrictModel):
 
     @model_validator(mode="after")
     def _check(self) -> Architecture:
+        if self.npes > MAX_SIZE:
+            raise ValueError(f"the array has {self.npes:.3g} NPEs (the product of its "
+                             f"dimensions); at most 2^31 - 1")
         names = [m.name for lvl in self.levels for m in lvl.memories]
         dup = {n for n in names if names.count(n) > 1}
         if dup:

@@ -41,7 +41,7 @@ READS, WRITES = ("tl", "th"), ("fh", "fl")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ZigZagPort(_Strict):

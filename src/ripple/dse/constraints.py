@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt
+from pydantic import Field
 
-from ripple.mapping.spec import Dim, LoopSpec
+from ripple.bounds import MAX_ENTRIES
+from ripple.mapping.spec import Dim, Loops
 from ripple.specio import load_spec
 from ripple.workload.layer import IndexKind, StrictModel
 
@@ -20,18 +21,20 @@ class Constraints(StrictModel):
                                    description="nest kinds to explore")
     boundary: Literal["filter", "scatter"] = "filter"
     dataflow: str | None = Field(default=None, description="a preset: its unrolling and order")
-    spatial: dict[str, list[LoopSpec]] | None = Field(
+    spatial: dict[str, Loops] | None = Field(
         default=None, description="a fixed unrolling, as in a mapping file")
-    utilisation_floor: NonNegativeFloat = Field(
-        default=0.0, le=1.0, description="smallest share of the NPEs a spatial unrolling uses")
+    utilisation_floor: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="smallest share of the NPEs a spatial unrolling uses")
     order: list[Dim] | None = Field(
         default=None, description="a fixed order of dimensions, outermost first, at every level")
     partial_order: list[tuple[Dim, Dim]] = Field(
         default_factory=list, description="pairs (outer, inner): outer's loops above inner's")
     level_of: dict[Dim, str] = Field(
         default_factory=dict, description="the memory level that holds a dimension's loops")
-    max_loops_per_level: PositiveInt = Field(
-        default=9, description="merge prime factors so that no level has more loops")
+    max_loops_per_level: int = Field(
+        default=9, gt=0, le=MAX_ENTRIES,
+        description="merge prime factors so that no level has more loops")
 
 
 def load_constraints(path: str | Path) -> Constraints:

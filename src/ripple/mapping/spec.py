@@ -16,14 +16,18 @@ an operand is cut differently (docs/mapping.md):
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, model_validator
 
+from ripple.bounds import MAX_ENTRIES, Size, check_counts
 from ripple.workload.layer import IndexKind, Operand, StrictModel
 
 Dim = Literal["N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX"]
-LoopSpec = tuple[Dim, PositiveInt]
+LoopSpec = tuple[Dim, Size]
+#: The loops of one level (or of one memory in a placement), outermost first.
+Loops = Annotated[list[LoopSpec], Field(max_length=MAX_ENTRIES)]
 
 
 class Mapping(StrictModel):
@@ -38,10 +42,22 @@ class Mapping(StrictModel):
     index: IndexKind | None = Field(default=None, description="inferred from the loop dimensions")
     boundary: Literal["filter", "scatter"] = "filter"
     skip_padding: bool = False
-    spatial: dict[str, list[LoopSpec]] = Field(default_factory=dict)
-    temporal: dict[str, list[LoopSpec]] = Field(default_factory=dict)
+    spatial: dict[str, Loops] = Field(default_factory=dict, max_length=MAX_ENTRIES)
+    temporal: dict[str, Loops] = Field(default_factory=dict, max_length=MAX_ENTRIES)
     bypass: dict[str, list[Operand]] = Field(
         default_factory=dict, description="memory or level -> operands it does not store")
-    placement: dict[Operand, dict[str, list[LoopSpec]]] = Field(
+    placement: dict[Operand, dict[str, Loops]] = Field(
         default_factory=dict,
         description="operand -> memory (or level) -> the loops held there, outermost first")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Mapping:
+        """The nest's iterations (every loop's size multiplied) stay countable exactly; the
+        coverage of the layer is checked when the mapping is bound to it."""
+        nests = {"spatial and temporal": [*self.spatial.values(), *self.temporal.values()]}
+        nests.update((f"placement.{operand}", list(held.values()))
+                     for operand, held in self.placement.items())
+        check_counts({f"the product of the {where} loop sizes":
+                      math.prod(size for loops in levels for _, size in loops)
+                      for where, levels in nests.items()})
+        return self

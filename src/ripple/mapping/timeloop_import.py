@@ -42,7 +42,7 @@ _FACTOR = re.compile(r"^([A-Z])=?(\d+)$")
 
 
 class Directive(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     target: str
     type: Literal["temporal", "spatial", "bypass", "datatype"]
@@ -55,7 +55,7 @@ class Directive(BaseModel):
 
 
 class MappingFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     mapping: list[Directive] = Field(min_length=1)
 

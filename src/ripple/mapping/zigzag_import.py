@@ -34,7 +34,7 @@ ZIGZAG_TO_RIPPLE = {"B": "N", "D": "N"}
 
 
 class ZigZagMappingEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str
     spatial_mapping: dict[str, list[str]] | None = None

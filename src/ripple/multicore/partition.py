@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, field_validator
 
+from ripple.bounds import Size
 from ripple.errors import RippleInputError
 from ripple.multicore.regions import FeatureMap, Node, Range, is_view, needs, output_map
 from ripple.specio import load_spec
@@ -41,7 +42,7 @@ class NodePlacementSpec(StrictModel):
 
     split: Literal["channels", "rows", "auto"] = "auto"
     cores: list[str] | None = Field(default=None, min_length=1)
-    rows_per_tile: PositiveInt | None = None
+    rows_per_tile: Size | None = None
 
     @field_validator("split", mode="before")
     @classmethod
@@ -50,7 +51,7 @@ class NodePlacementSpec(StrictModel):
 
 
 class PartitionSpec(StrictModel):
-    rows_per_tile: PositiveInt | None = None
+    rows_per_tile: Size | None = None
     layers: dict[str, NodePlacementSpec] = Field(default_factory=dict)
 
 

@@ -18,18 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt
+from pydantic import Field
 
 from ripple.arch import Architecture, load_architecture
 from ripple.arch.spec import Memory
+from ripple.bounds import Bits, Energy
 from ripple.errors import RippleInputError
 from ripple.multicore.routes import Route, route_table
+from ripple.specfile import path_in_folder
 from ripple.specio import read_yaml, validate
 from ripple.workload.layer import Operand, Precision, StrictModel
 
 
 class CoreSpec(StrictModel):
-    """A core: its name and its architecture (a file path relative to this file, or inline)."""
+    """A core: its name and its architecture (a file path relative to this file's folder, and
+    inside it, or inline)."""
 
     name: str
     arch: str | dict[str, Any]
@@ -43,10 +46,10 @@ class OffchipSpec(StrictModel):
     """
 
     name: str = "dram"
-    read_bandwidth: PositiveInt
-    write_bandwidth: PositiveInt
-    read_energy_pj: NonNegativeFloat
-    write_energy_pj: NonNegativeFloat
+    read_bandwidth: Bits
+    write_bandwidth: Bits
+    read_energy_pj: Energy
+    write_energy_pj: Energy
     energy_per: Literal["transaction", "bit"] = "transaction"
     duplex: bool = False
 
@@ -63,8 +66,8 @@ class LinkSpec(StrictModel):
 
     name: str | None = None
     endpoints: list[str] = Field(min_length=2)
-    bandwidth: PositiveInt
-    energy_pj_per_bit: NonNegativeFloat = 0.0
+    bandwidth: Bits
+    energy_pj_per_bit: Energy = 0.0
 
     @property
     def label(self) -> str:
@@ -119,7 +122,8 @@ class Multicore:
 
 
 def multicore_from_data(data: Any, source: str, base: Path) -> Multicore:
-    """Validate a multi-core specification; core architecture paths are relative to ``base``."""
+    """Validate a multi-core specification; core architecture paths are relative to ``base``
+    and may not leave it."""
     if not isinstance(data, dict):
         raise RippleInputError("expected a mapping with 'cores:'", source=source)
     spec = validate(MulticoreSpec, data, source)
@@ -164,7 +168,8 @@ def _core_architectures(spec: MulticoreSpec, source: str,
                         base: Path) -> Iterator[tuple[str, Architecture]]:
     for index, core in enumerate(spec.cores):
         if isinstance(core.arch, str):
-            yield core.name, load_architecture(base / core.arch)
+            yield core.name, load_architecture(
+                path_in_folder(base, core.arch, source, f"cores[{index}].arch"))
         else:
             yield core.name, validate(Architecture, core.arch, source,
                                       prefix=("cores", index, "arch"))

@@ -1,20 +1,27 @@
-"""Writing JSON documents: to stdout, or to a file that appears only once complete."""
+"""Writing JSON documents: to stdout, or to a file that appears only once complete.
+
+A document never holds NaN or Infinity: JSON has no such numbers (Python would write them as
+bare words other parsers refuse), and a result that is not finite is a wrong result. It is an
+error naming the quantity instead.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from ripple.errors import RippleInputError
+from ripple.errors import ModelError, RippleInputError
+from ripple.specio import field_path
 
 
 def write_json(document: Any, target: str) -> None:
     """Write ``document`` to ``target`` (``-`` for stdout) atomically."""
-    write_text(json.dumps(document, indent=2), target)
+    write_text(json_text(document), target)
 
 
 def write_text(text: str, target: str) -> None:
@@ -41,3 +48,30 @@ def write_text(text: str, target: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def json_text(document: Any) -> str:
+    """``document`` as indented JSON; a NaN or infinite number in it is a :class:`ModelError`
+    naming where it is."""
+    try:
+        return json.dumps(document, indent=2, allow_nan=False)
+    except ValueError:
+        where = _non_finite(document, ())
+        if where is None:
+            raise
+        path, value = where
+        raise ModelError(f"the result is {value} (not a finite number); Ripple refuses to "
+                         "report it", field=field_path(path)) from None
+
+
+def _non_finite(value: Any, path: tuple[Any, ...]) -> tuple[tuple[Any, ...], float] | None:
+    """The location of the first NaN or infinite float in ``value``, and that float."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, value)
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list | tuple) else ())
+    for key, inner in items:
+        found = _non_finite(inner, (*path, key))
+        if found is not None:
+            return found
+    return None

@@ -17,7 +17,7 @@ SpaceName = Literal["Inputs", "Weights", "Outputs"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
 
 
 class Rank(_Strict):

@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ripple.viz.filenames import safe_stem
+
 
 def new_figure(width: float = 7.0, height: float = 4.0, ncols: int = 1) -> tuple[Figure, list]:
     fig, axes = plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
@@ -26,14 +28,16 @@ def legend_beside(ax: Axes, **options: Any) -> None:
 
 
 def save(fig: Figure, folder: str | Path, stem: str, laid_out: bool = False) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg`` into ``folder``; returns the paths. The figure is
-    laid out tightly and cropped to what is drawn (legends beside the axes included), unless
-    it is ``laid_out`` already (fixed margins): measuring every text costs a figure's drawing
-    time again, worth it for a figure or two, not for one a layer."""
+    """Write ``stem.png`` and ``stem.svg`` into ``folder`` (the stem made safe: it may hold a
+    layer's name); returns the paths. The figure is laid out tightly and cropped to what is
+    drawn (legends beside the axes included), unless it is ``laid_out`` already (fixed
+    margins): measuring every text costs a figure's drawing time again, worth it for a figure
+    or two, not for one a layer."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if not laid_out:
         fig.tight_layout()
+    stem = safe_stem(stem)
     paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
     for path in paths:
         fig.savefig(path, dpi=120, bbox_inches=None if laid_out else "tight")

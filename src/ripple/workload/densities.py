@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ripple.errors import RippleInputError
 from ripple.sparse.distributions import Actual, DensityModel, Uniform
+from ripple.specfile import path_in_folder
 from ripple.specio import read_yaml, validate
 from ripple.workload.layer import OPERANDS
 
@@ -73,7 +74,7 @@ def _model(value: str) -> DensityModel:
 
 
 class _OperandDensities(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     I: float | str | None = None
     W: float | str | None = None
@@ -81,7 +82,7 @@ class _OperandDensities(BaseModel):
 
 
 class _DensityFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     default: _OperandDensities = Field(default_factory=_OperandDensities)
     layers: dict[str, _OperandDensities] = Field(default_factory=dict)
@@ -89,7 +90,7 @@ class _DensityFile(BaseModel):
 
 def load_density_table(path: str | Path) -> DensityTable:
     """A YAML table ``densities: {default: {I: 0.5}, layers: {conv1: {I: 0.3, W: w.npy}}}``;
-    a ``.npy`` path is relative to the file."""
+    a ``.npy`` path is relative to the file's folder and inside it."""
     source = str(path)
     data = read_yaml(path)
     if not isinstance(data, dict) or "densities" not in data:
@@ -104,12 +105,13 @@ def load_density_table(path: str | Path) -> DensityTable:
             value = getattr(given, op)
             if value is None:
                 continue
-            text = str(base / value) if isinstance(value, str) else str(value)
+            field = f"densities.{where}.{op}"
+            text = str(path_in_folder(base, value, source, field)) if isinstance(
+                value, str) else str(value)
             try:
                 out[op] = _model(text)
             except RippleInputError as exc:
-                raise RippleInputError(exc.detail, source=source,
-                                       field=f"densities.{where}.{op}") from None
+                raise RippleInputError(exc.detail, source=source, field=field) from None
         return out
 
     return DensityTable(models(parsed.default, "default"),

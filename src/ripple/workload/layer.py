@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ripple.bounds import MAX_NAME, Offset, Size, Width, check_counts
+from ripple.specio import unknown_field
 from ripple.workload.axis import AxisGeometry, valid_pairs
 
 Operand = Literal["I", "W", "O"]
@@ -26,16 +28,20 @@ ALL_DIMS = ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A specification model: a misspelt key is an error, not a silent default, no float is
+    NaN or infinite, and no name or other string is longer than :data:`MAX_NAME`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              str_max_length=MAX_NAME)
 
 
 class Precision(StrictModel):
     """Bits per element: input, weight, partial output (psum) and final output."""
 
-    I: PositiveInt = 16
-    W: PositiveInt = 16
-    O: PositiveInt = 16
-    O_final: PositiveInt = 16
+    I: Width = 16
+    W: Width = 16
+    O: Width = 16
+    O_final: Width = 16
 
 
 class Densities(StrictModel):
@@ -56,12 +62,18 @@ def pair(value: object) -> object:
     return value
 
 
+SIDES = ("top", "bottom", "left", "right")
+
+
 def expand_padding(value: object) -> object:
     """Padding as ``[top, bottom, left, right]`` from one integer, ``[y, x]`` or a mapping."""
     if isinstance(value, int):
         return (value, value, value, value)
     if isinstance(value, dict):
-        return tuple(value.get(side, 0) for side in ("top", "bottom", "left", "right"))
+        unknown = [key for key in value if key not in SIDES]
+        if unknown:
+            raise ValueError(unknown_field(unknown, SIDES))
+        return tuple(value.get(side, 0) for side in SIDES)
     if isinstance(value, list | tuple) and len(value) == 2:
         return (value[0], value[0], value[1], value[1])
     return value
@@ -75,17 +87,17 @@ class Layer(StrictModel):
 
     name: str = "layer"
     operator: Literal["conv", "fc"] = "conv"
-    N: PositiveInt = 1
-    K: PositiveInt
-    C: PositiveInt
-    G: PositiveInt = 1
-    IY: PositiveInt = 1
-    IX: PositiveInt = 1
-    FY: PositiveInt = 1
-    FX: PositiveInt = 1
-    stride: tuple[PositiveInt, PositiveInt] = (1, 1)
-    dilation: tuple[PositiveInt, PositiveInt] = (1, 1)
-    padding: tuple[int, int, int, int] = Field(
+    N: Size = 1
+    K: Size
+    C: Size
+    G: Size = 1
+    IY: Size = 1
+    IX: Size = 1
+    FY: Size = 1
+    FX: Size = 1
+    stride: tuple[Size, Size] = (1, 1)
+    dilation: tuple[Size, Size] = (1, 1)
+    padding: tuple[Offset, Offset, Offset, Offset] = Field(
         default=(0, 0, 0, 0), description="[top, bottom, left, right]"
     )
     precision: Precision = Precision()
@@ -106,8 +118,6 @@ class Layer(StrictModel):
 
     @model_validator(mode="after")
     def _check(self) -> Layer:
-        if any(p < 0 for p in self.padding):
-            raise ValueError("padding must be non-negative")
         if self.K % self.G or self.C % self.G:
             raise ValueError(f"K={self.K} and C={self.C} must both be divisible by G={self.G}")
         if self.operator == "fc" and (self.IY, self.IX, self.FY, self.FX) != (1, 1, 1, 1):
@@ -116,7 +126,29 @@ class Layer(StrictModel):
             raise ValueError(
                 f"the kernel does not fit the padded input: output would be {self.OY}x{self.OX}"
             )
+        check_counts(self._counts())
         return self
+
+    def _counts(self) -> dict[str, int]:
+        """The products the counting forms from this layer's sizes, named by their factors:
+        the iterations of either nest (also times the widest element: the bits they move) and
+        every tensor's elements and bits (the input padded)."""
+        widest = max(self.precision.model_dump().values())
+        per_step = self.N * self.K * self.C_group * self.FY * self.FX
+        output_steps = per_step * self.OY * self.OX
+        input_steps = per_step * self.IY * self.IX
+        padded = self.N * self.C * (self.IY + self.padding[0] + self.padding[1]) * (
+            self.IX + self.padding[2] + self.padding[3])
+        weights = self.K * self.C_group * self.FY * self.FX
+        outputs = self.N * self.K * self.OY * self.OX
+        out_bits = max(self.precision.O, self.precision.O_final)
+        return {
+            "N*K*C/G*OY*OX*FY*FX MACs x widest precision": output_steps * widest,
+            "N*K*C/G*IY*IX*FY*FX MACs x widest precision": input_steps * widest,
+            "N*C*(IY+padding)*(IX+padding) x precision.I": padded * self.precision.I,
+            "K*C/G*FY*FX x precision.W": weights * self.precision.W,
+            "N*K*OY*OX x precision.O": outputs * out_bits,
+        }
 
     # ----- derived sizes -------------------------------------------------------------
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ripple.errors import RippleInputError
-from ripple.specio import read_yaml, validate
+from ripple.specio import read_yaml, unknown_field, validate
 from ripple.workload.layer import Layer
 from ripple.workload.network import Workload
 
@@ -22,10 +22,10 @@ def workload_from_data(data: object, source: str) -> Workload:
     if "layers" in data:
         return validate(Workload, data, source)
     if "layer" in data:
-        extra = set(data) - {"layer", "name"}
+        extra = sorted(map(str, set(data) - {"layer", "name"}))
         if extra:
-            raise RippleInputError("unknown field (not part of the schema)", source=source,
-                                   field=sorted(extra)[0])
+            raise RippleInputError(unknown_field(extra, ("layer", "name")), source=source,
+                                   field=extra[0])
         layer = validate(Layer, data["layer"], source, prefix=("layer",))
         return Workload(name=data.get("name", layer.name), layers=[layer])
     layer = validate(Layer, data, source)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal, get_args
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ripple.bounds import Offset, Size, check_counts
 from ripple.workload.layer import StrictModel, expand_padding, pair
 
 OperationKind = Literal[
@@ -22,8 +23,10 @@ OperationKind = Literal[
 OPERATION_KINDS: tuple[str, ...] = get_args(OperationKind)
 POOLS = ("maxpool", "avgpool")
 
+#: The highest tensor rank.
+MAX_RANK = 6
 #: A tensor shape, batch first: ``(N, C, H, W)`` for feature maps, ``(N, F)`` for vectors.
-Shape = Annotated[tuple[PositiveInt, ...], Field(min_length=1, max_length=6)]
+Shape = Annotated[tuple[Size, ...], Field(min_length=1, max_length=MAX_RANK)]
 
 
 class Operation(StrictModel):
@@ -36,13 +39,13 @@ class Operation(StrictModel):
     inputs: tuple[str, ...] = ()
     input_shapes: tuple[Shape, ...] = Field(min_length=1)
     output_shape: Shape | None = None
-    kernel: tuple[PositiveInt, PositiveInt] | None = None
-    stride: tuple[PositiveInt, PositiveInt] = (1, 1)
-    padding: tuple[int, int, int, int] = Field(
+    kernel: tuple[Size, Size] | None = None
+    stride: tuple[Size, Size] = (1, 1)
+    padding: tuple[Offset, Offset, Offset, Offset] = Field(
         default=(0, 0, 0, 0), description="[top, bottom, left, right]"
     )
     ceil_mode: bool = False
-    axis: int = 1
+    axis: int = Field(default=1, ge=-MAX_RANK, le=MAX_RANK)
 
     @field_validator("operator", mode="before")
     @classmethod
@@ -64,6 +67,8 @@ class Operation(StrictModel):
 
     @model_validator(mode="after")
     def _check(self) -> Operation:
+        check_counts({f"elements of input_shapes[{i}]": math.prod(shape)
+                      for i, shape in enumerate(self.input_shapes)})
         _check_attributes(self)
         if self.inputs and len(self.inputs) != len(self.input_shapes):
             raise ValueError(f"{len(self.inputs)} inputs but {len(self.input_shapes)} input "
@@ -80,6 +85,7 @@ class Operation(StrictModel):
         elif tuple(self.output_shape) != derived:
             raise ValueError(f"output_shape {list(self.output_shape)} does not follow from the "
                              f"inputs; {self.operator} gives {list(derived)}")
+        check_counts({"elements of output_shape": math.prod(self.shape)})
         return self
 
     @property
@@ -101,8 +107,6 @@ def _check_attributes(op: Operation) -> None:
         raise ValueError("kernel, stride, padding and ceil_mode apply to maxpool and avgpool only")
     if op.axis != 1 and op.operator not in ("concat", "flatten"):
         raise ValueError("axis applies to concat and flatten only")
-    if any(p < 0 for p in op.padding):
-        raise ValueError("padding must be non-negative")
     if op.operator in (*POOLS, "globalavgpool") and len(op.input_shapes[0]) != 4:
         raise ValueError(f"{op.operator} takes an (N, C, H, W) input")
 

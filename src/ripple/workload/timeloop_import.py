@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from ripple.errors import RippleInputError
 from ripple.imported import Imported
+from ripple.specfile import read_text
 from ripple.specio import read_yaml, validate
 from ripple.workload.layer import Densities, Layer, Precision
 
@@ -35,7 +36,7 @@ _COMMENTED = re.compile(r"^\s*(\w+)\s*:\s*([^#\s]+)\s*#\s*(.*\S)\s*$")
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
 
 
 class DataSpace(_Loose):
@@ -113,7 +114,7 @@ def _check_shape(shape: Shape, source: str) -> None:
 
 def _commented_sizes(path: Path) -> list[tuple[str, str, str]]:
     """``(key, value, comment)`` of every ``key: value  # comment`` line."""
-    return [found.groups() for line in path.read_text().splitlines()
+    return [found.groups() for line in read_text(path).splitlines()
             if (found := _COMMENTED.match(line))]
 
 

@@ -44,7 +44,7 @@ KNOWN_DIMS = (*BATCH_DIMS, "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ZigZagLayer(_Strict):
