@@ -23,9 +23,7 @@ from ripple.dse import space
 from ripple.dse.constraints import Constraints
 from ripple.dse.rows import batch_table
 from ripple.dse.store import PartStore, fingerprint, write_part
-from ripple.errors import MappingError
 from ripple.mapping.skeleton import Skeleton
-from ripple.model.batch import SkeletonBatch
 from ripple.workload.layer import Layer
 
 
@@ -46,26 +44,9 @@ class TaskSummary:
     valid: NDArray[np.bool_]
 
 
-_BATCHES: dict[tuple[Layer, Skeleton], SkeletonBatch | None] = {}
-
-
-def skeleton_batch(layer: Layer, arch: Architecture, skeleton: Skeleton) -> SkeletonBatch | None:
-    """The skeleton's batch evaluator (kept per process), or None when the mapping is rejected
-    whatever the order (an unrolling that would split outputs over memory instances)."""
-    key = (layer, skeleton)
-    if key not in _BATCHES:
-        if len(_BATCHES) > 256:
-            _BATCHES.clear()
-        try:
-            _BATCHES[key] = SkeletonBatch.of(layer, arch, skeleton)
-        except MappingError:
-            _BATCHES[key] = None
-    return _BATCHES[key]
-
-
 def run_task(arch: Architecture, task: Task, part: str) -> TaskSummary:
     """Evaluate one task and write its part file (runs in a worker)."""
-    batch = skeleton_batch(task.layer, arch, task.skeleton)
+    batch = space.skeleton_batch(task.layer, arch, task.skeleton)
     assert batch is not None, "tasks() yields only skeletons that bind"
     columns = batch.evaluate(task.orders)
     table = batch_table(task.task_id, task.layer.name, task.skeleton, arch, task.orders, columns)
@@ -80,7 +61,7 @@ def tasks(layers: list[Layer], arch: Architecture, constraints: Constraints, bat
     task_id = produced = 0
     for layer in layers:
         for skeleton in space.skeletons(layer, arch, constraints):
-            if skeleton_batch(layer, arch, skeleton) is None:
+            if space.skeleton_batch(layer, arch, skeleton) is None:
                 continue
             for chunk in space.orders(skeleton, constraints, chunk=batch_size):
                 if limit is not None and produced + len(chunk) > limit:

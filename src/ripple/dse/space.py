@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from ripple.arch.spec import Architecture
 from ripple.dse.constraints import Constraints
 from ripple.dse.presets import resolve
-from ripple.errors import RippleInputError
+from ripple.errors import MappingError, RippleInputError
 from ripple.mapping.skeleton import Loop, Skeleton
 from ripple.model.batch import SkeletonBatch
 from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
@@ -101,8 +101,30 @@ def temporal_loops(layer: Layer, index: IndexKind, spatial: Spatial, limit: int)
     return [(d, f) for d in _dims(index) for f in sorted(per_dim[d], reverse=True)]
 
 
+_BATCHES: dict[tuple[int, Layer, Skeleton], tuple[Architecture, SkeletonBatch | None]] = {}
+
+
+def skeleton_batch(layer: Layer, arch: Architecture, skeleton: Skeleton) -> SkeletonBatch | None:
+    """The skeleton's batch evaluator (kept per process), or None when the mapping is rejected
+    whatever the order (an unrolling that would split outputs over memory instances). Shared
+    by the placement's fit checks and the tasks: on a two-level hierarchy the last trial of a
+    placement is the skeleton itself. Keyed by the architecture object too (kept with the
+    entry, so that its id cannot be reused): another architecture, another batch."""
+    key = (id(arch), layer, skeleton)
+    if key not in _BATCHES or _BATCHES[key][0] is not arch:
+        if len(_BATCHES) > 256:
+            _BATCHES.clear()
+        try:
+            _BATCHES[key] = (arch, SkeletonBatch.of(layer, arch, skeleton))
+        except MappingError:
+            _BATCHES[key] = (arch, None)
+    return _BATCHES[key][1]
+
+
 def _fits(layer: Layer, arch: Architecture, skeleton: Skeleton, level: int) -> bool:
-    batch = SkeletonBatch.of(layer, arch, skeleton)
+    batch = skeleton_batch(layer, arch, skeleton)
+    if batch is None:  # rejected whatever the placement: raise as building it does
+        batch = SkeletonBatch.of(layer, arch, skeleton)
     tiles = batch.tiles(np.arange(batch.n)[None, :])
     return not batch.overflows(tiles, 0, {m.name for m in arch.levels[level].memories})
 

@@ -50,7 +50,8 @@ def unique_inverse(keys: IntArray) -> tuple[IntArray, IntArray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = np.lexsort(keys.T[::-1]) if keys.shape[1] else np.arange(len(keys))
     ordered = keys[order]
-    new = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
     inverse = np.empty(len(keys), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return order[new], inverse

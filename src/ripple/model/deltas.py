@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.model.groups import FactorGroups, Histogram, Instances
+from ripple.model.groups import FactorGroups, Histogram, Instances, changes
 from ripple.workload.layer import Operand
 
 IntArray = NDArray[np.int64]
@@ -67,12 +67,12 @@ def transition_pairs(groups: FactorGroups, carry: Carry) -> tuple[IntArray, IntA
     context = _runs(digits[:, :carry.q_out])
     if carry.owns:
         block = _runs(digits[:, :carry.q_out + 1])
-        starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
-        ends = np.r_[starts[1:], n] - 1
+        starts = np.flatnonzero(changes(block))
+        ends = np.append(starts[1:], n) - 1
         same_context = context[starts[1:]] == context[starts[:-1]]
         return ends[:-1][same_context], starts[1:][same_context]
-    starts = np.flatnonzero(np.r_[True, context[1:] != context[:-1]])
-    ends = np.r_[starts[1:], n] - 1
+    starts = np.flatnonzero(changes(context))
+    ends = np.append(starts[1:], n) - 1
     return ends, starts
 
 
@@ -80,7 +80,8 @@ def _runs(digits: IntArray) -> IntArray:
     """Per row of sorted ``digits``, the index of its run of equal rows."""
     if digits.shape[1] == 0:
         return np.zeros(len(digits), dtype=np.int64)
-    change = np.r_[False, (digits[1:] != digits[:-1]).any(axis=1)]
+    change = np.zeros(len(digits), dtype=bool)
+    change[1:] = (digits[1:] != digits[:-1]).any(axis=1)
     return np.cumsum(change)
 
 
@@ -113,7 +114,7 @@ def delta_rows(groups: FactorGroups, carry: Carry, part: DeltaPart, operand: Ope
     starts = np.searchsorted(g, np.arange(rank.max(initial=-1) + 2))
     counts = starts[new + 1] - starts[new]
     tid = np.repeat(np.arange(len(new)), counts)
-    idx = np.repeat(starts[new] - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(
+    idx = np.repeat(starts[new] - np.cumsum(np.append(0, counts[:-1])), counts) + np.arange(
         counts.sum())
     in_old = np.isin((old[tid] * span_c + child[idx]) * span_e + e[idx], held)
     if not idx.size:  # no stored element enters (or leaves): nothing moves
@@ -126,7 +127,7 @@ def delta_rows(groups: FactorGroups, carry: Carry, part: DeltaPart, operand: Ope
     unit = ((ti * n_inst + ii) * n_cls + ci) * span_e + ei
     order = np.argsort(unit, kind="stable")
     unit, kept = unit[order], in_old[order]
-    first = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+    first = np.flatnonzero(changes(unit))
     all_kept = np.minimum.reduceat(kept.astype(np.int64), first) if first.size else kept
     unit = unit[first]
     element = unit % span_e

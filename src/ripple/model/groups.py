@@ -71,6 +71,9 @@ class FactorGroups:
         self.factor = factor
         self._cache: dict[tuple[int, Part, Operand, bool, tuple[Operand, ...]],
                           Histogram] = {}
+        # Shared by every skeleton whose factor has these loops (``factor_groups`` is cached
+        # per layer), so most calls of an exploration are hits; entries are read-only.
+        self._sets: dict[tuple[int, tuple[Part, ...], Operand, bool], InstanceSets] = {}
         self._extremes = {kind: _extreme_elements(factor, kind) for kind in ("last", "first")}
         self.issued_steps = len(np.unique(factor.rank))
 
@@ -190,16 +193,23 @@ class FactorGroups:
         instance (digits on ``instances``) of the group holding that element."""
         code, inst = self._pair_codes(q, coords), self.key(0, instances)
         order = np.lexsort((inst, code))
-        starts = np.flatnonzero(np.r_[True, code[order][1:] != code[order][:-1]])
+        starts = np.flatnonzero(changes(code[order]))
         return code[order][starts], inst[order][starts]
 
     def instance_sets(self, q: int, parts: list[Part], operand: Operand,
                       outputs: bool) -> InstanceSets:
         """Per group (the first ``q`` temporal digits) and per instance spec, the distinct
         statistic rows of the group's instances: a histogram over groups of these row-set
-        tuples, with the first and last group's."""
+        tuples, with the first and last group's. Memoized (read-only arrays)."""
+        key = (q, tuple(parts), operand, outputs)
+        if key not in self._sets:
+            self._sets[key] = self._instance_sets(q, parts, operand, outputs)
+        return self._sets[key]
+
+    def _instance_sets(self, q: int, parts: list[Part], operand: Operand,
+                       outputs: bool) -> InstanceSets:
         if self.factor.size == 0:  # nothing issued in this factor: no transfer at all
-            nothing = tuple(np.zeros((0, 3 if outputs else 1), dtype=np.int64)
+            nothing = tuple(_frozen(np.zeros((0, 3 if outputs else 1), dtype=np.int64))
                             for _ in parts)
             return InstanceSets([], nothing, nothing)
         per_spec = []
@@ -209,10 +219,11 @@ class FactorGroups:
             group = pairs // n_inst
             order = np.lexsort((*rows.T[::-1], group))
             group, rows = group[order], rows[order]
-            keep = np.r_[True, (group[1:] != group[:-1]) | (rows[1:] != rows[:-1]).any(axis=1)]
-            group, rows = group[keep], rows[keep]
-            starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-            ends = np.r_[starts[1:], len(group)]
+            keep = np.ones(len(group), dtype=bool)
+            keep[1:] = (group[1:] != group[:-1]) | (rows[1:] != rows[:-1]).any(axis=1)
+            group, rows = _frozen(group[keep]), _frozen(rows[keep])
+            starts = np.flatnonzero(changes(group))
+            ends = np.append(starts[1:], len(group))
             per_spec.append([rows[a:b] for a, b in zip(starts, ends, strict=True)])
         per_group = list(zip(*per_spec, strict=True))
         histogram: dict[bytes, list] = {}
@@ -245,6 +256,21 @@ class FactorGroups:
         return list(profiles.values())
 
 
+def changes(values: IntArray) -> NDArray[np.bool_]:
+    """Per element of a sorted array, whether it differs from the one before (the first
+    does): ``np.r_[True, a[1:] != a[:-1]]`` without ``np.r_``'s indexing machinery, which
+    dominated this hot path."""
+    out = np.ones(len(values), dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=out[1:])
+    return out
+
+
+def _frozen(array: IntArray) -> IntArray:
+    """``array``, read-only: memoized results are shared, so a caller must not write them."""
+    array.setflags(write=False)
+    return array
+
+
 def _distinct_per_group(group_of: IntArray, coords: IntArray, n: int) -> IntArray:
     stored = coords >= 0
     if not stored.any():
@@ -265,8 +291,8 @@ def _extreme_elements(factor: Factor, kind: str, instance: IntArray | None = Non
         coords = instance * (int(coords.max(initial=0)) + 2) + coords + 1
     order = np.lexsort((factor.rank, coords))
     sorted_coords = coords[order]
-    starts = np.flatnonzero(np.r_[True, sorted_coords[1:] != sorted_coords[:-1]])
-    ends = np.r_[starts[1:], len(order)] - 1
+    starts = np.flatnonzero(changes(sorted_coords))
+    ends = np.append(starts[1:], len(order)) - 1
     chosen = order[ends if kind == "last" else starts]
     return chosen[factor.coords["O"][chosen] >= 0]
 
