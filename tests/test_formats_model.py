@@ -172,6 +172,7 @@ def test_expectation_on_the_seed_case_with_compressed_weights_and_gating():
     _check(dataclasses.replace(stored, arch=Architecture.model_validate(spec)), seed=4)
 
 
+@pytest.mark.slow
 @settings(RANDOM, max_examples=10)
 @given(st.data())
 def test_expectation_on_random_nests(data):
@@ -184,6 +185,7 @@ def test_expectation_on_random_nests(data):
     _check(stored, seed=data.draw(st.integers(0, 99), label="seed"))
 
 
+@pytest.mark.slow
 @settings(RANDOM, max_examples=6)
 @given(st.data())
 def test_expectation_with_skipping_below_the_compressed_memory(data):

@@ -183,6 +183,7 @@ def test_expectation_with_gated_macs_on_the_seed_case():
                           sparsity={"action": "gate", "condition_on": ["I"]}), seed=7)
 
 
+@pytest.mark.slow
 @settings(RANDOM, max_examples=8)
 @given(st.data())
 def test_expectation_on_random_nests(data):

@@ -230,7 +230,9 @@ def roomy_quad() -> object:
 def test_resnet18_first_blocks_dependencies(mode):
     workload = resnet18_head()
     assert {n.operator for n in workload.layers} >= {"add", "maxpool", "relu", "conv"}
-    result = run_multicore(workload, roomy_quad(), mode)
+    # the dependencies do not depend on the tiles' preset: one preset, not each tile's best
+    result = run_multicore(workload, roomy_quad(), mode, dataflow="ed" if mode == "event"
+                           else "ws")
     assert result.macs == workload.macs
     assert check_schedule(workload, result) > 0
     adds = [r for r in result.schedule.runs if r.tile.node.endswith(".add")]
