@@ -1,7 +1,9 @@
 """Hostile input files through the CLI: the bundled examples, mutated (keys deleted, values of
 the wrong type, huge, negative, zero, NaN or infinite numbers, duplicate keys, non-UTF-8 bytes,
 truncation, alias bombs, python tags), must each end in exit 0 with finite numbers in the JSON
-or exit 2 with one line on stderr: never a traceback, a warning or a file left behind.
+or exit 2 with one line on stderr: never a traceback, a warning or a file left behind. The
+commands: ``evaluate`` (a mapping, or a dataflow preset on another example architecture),
+``workload`` and ``multicore`` (a machine, its core file and a partition).
 
 The commands run in this process (their entry function, not a subprocess: a hundred times
 faster), derandomised so that every run tries the same files.
@@ -14,6 +16,7 @@ import json
 import math
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,9 @@ from hypothesis import strategies as st
 from tests.conftest import EXAMPLES, run_main
 
 SEED = EXAMPLES / "seed_case"
+MULTICORE = EXAMPLES / "multicore"
+MACHINES = ["single_core.yaml", "dual_core.yaml", "quad_core.yaml", "hetero.yaml"]
+PRESETS = ["ws", "os", "is", "rs", "ed"]
 ARCHS = ["arch.yaml", "arch_gated.yaml", "arch_compressed.yaml", "arch_skip.yaml"]
 MAPPINGS = ["mapping_event_driven.yaml", "mapping_weight_stationary.yaml",
             "mapping_input_scatter.yaml"]
@@ -161,56 +167,115 @@ def _floats(value: Any) -> list[float]:
     return [x for inner in items for x in _floats(inner)]
 
 
-def fuzz_evaluate(arch: str, mapping: str, role: str, changes: list[Mutation]) -> None:
-    files = {"workload": SEED / "workload.yaml", "arch": SEED / arch, "mapping": SEED / mapping}
+def fuzz(files: dict[str, Path], role: str, changes: list[Mutation],
+         argv: Callable[[dict[str, Path]], list[str]]) -> None:
+    """Copy ``files`` into an empty folder, the one at ``role`` mutated, and check the command
+    ``argv`` makes of their paths."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        paths = {}
+        paths = {name: folder / original.name for name, original in files.items()}
         for name, original in files.items():
-            paths[name] = folder / original.name
             content = mutated(original, changes) if name == role else original.read_bytes()
             paths[name].write_bytes(content)
-        check_run(["evaluate", "-w", str(paths["workload"]), "-a", str(paths["arch"]),
-                   "-m", str(paths["mapping"])], folder)
+        check_run(argv(paths), folder)
 
 
-def fuzz_workload(changes: list[Mutation]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        path = folder / "workload.yaml"
-        path.write_bytes(mutated(SEED / "workload.yaml", changes))
-        check_run(["workload", str(path)], folder)
-
-
-EVALUATE = dict(arch=st.sampled_from(ARCHS), mapping=st.sampled_from(MAPPINGS),
-                role=st.sampled_from(["workload", "arch", "arch", "mapping"]),
-                changes=st.lists(mutations, min_size=1, max_size=2))
-WORKLOAD = dict(changes=st.lists(mutations, min_size=1, max_size=2))
+changes = st.lists(mutations, min_size=1, max_size=2)
 FUZZ = dict(derandomize=True, deadline=None, database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@settings(max_examples=500, **FUZZ)
-@given(**EVALUATE)
-def test_fuzz_evaluate(arch, mapping, role, changes):
-    fuzz_evaluate(arch, mapping, role, changes)
+@st.composite
+def evaluate_runs(draw: st.DrawFn) -> tuple[dict[str, Path], str, list[Mutation]]:
+    """The seed case under one of its mappings and architectures, one file mutated."""
+    files = {"workload": SEED / "workload.yaml", "arch": SEED / draw(st.sampled_from(ARCHS)),
+             "mapping": SEED / draw(st.sampled_from(MAPPINGS))}
+    return files, draw(st.sampled_from(["workload", "arch", "arch", "mapping"])), draw(changes)
+
+
+@st.composite
+def preset_runs(draw: st.DrawFn) -> tuple[dict[str, Path], str, list[Mutation], str]:
+    """An example architecture, mutated, under a dataflow preset."""
+    arch = draw(st.sampled_from([SEED / "arch.yaml", EXAMPLES / "seed_dram" / "arch.yaml",
+                                 EXAMPLES / "eyeriss_like" / "arch.yaml"]))
+    return {"arch": arch}, "arch", draw(changes), draw(st.sampled_from(PRESETS))
+
+
+@st.composite
+def multicore_runs(draw: st.DrawFn) -> tuple[dict[str, Path], str, list[Mutation], str]:
+    """An example machine with its core file (the dual core with its partition), one of them
+    mutated, in one of the modes."""
+    machine = draw(st.sampled_from(MACHINES))
+    files = {"machine": MULTICORE / machine, "core": MULTICORE / "core_16mac.yaml"}
+    if machine == "dual_core.yaml":
+        files["partition"] = MULTICORE / "pipeline.yaml"
+    return files, draw(st.sampled_from(sorted(files))), draw(changes), draw(st.sampled_from(
+        ["layer", "fused", "event"]))
+
+
+def fuzz_evaluate(run: tuple[dict[str, Path], str, list[Mutation]]) -> None:
+    fuzz(*run, lambda paths: ["evaluate", "-w", str(paths["workload"]), "-a", str(paths["arch"]),
+                              "-m", str(paths["mapping"])])
+
+
+def fuzz_workload(mutation: list[Mutation]) -> None:
+    fuzz({"workload": SEED / "workload.yaml"}, "workload", mutation,
+         lambda paths: ["workload", str(paths["workload"])])
+
+
+def fuzz_multicore(run: tuple[dict[str, Path], str, list[Mutation], str]) -> None:
+    files, role, mutation, mode = run
+
+    def argv(paths: dict[str, Path]) -> list[str]:
+        partition = ["--partition", str(paths["partition"])] if "partition" in paths else []
+        return ["multicore", "-w", "zoo:lenet5", "-a", str(paths["machine"]), "--mode", mode,
+                *partition]
+
+    fuzz(files, role, mutation, argv)
 
 
 @settings(max_examples=500, **FUZZ)
-@given(**WORKLOAD)
-def test_fuzz_workload(changes):
-    fuzz_workload(changes)
+@given(evaluate_runs())
+def test_fuzz_evaluate(run):
+    fuzz_evaluate(run)
+
+
+@settings(max_examples=500, **FUZZ)
+@given(changes)
+def test_fuzz_workload(mutation):
+    fuzz_workload(mutation)
+
+
+@settings(max_examples=200, **FUZZ)
+@given(preset_runs())
+def test_fuzz_evaluate_preset(run):
+    files, role, mutation, preset = run
+    fuzz(files, role, mutation, lambda paths: ["evaluate", "-w", str(SEED / "workload.yaml"),
+                                               "-a", str(paths["arch"]), "--dataflow", preset])
+
+
+@settings(max_examples=100, **FUZZ)
+@given(multicore_runs())
+def test_fuzz_multicore(run):
+    fuzz_multicore(run)
 
 
 @pytest.mark.slow
-@settings(max_examples=5000, **FUZZ)
-@given(**EVALUATE)
-def test_fuzz_evaluate_many(arch, mapping, role, changes):
-    fuzz_evaluate(arch, mapping, role, changes)
+@settings(max_examples=2000, **FUZZ)
+@given(evaluate_runs())
+def test_fuzz_evaluate_many(run):
+    fuzz_evaluate(run)
 
 
 @pytest.mark.slow
-@settings(max_examples=5000, **FUZZ)
-@given(**WORKLOAD)
-def test_fuzz_workload_many(changes):
-    fuzz_workload(changes)
+@settings(max_examples=1000, **FUZZ)
+@given(changes)
+def test_fuzz_workload_many(mutation):
+    fuzz_workload(mutation)
+
+
+@pytest.mark.slow
+@settings(max_examples=500, **FUZZ)
+@given(multicore_runs())
+def test_fuzz_multicore_many(run):
+    fuzz_multicore(run)

@@ -21,7 +21,7 @@ SECRET = "password: hunter2\n"
 def _machine(folder: Path, arch: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "machine.yaml"
-    path.write_text(f"cores:\n  - {{name: c0, arch: '{arch}'}}\n")
+    path.write_text(f"cores:\n  - {{name: c0, arch: \"{arch}\"}}\n")
     return path
 
 
@@ -38,6 +38,7 @@ def outside(tmp_path) -> Path:
     ("sub/../../secret.yaml", "leads out of this file's folder"),
     ("{outside}", "is an absolute path"),
     ("link.yaml", "'link.yaml' leads out of this file's folder"),
+    ('a\\0b.yaml', "holds a NUL character"),
 ])
 def test_a_core_file_outside_the_folder_is_refused(tmp_path, outside, arch, words):
     folder = tmp_path / "spec"

@@ -60,6 +60,9 @@ def path_in_folder(folder: str | Path, given: str, source: str, field: str) -> P
     quote in an error, anything its author did not ship beside it. A file elsewhere is one the
     user names on the command line."""
     root = Path(folder).resolve()
+    if "\0" in given:
+        raise RippleInputError(f"{shown(given)} holds a NUL character; no file is called that",
+                               source=source, field=field)
     if Path(given).is_absolute():
         raise RippleInputError(f"{shown(given)} is an absolute path; name a file in this "
                                "file's folder, relative to it", source=source, field=field)
