@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
 from ripple.arch import load_architecture
 from ripple.dse.constraints import Constraints
 from ripple.dse.explore import explore
+from ripple.dse.outcome import ROW_COLUMNS, ExplorationOutcome
 from ripple.workload import load_workload
 from tests.conftest import EXAMPLES, run_cli
 
@@ -128,3 +130,21 @@ def test_mapspace_figure_names_the_layer(tmp_path):
     figure = mapspace_figure(outcome.run, outcome.title, "fc3")
     assert figure.axes[0].get_title() == f"fc3 of {outcome.title}"
     assert outcome.title == "lenet5 on seed_8npe"
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_optima_and_front_read_back_equal_a_full_read(seed, tmp_path, suffix):
+    """The outcome reads only the row groups (Parquet) or streams the chunks (CSV) holding
+    the optima and the front: every row it returns equals the export's own, across tasks."""
+    layers, arch = seed
+    export = tmp_path / f"seed{suffix}"
+    run = explore(layers, arch, Constraints(), export, batch_size=7)
+    outcome = ExplorationOutcome(run, [layers[0].name], export, "seed")
+    doc = outcome.document("pareto", report=True)["layers"][0]
+    table = pq.read_table(export) if suffix == ".parquet" else pacsv.read_csv(export)
+    full = {(r["task"], r["row"]): {k: r[k] for k in ROW_COLUMNS} for r in table.to_pylist()}
+    for row in doc["pareto_front"] + list(doc["report"]["optima"].values()):
+        assert row == full[(row["task"], row["row"])]
+    keys = sorted(full)[::97]  # rows of many tasks, each in its own row group
+    assert len({t for t, _ in keys}) > 10
+    assert outcome._rows(keys) == {key: full[key] for key in keys}

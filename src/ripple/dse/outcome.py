@@ -3,10 +3,12 @@ loops (read back from the export), the Pareto front, the report, and the network
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -26,18 +28,34 @@ class ExplorationOutcome:
     title: str
 
     def _rows(self, keys: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
+        """The export's rows ``(task, row)``, reading only what holds them: a Parquet export's
+        row groups whose task range covers a wanted task (a CSV export is streamed), so memory
+        does not grow with the export."""
         if not keys or not self.export.exists():
             return {}
-        if self.export.suffix == ".parquet":
-            table = pq.read_table(self.export, columns=ROW_COLUMNS)
-        else:
-            table = pacsv.read_csv(self.export,
-                                   convert_options=pacsv.ConvertOptions(include_columns=ROW_COLUMNS))
         tasks = sorted({t for t, _ in keys})
-        table = table.filter(pc.is_in(table["task"], value_set=pc.cast(tasks, table["task"].type)))
         wanted = set(keys)
-        return {(r["task"], r["row"]): r for r in table.to_pylist()
-                if (r["task"], r["row"]) in wanted}
+        found = {}
+        for table in self._tables_holding(tasks):
+            table = table.filter(pc.is_in(table["task"],
+                                          value_set=pc.cast(tasks, table["task"].type)))
+            found.update({(r["task"], r["row"]): r for r in table.to_pylist()
+                          if (r["task"], r["row"]) in wanted})
+        return found
+
+    def _tables_holding(self, tasks: list[int]) -> Iterator[pa.Table]:
+        if self.export.suffix != ".parquet":
+            options = pacsv.ConvertOptions(include_columns=ROW_COLUMNS)
+            for chunk in pacsv.open_csv(self.export, convert_options=options):
+                yield pa.Table.from_batches([chunk])
+            return
+        export = pq.ParquetFile(self.export)
+        column = export.schema_arrow.get_field_index("task")
+        for i in range(export.num_row_groups):
+            stats = export.metadata.row_group(i).column(column).statistics
+            if stats is None or not stats.has_min_max or any(
+                    stats.min <= t <= stats.max for t in tasks):
+                yield export.read_row_group(i, columns=ROW_COLUMNS)
 
     def document(self, objective: str, report: bool = False) -> dict[str, Any]:
         per_layer = []
