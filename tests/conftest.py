@@ -67,3 +67,19 @@ def cli_json(*args: str) -> dict:
 @pytest.fixture
 def seed_dir() -> Path:
     return EXAMPLES / "seed_case"
+
+
+def model_equal_to_simulation(nest):
+    """Evaluate ``nest`` and simulate it; assert the run matches the golden convolution and the
+    model equals it on every access, the latency and the port loads; return the model's
+    result."""
+    from ripple.model import evaluate
+    from ripple.sim import simulate
+
+    model = evaluate(nest)
+    run = simulate(nest)
+    assert run.match
+    assert run.result.accesses == model.accesses
+    assert run.result.latency == model.latency
+    assert run.result.extras["timing"] == model.extras["timing"]
+    return model

@@ -19,6 +19,7 @@ from ripple.mapping import Mapping, bind
 from ripple.model import evaluate
 from ripple.sim import simulate
 from ripple.workload import Layer
+from tests.conftest import model_equal_to_simulation
 from tests.strategies import architectures, layers, mappings
 
 ROW = Layer(name="row", K=1, C=1, IY=1, IX=6, FY=1, FX=3)
@@ -37,14 +38,7 @@ def _arch(buffered: str, fills: str) -> Architecture:
 
 
 def _both(buffered: str, fills: str, mapping: Mapping):
-    nest = bind(ROW, _arch(buffered, fills), mapping)
-    model = evaluate(nest)
-    sim = simulate(nest)
-    assert sim.match
-    assert sim.result.accesses == model.accesses
-    assert sim.result.latency == model.latency
-    assert sim.result.extras["timing"] == model.extras["timing"]
-    return model.accesses
+    return model_equal_to_simulation(bind(ROW, _arch(buffered, fills), mapping)).accesses
 
 
 def test_an_input_window_sliding_by_one_brings_one_new_input():

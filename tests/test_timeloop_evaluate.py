@@ -18,11 +18,10 @@ from ripple.api import evaluate_timeloop_files, load_timeloop_nest
 from ripple.arch import Architecture
 from ripple.mapping import bind, load_mapping
 from ripple.model import evaluate
-from ripple.sim import simulate
 from ripple.sparseloop.evaluate import TimeloopSpec, evaluate_timeloop
 from ripple.workload.layer import Densities
 from ripple.workload.sources import load_any_workload
-from tests.conftest import EXAMPLES, SHARED, run_cli
+from tests.conftest import EXAMPLES, SHARED, model_equal_to_simulation, run_cli
 
 TABLE7 = SHARED / "reference" / "sparseloop_table7"
 ARCH, ERT = TABLE7 / "arch" / "arch.yaml", TABLE7 / "ert_art" / "ERT.yaml"
@@ -92,12 +91,7 @@ def _small_layer(tmp_path: Path) -> tuple[Path, Path]:
 def test_small_eyeriss_layer_model_equals_simulator(tmp_path):
     problem, mapping = _small_layer(tmp_path)
     nest, _ = load_timeloop_nest(problem, ARCH, ERT, mapping).value
-    model = evaluate(nest)
-    run = simulate(nest)
-    assert run.match
-    assert run.result.accesses == model.accesses
-    assert run.result.latency == model.latency
-    assert run.result.extras["timing"] == model.extras["timing"]
+    model = model_equal_to_simulation(nest)
     # delta fills: each of the 36 busy PEs receives its 3-input window whole once per C step
     # and then one new input per step of P (4 steps): (3 + 1 + 1 + 1) x 2 = 12 words each
     assert model.accesses["ifmap_spad"]["I"].writes == 36 * 12
