@@ -76,7 +76,7 @@ def _input_error(exc: ValidationError, model: type[BaseModel], source: str,
     of several members of a union at one location are one problem ("... or ...")."""
     grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+        loc = _location(error)
         # the unknown keys of one model are one problem, located at the first of them
         where = (*loc[:-1], _UNKNOWN) if error["type"] == "extra_forbidden" else loc
         grouped.setdefault(where, []).append(error)
