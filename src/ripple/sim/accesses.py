@@ -200,17 +200,18 @@ class LinkCounter:
         elif marks is not None:
             self._count_ineffectual(runs, marks)
 
-    def _runs(self, tiles: ClosedTiles, child: Runs | None = None
+    def _runs(self, tiles: ClosedTiles, child: Runs | None = None,
+              channels: tuple[Channel, ...] = ("fill", "writeback")
               ) -> dict[tuple[Channel, str], tuple[Runs, OperandAccess]]:
-        """Per channel and memory of a transfer link, the runs of ``tiles`` on that side and
-        the access count they add to (``child``: the child's side, when already known and
-        the same for both channels)."""
+        """Per channel (of ``channels``) and memory of a transfer link, the runs of ``tiles``
+        on that side and the access count they add to (``child``: the child's side, when
+        already known and the same for both channels)."""
         link = self.link
         assert link.parent is not None
         p_inst, c_inst = np.divmod(tiles.inst, self.n_c)
         parent = self._parent_side(tiles, p_inst, c_inst)
         runs: dict[tuple[Channel, str], tuple[Runs, OperandAccess]] = {}
-        for channel in ("fill", "writeback"):
+        for channel in channels:
             runs[channel, link.parent.name] = (parent, self.parent_acc)
             if link.child is None:
                 continue
@@ -236,7 +237,7 @@ class LinkCounter:
     def _transfer(self, channel: Channel, tiles: ClosedTiles) -> None:
         """One channel of a delta-filled link for the triples it moves."""
         if tiles.size and (channel == "fill" or self.link.operand == "O"):
-            self._clock(channel, self._runs(tiles))
+            self._clock(channel, self._runs(tiles, channels=(channel,)))
 
     def _count_ineffectual(self, runs: dict[tuple[Channel, str], tuple[Runs, OperandAccess]],
                            marks: ClosedTiles) -> None:
