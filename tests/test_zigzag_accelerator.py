@@ -66,3 +66,23 @@ def test_convert_into_a_directory_or_under_a_file_is_one_clear_line(tmp_path):
         assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
         assert str(target) in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing left behind
+
+
+def test_a_key_written_twice_keeps_its_last_value_as_zigzag_reads_it(tmp_path):
+    """ZigZag's own tpu_like.yaml writes ``ports`` twice; PyYAML, and so ZigZag, keeps the last.
+    The import reads it the same way and says so; a Ripple file with a repeated key is refused."""
+    text = ACCELERATOR.read_text()
+    first_memory = next(iter(yaml.safe_load(text)["memories"]))
+    doubled = text.replace(f"  {first_memory}:\n", f"  {first_memory}:\n    size: 1\n", 1)
+    accelerator = tmp_path / "doubled.yaml"
+    accelerator.write_text(doubled)
+    imported = import_zigzag_architecture(accelerator)
+    assert imported.value == import_zigzag_architecture(ACCELERATOR).value
+    assert any("duplicate key 'size'" in note and "the last is kept, as ZigZag reads it" in note
+               for note in imported.notes), imported.notes
+    assert load_architecture(accelerator) == imported.value
+    ripple_file = tmp_path / "arch.yaml"
+    ripple_file.write_text("name: x\nname: y\n")
+    proc = run_cli("evaluate", "-w", "zoo:lenet5", "--layer", "conv2", "-a", str(ripple_file),
+                   "--dataflow", "ws")
+    assert proc.returncode == 2 and "duplicate key 'name'" in proc.stderr, proc.stderr

@@ -77,7 +77,22 @@ def path_in_folder(folder: str | Path, given: str, source: str, field: str) -> P
 def read_yaml(path: str | Path) -> Any:
     """Parse a YAML file into plain data; any problem is one line naming the file (and the
     line)."""
+    return _read(path, None)
+
+
+def read_peer_yaml(path: str | Path, tool: str) -> tuple[Any, tuple[str, ...]]:
+    """Parse another tool's YAML file as that tool reads it, and say where that differs from
+    :func:`read_yaml`: a key written twice in a mapping keeps its last value (PyYAML's rule,
+    which ZigZag and Timeloop inherit; ZigZag's own ``tpu_like.yaml`` has two ``ports`` keys),
+    with one note per duplicate. Every other limit holds."""
+    duplicates: list[str] = []
+    data = _read(path, duplicates)
+    return data, tuple(f"{note}: the last is kept, as {tool} reads it" for note in duplicates)
+
+
+def _read(path: str | Path, duplicates: list[str] | None) -> Any:
     loader = _SpecLoader(read_text(path))
+    loader.duplicates = duplicates
     try:
         return loader.checked_document()
     except yaml.YAMLError as exc:
@@ -89,7 +104,10 @@ def read_yaml(path: str | Path) -> Any:
 
 
 class _SpecLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
-    """The safe loader, checking the composed document before building any of it."""
+    """The safe loader, checking the composed document before building any of it.
+    ``duplicates``, when a list, collects duplicate keys instead of refusing them."""
+
+    duplicates: list[str] | None = None
 
     def checked_document(self) -> Any:
         """The single document, once its keys are unique and its aliases bounded."""
@@ -137,8 +155,11 @@ class _SpecLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
             key = self.construct_object(key_node)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise _problem(key_node, f"duplicate key {shown(key)}, first on line "
-                                         f"{seen[key]}")
+                message = f"duplicate key {shown(key)}, first on line {seen[key]}"
+                if self.duplicates is None:
+                    raise _problem(key_node, message)
+                self.duplicates.append(f"line {line}: {message}")
+                continue
             seen[key] = line
 
 

@@ -17,9 +17,9 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from ripple.errors import RippleInputError, shown
-from ripple.specfile import read_yaml
+from ripple.specfile import read_peer_yaml, read_yaml
 
-__all__ = ["field_path", "load_spec", "read_yaml", "unknown_field", "validate"]
+__all__ = ["field_path", "load_spec", "read_peer_yaml", "read_yaml", "unknown_field", "validate"]
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
 #: The most problems one error line lists (a file of thousands of wrong entries would otherwise

@@ -12,7 +12,7 @@ from ripple.arch.spec import (
     StoredFormat,
 )
 from ripple.arch.zigzag_import import import_zigzag_architecture
-from ripple.specio import read_yaml, validate
+from ripple.specio import read_peer_yaml, read_yaml, validate
 
 #: Top-level keys that make a file a ZigZag accelerator rather than a Ripple architecture.
 ZIGZAG_KEYS = frozenset({"operational_array", "memories"})
@@ -22,10 +22,10 @@ def load_architecture(path: str | Path) -> Architecture:
     """Read an architecture file: Ripple's YAML, or a ZigZag accelerator (recognised by its
     ``operational_array`` and ``memories``), converted as ``ripple convert --from zigzag``
     does (docs/zigzag.md)."""
-    data = read_yaml(path)
+    data, _ = read_peer_yaml(path, "ZigZag")
     if isinstance(data, dict) and data.keys() >= ZIGZAG_KEYS:
         return import_zigzag_architecture(path).value
-    return validate(Architecture, data, str(path))
+    return validate(Architecture, read_yaml(path), str(path))
 
 
 __all__ = ["Architecture", "Level", "MacSparsity", "MacUnit", "Memory", "MemorySparsity",

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from ripple.arch.spec import Architecture
 from ripple.errors import RippleInputError
 from ripple.imported import Imported
-from ripple.specio import read_yaml, validate
+from ripple.specio import read_peer_yaml, validate
 
 MemoryOperand = Literal["I1", "I2", "O"]
 DEFAULT_LINKS: dict[str, str] = {"I": "I1", "W": "I2", "O": "O"}
@@ -99,7 +99,8 @@ def import_zigzag_architecture(path: str | Path,
                                links: dict[str, str] | None = None) -> Imported[Architecture]:
     """Read a ZigZag accelerator; ``links`` maps Ripple operands to ZigZag memory operands."""
     source = str(path)
-    accel = validate(ZigZagAccelerator, read_yaml(path), source)
+    data, duplicates = read_peer_yaml(path, "ZigZag")
+    accel = validate(ZigZagAccelerator, data, source)
     links = links or DEFAULT_LINKS
     to_ripple = {mem: op for op, mem in links.items()}
     array = accel.operational_array
@@ -113,7 +114,7 @@ def import_zigzag_architecture(path: str | Path,
     if array.unit_energy is None:
         raise RippleInputError("the MAC energy is required", source=source,
                                field="operational_array.unit_energy")
-    notes: list[str] = []
+    notes = list(duplicates)
     depth = _depths(accel)
     levels: dict[int, list[dict[str, object]]] = {}
     for name, memory in accel.memories.items():

@@ -26,7 +26,7 @@ from ripple.errors import RippleInputError
 from ripple.imported import Imported
 from ripple.mapping.spec import Mapping
 from ripple.mapping.zigzag_allocation import zigzag_placement
-from ripple.specio import read_yaml, validate
+from ripple.specio import read_peer_yaml, validate
 from ripple.workload.layer import Layer
 
 UNROLLING = re.compile(r"^([A-Z]+\d*),\s*(\d+)$")
@@ -51,7 +51,7 @@ class ZigZagMappingFile(RootModel[list[ZigZagMappingEntry]]):
 def read_zigzag_mapping(path: str | Path, layer_name: str,
                         operator_type: str) -> tuple[int, ZigZagMappingEntry]:
     """The entry ZigZag would use for the layer, and its index in the file."""
-    entries = validate(ZigZagMappingFile, read_yaml(path), str(path)).root
+    entries = validate(ZigZagMappingFile, read_peer_yaml(path, "ZigZag")[0], str(path)).root
     for wanted in (layer_name, operator_type, "default"):
         for index, entry in enumerate(entries):
             if entry.name == wanted:
@@ -67,7 +67,7 @@ def import_zigzag_mapping(path: str | Path, layer: Layer, arch: Architecture, *,
     ``memory_operand_links``)."""
     source = str(path)
     index, entry = read_zigzag_mapping(path, layer.name, operator_type)
-    notes: list[str] = []
+    notes = list(read_peer_yaml(path, "ZigZag")[1])
     if entry.spatial_mapping_hint:
         notes.append(f"[{index}].spatial_mapping_hint is for ZigZag's mapper; ignored")
     spatial: dict[str, list[tuple[str, int]]] = {}

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, RootModel, model
 
 from ripple.errors import RippleInputError
 from ripple.imported import Imported
-from ripple.specio import read_yaml, validate
+from ripple.specio import read_peer_yaml, validate
 from ripple.workload.layer import Layer, Precision
 from ripple.workload.network import Workload, edge_mismatch
 
@@ -89,8 +89,9 @@ class ZigZagWorkload(RootModel[list[ZigZagLayer]]):
 def import_zigzag_workload(path: str | Path) -> Imported[Workload]:
     """Read a ZigZag workload file; the notes say what the import decided."""
     source = str(path)
-    entries = validate(ZigZagWorkload, read_yaml(path), source).root
-    notes: list[str] = []
+    data, duplicates = read_peer_yaml(path, "ZigZag")
+    entries = validate(ZigZagWorkload, data, source).root
+    notes = list(duplicates)
     layers: list[Layer] = []
     by_id: dict[int, Layer] = {}
     for index, entry in enumerate(entries):
@@ -104,7 +105,7 @@ def import_zigzag_workload(path: str | Path) -> Imported[Workload]:
 
 def zigzag_operator_types(path: str | Path) -> dict[str, str]:
     """Layer name -> ZigZag ``operator_type``, which picks a layer's mapping entry."""
-    entries = validate(ZigZagWorkload, read_yaml(path), str(path)).root
+    entries = validate(ZigZagWorkload, read_peer_yaml(path, "ZigZag")[0], str(path)).root
     return {entry.label: entry.operator_type for entry in entries}
 
 
