@@ -189,3 +189,25 @@ def test_deeper_hierarchy_takes_zigzags_allocation():
     dram = result.accesses["dram"]
     assert (dram["I"].reads, dram["W"].reads, dram["O"].reads) == (7, 18, 0)
     assert (dram["O"].writes, dram["O"].final_writes) == (18, 18)
+
+
+def test_an_onnx_workload_takes_the_place_of_zigzags_yaml(tmp_path):
+    """``evaluate --zigzag ACCEL model.onnx MAPPING`` as ZigZag runs an ONNX model: the layer
+    is chosen with --layer and its mapping entry by the ONNX operator (``Conv``); LeNet-5's
+    conv2 from ONNX evaluates exactly as ZigZag's own YAML of the same layer."""
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(yaml.safe_dump([{
+        "name": "Conv",
+        "spatial_mapping": {"D1": ["K, 8"]},
+        "temporal_ordering": [["OX", 10], ["OY", 10], ["FX", 5], ["FY", 5], ["C", 6],
+                              ["K", 2]],
+        "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"},
+    }]))
+    accelerator = LENET / "accelerator_onchip.yaml"
+    from_yaml = api.evaluate_zigzag(accelerator, LENET / "workload_conv2.yaml", mapping).value
+    from_onnx = api.evaluate_zigzag(accelerator, SHARED / "reference" / "onnx" / "lenet5.onnx",
+                                    mapping, layer="conv2").value
+    assert from_onnx.macs_issued == from_yaml.macs_issued == 16 * 6 * 10 * 10 * 5 * 5
+    assert from_onnx.to_dict()["accesses"] == from_yaml.to_dict()["accesses"]
+    assert from_onnx.energy_pj == from_yaml.energy_pj
+    assert from_onnx.latency == from_yaml.latency

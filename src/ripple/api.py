@@ -35,7 +35,7 @@ from ripple.workload.densities import DensityTable
 from ripple.workload.onnx_export import save_onnx
 from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
-from ripple.workload.zigzag_import import import_zigzag_workload, zigzag_operator_types
+from ripple.workload.zigzag_import import zigzag_operator_types, zigzag_workload_file
 from ripple.workload.zoo import ZOO, zoo_workload
 
 Advance = Callable[[int], None]  # told of each unit of work done, for a progress bar
@@ -176,15 +176,23 @@ def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str
     The mapping entry chosen for the layer supplies ``memory_operand_links`` for the
     accelerator, as in ZigZag.
     """
-    imported = import_zigzag_workload(workload)
+    imported = import_any_workload(workload)
     chosen = choose_layer(imported.value, layer, str(workload))
-    operator_type = zigzag_operator_types(workload)[chosen.name]
+    operator_type = _zigzag_operator_type(workload, chosen)
     _, entry = read_zigzag_mapping(mapping, chosen.name, operator_type)
     arch = import_zigzag_architecture(accelerator, dict(entry.memory_operand_links))
     loops = import_zigzag_mapping(mapping, chosen, arch.value, operator_type=operator_type,
                                   boundary=boundary)
     nest = bind(chosen, arch.value, loops.value, source=str(mapping))
     return Imported(nest, imported.notes + arch.notes + loops.notes)
+
+
+def _zigzag_operator_type(workload: str | Path, layer: Layer) -> str:
+    """The ``operator_type`` by which ZigZag picks a layer's mapping entry: its own workload
+    file's field, else the ONNX operator ZigZag's ONNX parser takes it from."""
+    if zigzag_workload_file(workload):
+        return zigzag_operator_types(workload)[layer.name]
+    return "Conv" if layer.operator == "conv" else "Gemm"
 
 
 def evaluate_zigzag(accelerator: str | Path, workload: str | Path, mapping: str | Path, *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ripple.imported import Imported
-from ripple.specio import read_yaml
+from ripple.specio import read_peer_yaml, read_yaml
 from ripple.workload.loader import workload_from_data
 from ripple.workload.network import Workload
 from ripple.workload.onnx_import import import_onnx
@@ -37,14 +37,14 @@ def import_any_workload(spec: str | Path, *,
         result = import_onnx(text, skip_unsupported=skip_unsupported)
         notes = tuple(f"skipped node {s.name} ({s.op_type}): {s.reason}" for s in result.skipped)
         return Imported(result.workload, result.folded + notes)
-    data = read_yaml(text)
-    if isinstance(data, list):
+    peer_data, _ = read_peer_yaml(text, "ZigZag")  # ZigZag's files may repeat a key
+    if isinstance(peer_data, list):
         return import_zigzag_workload(text)
-    if isinstance(data, dict) and "problem" in data:
+    if isinstance(peer_data, dict) and "problem" in peer_data:
         problem = import_timeloop_problem(text)
         layer = problem.value.layer
         return Imported(Workload(name=layer.name, layers=[layer]), problem.notes)
-    return Imported(workload_from_data(data, text))
+    return Imported(workload_from_data(read_yaml(text), text))
 
 
 def load_any_workload(spec: str | Path, *, skip_unsupported: bool = False) -> Workload:

@@ -103,6 +103,15 @@ def import_zigzag_workload(path: str | Path) -> Imported[Workload]:
     return Imported(validate(Workload, {"name": name, "layers": layers}, source), tuple(notes))
 
 
+def zigzag_workload_file(path: str | Path) -> bool:
+    """Whether ``path`` names a ZigZag workload (a YAML list of layers), not an ONNX model or
+    a zoo name."""
+    text = str(path)
+    if text.startswith("zoo:") or text.lower().endswith(".onnx"):
+        return False
+    return isinstance(read_peer_yaml(text, "ZigZag")[0], list)
+
+
 def zigzag_operator_types(path: str | Path) -> dict[str, str]:
     """Layer name -> ZigZag ``operator_type``, which picks a layer's mapping entry."""
     entries = validate(ZigZagWorkload, read_peer_yaml(path, "ZigZag")[0], str(path)).root
