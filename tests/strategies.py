@@ -40,10 +40,14 @@ def layers(draw, max_input: int = 12) -> Layer:
 
 
 def _memory(draw, name: str, operands: list[str], served: list[str] | None) -> dict:
+    bandwidths = {direction: draw(st.sampled_from(BANDWIDTHS)) for direction in ("read", "write")}
+    # narrow accesses (ZigZag's bandwidth_min) on some memories, any width up to the bandwidth
+    granules = {f"{direction}_granule_bits": draw(st.integers(1, width))
+                for direction, width in bandwidths.items() if draw(st.booleans())}
     return {
         "name": name, "operands": operands,
-        "read_bandwidth": draw(st.sampled_from(BANDWIDTHS)),
-        "write_bandwidth": draw(st.sampled_from(BANDWIDTHS)),
+        "read_bandwidth": bandwidths["read"], "write_bandwidth": bandwidths["write"],
+        **granules,
         "read_energy_pj": draw(st.sampled_from((1.0, 2.5, 10.5))),
         "write_energy_pj": draw(st.sampled_from((1.0, 3.0, 12.8))),
         "served_dims": served,

@@ -111,6 +111,28 @@ def test_zigzag_choice_on_dram_evaluates_within_half_a_percent(layer_name, tmp_p
                                for m, per_op in imported.accesses.items()}
 
 
+@pytest.mark.parametrize("layer_name", ["conv2", "fc1"])
+def test_narrow_accesses_are_priced_as_zigzag_prices_them(layer_name, tmp_path):
+    """Ports whose ``bandwidth_min`` is below ``bandwidth_max`` (8 of 64 bits at the DRAM, 16
+    of 128 at the SRAMs): ZigZag charges a transfer ``ceil(bits/min)`` accesses of ``min/max``
+    of the access energy, and Ripple's ``*_granule_bits`` the same, to the picojoule."""
+    spec = yaml.safe_load((LENET / "accelerator_dram.yaml").read_text())
+    for name, memory in spec["memories"].items():
+        for port in memory["ports"]:
+            port["bandwidth_min"] = 8 if name == "dram" else 16
+    accelerator = tmp_path / "narrow.yaml"
+    accelerator.write_text(yaml.safe_dump(spec, sort_keys=False))
+    workload = LENET / f"workload_{layer_name}.yaml"
+    energy, _, cme = _zigzag(workload, accelerator, LENET / "mapping_default_exploration.yaml",
+                             tmp_path)
+    files = (accelerator, workload, _zigzag_mapping_file(cme, tmp_path / "mapping.yaml"))
+    narrow = evaluate_zigzag(*files).value
+    assert narrow.energy_pj == pytest.approx(energy, rel=1e-9)
+    wide = evaluate(bind(narrow.layer, load_architecture(LENET / "accelerator_dram.yaml"),
+                         load_zigzag_nest(*files).value.mapping))
+    assert narrow.energy_pj < wide.energy_pj  # the same mapping, fewer bits paid for
+
+
 def _small_sram_accelerator(tmp_path: Path, bits: int) -> Path:
     spec = yaml.safe_load((LENET / "accelerator_dram.yaml").read_text())
     for name in ("sram_buffer_inputs_256KB", "sram_256KB"):

@@ -152,6 +152,9 @@ class Memory(StrictModel):
     ineffectual MACs are skipped or gated; ``gated_read_energy_pj`` and
     ``gated_write_energy_pj`` are the energies of a gated transaction (or bit) here
     (docs/sparsity.md, "Gating and skipping at a memory").
+    ``read_granule_bits``/``write_granule_bits``: the narrowest access of the port (ZigZag's
+    ``bandwidth_min``); a transfer of ``b`` bits then costs ``ceil(b/g)`` accesses of ``g`` bits,
+    each ``g/bandwidth`` of the transaction energy (docs/conventions.md, "Narrow accesses").
     """
 
     name: str
@@ -174,6 +177,8 @@ class Memory(StrictModel):
         default_factory=dict, description="operand -> skip or gate its ineffectual transfers")
     gated_read_energy_pj: Energy = 0.0
     gated_write_energy_pj: Energy = 0.0
+    read_granule_bits: Bits | None = Field(default=None, description="None: read_bandwidth")
+    write_granule_bits: Bits | None = Field(default=None, description="None: write_bandwidth")
     fills: FillStyle | None = Field(default=None, description="None: the architecture's")
     multicast: Multicast | None = Field(default=None, description="None: the architecture's")
     output_first_read: FirstRead | None = Field(default=None,
@@ -216,6 +221,39 @@ class Memory(StrictModel):
                                  f"compressed: skipping or gating compressed transfers is not "
                                  f"modelled")
         return value
+
+    @model_validator(mode="after")
+    def _granules_fit(self) -> Memory:
+        for direction in ("read", "write"):
+            granule = getattr(self, f"{direction}_granule_bits")
+            if granule is None:
+                continue
+            if granule > getattr(self, f"{direction}_bandwidth"):
+                raise ValueError(f"{direction}_granule_bits {granule} is wider than "
+                                 f"{direction}_bandwidth, the widest access")
+            if self.energy_per == "bit" or self.formats or self.sparsity:
+                raise ValueError(f"{direction}_granule_bits with energy_per: bit, formats or "
+                                 "sparsity is not modelled: narrow accesses are priced per "
+                                 "transaction of dense data")
+        return self
+
+    def granule(self, direction: Literal["read", "write"]) -> int | None:
+        """The narrowest access in ``direction`` when narrower than the bandwidth, else None
+        (every access is a whole transaction)."""
+        granule = getattr(self, f"{direction}_granule_bits")
+        return granule if granule is not None and granule < self.bandwidth(direction) else None
+
+    def bandwidth(self, direction: Literal["read", "write"]) -> int:
+        return self.read_bandwidth if direction == "read" else self.write_bandwidth
+
+    def energy_units(self, direction: Literal["read", "write"], transactions: float,
+                     granules: float) -> float:
+        """The accesses, in whole transactions, that ``direction``'s energy is charged for:
+        the transactions, or with narrow accesses their granules scaled to the bandwidth."""
+        granule = self.granule(direction)
+        if granule is None:
+            return transactions
+        return granules * granule / self.bandwidth(direction)
 
     def sparsity_of(self, operand: Operand) -> MemorySparsity | None:
         """How this memory treats ``operand``'s ineffectual transfers to its child (None:

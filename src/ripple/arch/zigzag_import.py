@@ -18,9 +18,10 @@ pieces map:
   several operands makes ``ports: shared``; one carrying reads and writes ``duplex: false``.
 - ``r_cost``/``w_cost`` are per access of one port width: Ripple's per-transaction energies.
   ``size`` is the capacity in bits, ``force_double_buffering`` ``double_buffered``.
-- not represented, and noted: ``bandwidth_min`` below ``bandwidth_max`` (ZigZag charges a
-  narrower access a fraction of ``r_cost``; Ripple charges whole transactions), ``latency``
-  other than 1, and area.
+- ``bandwidth_min`` below ``bandwidth_max`` becomes ``read_granule_bits``/``write_granule_bits``:
+  ZigZag charges a transfer ``ceil(bits/bandwidth_min)`` accesses of ``bandwidth_min/
+  bandwidth_max`` of ``r_cost`` (``w_cost``), and so does Ripple (docs/conventions.md).
+- not represented, and noted: ``latency`` other than 1, and area.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class _Strict(BaseModel):
 class ZigZagPort(_Strict):
     name: str = Field(pattern=r"^r?w?_port_\d+$")
     type: Literal["read", "write", "read_write"]
-    bandwidth_min: int
+    bandwidth_min: PositiveInt
     bandwidth_max: PositiveInt
     allocation: list[str]
 
@@ -153,8 +154,8 @@ def _memory(name: str, memory: ZigZagMemory, operands: list[str], source: str,
     if memory.auto_cost_extraction or memory.r_cost is None or memory.w_cost is None:
         raise RippleInputError("r_cost and w_cost are required (CACTI cost extraction is not "
                                "available in Ripple)", source=source, field=f"{field}.r_cost")
-    reads: list[int] = []
-    writes: list[int] = []
+    reads: list[tuple[int, int]] = []  # (bandwidth_max, bandwidth_min) per port
+    writes: list[tuple[int, int]] = []
     shared = mixed = False
     for index, port in enumerate(memory.ports):
         try:
@@ -163,24 +164,28 @@ def _memory(name: str, memory: ZigZagMemory, operands: list[str], source: str,
             raise RippleInputError(str(exc), source=source,
                                    field=f"{field}.ports[{index}].allocation") from None
         directions = {d for _, d in allocations}
+        widths = (port.bandwidth_max, port.bandwidth_min)
+        if port.bandwidth_min > port.bandwidth_max:
+            raise RippleInputError(f"bandwidth_min {port.bandwidth_min} is above bandwidth_max "
+                                   f"{port.bandwidth_max}", source=source,
+                                   field=f"{field}.ports[{index}].bandwidth_min")
         if directions & set(READS):
-            reads.append(port.bandwidth_max)
+            reads.append(widths)
         if directions & set(WRITES):
-            writes.append(port.bandwidth_max)
+            writes.append(widths)
         shared |= len({op for op, _ in allocations}) > 1
         mixed |= bool(directions & set(READS)) and bool(directions & set(WRITES))
-        if port.bandwidth_min < port.bandwidth_max:
-            notes.append(f"{name}.{port.name}: bandwidth_min {port.bandwidth_min} < bandwidth_max "
-                         f"{port.bandwidth_max}: Ripple charges whole {port.bandwidth_max}-bit "
-                         "transactions")
     if not reads:
         raise RippleInputError("no port reads this memory (allocation tl or th)", source=source,
                                field=f"{field}.ports")
     if memory.latency != 1:
         notes.append(f"{name}: latency {memory.latency} is not modelled")
+    read, write = min(reads), min(writes or reads)
     return {
         "name": name, "operands": operands, "capacity_bits": memory.size,
-        "read_bandwidth": min(reads), "write_bandwidth": min(writes or reads),
+        "read_bandwidth": read[0], "write_bandwidth": write[0],
+        **({"read_granule_bits": read[1]} if read[1] < read[0] else {}),
+        **({"write_granule_bits": write[1]} if write[1] < write[0] else {}),
         "read_energy_pj": memory.r_cost, "write_energy_pj": memory.w_cost,
         "served_dims": memory.served_dimensions, "double_buffered": memory.force_double_buffering,
         "ports": "shared" if shared else "per_operand", "duplex": not mixed,

@@ -39,7 +39,8 @@ from ripple.workload.layer import OPERANDS, Layer
 
 IntArray = NDArray[np.int64]
 Port = tuple[str, str, str]
-ACCESS_KEYS = ("reads", "writes", "final_writes", "read_bits", "write_bits")
+ACCESS_KEYS = ("reads", "writes", "final_writes", "read_bits", "write_bits", "read_granules",
+               "write_granules")
 
 
 def unique_inverse(keys: IntArray) -> tuple[IntArray, IntArray]:
@@ -282,6 +283,11 @@ class SkeletonBatch:
                                                t=transfer: self._port_part(q, extra, t, i, d)
                                                .totals(g))
                         acc = accesses[(side.memory.name, operand)]
+                        if side.granule is not None:
+                            narrow = replace(transfer, bandwidth=side.granule)
+                            acc[f"{side.direction}_granules"] += self._per_key(
+                                ids, side_keys, lambda g, q, *extra, i=insts, d=dparts,
+                                t=narrow: self._port_part(q, extra, t, i, d).totals(g))[:, 0]
                         if side.direction == "read":
                             acc["reads"] += totals[:, 0]
                             acc["read_bits"] += totals[:, 1]
@@ -331,8 +337,11 @@ class SkeletonBatch:
         for (name, _), acc in accesses.items():
             memory = self.arch.memory(name)
             per_bit = memory.energy_per == "bit"
-            energy += (acc["read_bits"] if per_bit else acc["reads"]) * memory.read_energy_pj
-            energy += (acc["write_bits"] if per_bit else acc["writes"]) * memory.write_energy_pj
+            for direction, energy_pj in (("read", memory.read_energy_pj),
+                                         ("write", memory.write_energy_pj)):
+                energy += energy_pj * (acc[f"{direction}_bits"] if per_bit else
+                                       memory.energy_units(direction, acc[f"{direction}s"],
+                                                           acc[f"{direction}_granules"]))
         return BatchColumns(
             energy_pj=energy,
             latency={"compute": compute, "stall": stall, "fill": fill, "drain": drain,

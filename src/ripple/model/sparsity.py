@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -122,6 +123,14 @@ def _mac_transfers(nest: LoopNest, view: NestFactors,
                                                     transfer)
             for acc, totals in ((dense, weights.sum(axis=0)), (kept, p @ weights)):
                 acc.book(side.direction, *(t.item() for t in totals))
+            if side.granule is not None:  # the same fills, counted in narrow accesses
+                narrow = replace(transfer, bandwidth=side.granule)
+                weights, p_narrow = condition.groups_effectual(view, qs, view.parts(side),
+                                                               narrow)
+                assert np.array_equal(p, p_narrow), "the same classes of groups, in order"
+                field = f"{side.direction}_granules"
+                for acc, granules in ((dense, weights[:, 0].sum()), (kept, p @ weights[:, 0])):
+                    setattr(acc, field, getattr(acc, field) + granules.item())
         out[(link.parent.name, operand)] = (dense, kept)
     return out
 

@@ -37,8 +37,13 @@ class Side:
     @property
     def bandwidth(self) -> int:
         assert self.memory is not None
-        memory = self.memory
-        return memory.read_bandwidth if self.direction == "read" else memory.write_bandwidth
+        return self.memory.bandwidth(self.direction)
+
+    @property
+    def granule(self) -> int | None:
+        """The memory's narrowest access in this direction, when narrower than the bandwidth."""
+        assert self.memory is not None
+        return self.memory.granule(self.direction)
 
 
 def _tx(words: NDArray[np.int64], bits: int, bandwidth: int) -> NDArray[np.int64]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.arch.spec import Architecture
+from ripple.arch.spec import Architecture, Memory
 from ripple.workload.layer import OPERANDS, Layer, Operand
 
 
@@ -34,6 +34,8 @@ class OperandAccess:
     gated_writes: float = 0
     gated_read_bits: float = 0
     gated_write_bits: float = 0
+    read_granules: float = 0  # accesses of the narrowest width (Memory.read_granule_bits)
+    write_granules: float = 0
 
     def add(self, other: OperandAccess) -> None:
         for f in fields(OperandAccess):
@@ -105,9 +107,13 @@ class LayerResult:
             out[name] = {}
             for op, acc in per_operand.items():
                 reads, gated_reads = ((acc.read_bits, acc.gated_read_bits) if per_bit
-                                      else (acc.reads, acc.gated_reads))
+                                      else (memory.energy_units("read", acc.reads,
+                                                                acc.read_granules),
+                                            acc.gated_reads))
                 writes, gated_writes = ((acc.write_bits, acc.gated_write_bits) if per_bit
-                                        else (acc.writes, acc.gated_writes))
+                                        else (memory.energy_units("write", acc.writes,
+                                                                  acc.write_granules),
+                                              acc.gated_writes))
                 out[name][op] = {
                     "read": (reads - gated_reads) * memory.read_energy_pj
                     + gated_reads * memory.gated_read_energy_pj,
@@ -168,10 +174,8 @@ class LayerResult:
             "energy_pj": self.energy_pj,
             "energy_breakdown_pj": self.energy_breakdown(),
             "accesses": {
-                name: {
-                    op: {"reads": a.reads, "writes": a.writes, "final_writes": a.final_writes}
-                    for op, a in per_operand.items()
-                }
+                name: {op: _access_dict(self.arch.memory(name), a)
+                       for op, a in per_operand.items()}
                 for name, per_operand in self.accesses.items()
             },
             "output_readiness": {
@@ -183,6 +187,16 @@ class LayerResult:
             },
             **self.extras,
         }
+
+
+def _access_dict(memory: Memory, access: OperandAccess) -> dict[str, float]:
+    """An operand's accesses at a memory in the JSON: transactions, and the narrow accesses
+    where the memory prices them (``*_granule_bits``)."""
+    out = {"reads": access.reads, "writes": access.writes, "final_writes": access.final_writes}
+    for direction in ("read", "write"):
+        if memory.granule(direction) is not None:
+            out[f"{direction}_granules"] = getattr(access, f"{direction}_granules")
+    return out
 
 
 def empty_accesses(arch: Architecture) -> dict[str, dict[Operand, OperandAccess]]:

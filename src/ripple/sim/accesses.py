@@ -257,20 +257,20 @@ class LinkCounter:
 
     def _move(self, runs: Runs, acc: OperandAccess, memory: Memory, direction: Direction,
               channel: Channel, load: bool = True) -> Transfer:
-        """Transactions of one side of one channel per run, added to the side's access count
-        and (when ``load``) to its port. A fill moves the words read from the parent; a
-        write-back moves partial words at the partial and final words at the final precision,
-        never sharing a transaction."""
-        bandwidth = memory.read_bandwidth if direction == "read" else memory.write_bandwidth
-        final_tx = np.zeros_like(runs.words)
+        """Transactions of one side of one channel per run (:meth:`_packed`), added to the
+        side's access count (with the narrow accesses of a memory that prices them) and (when
+        ``load``) to its port."""
+        bandwidth = memory.bandwidth(direction)
+        tx, final_tx = self._packed(runs, channel, bandwidth)
         if channel == "fill":
-            tx = _transactions(runs.read, self.bits, bandwidth)
             bits = int(runs.read.sum()) * self.bits
         else:
             partial = runs.words - runs.final
-            final_tx = _transactions(runs.final, self.final_bits, bandwidth)
-            tx = _transactions(partial, self.bits, bandwidth) + final_tx
             bits = int(partial.sum()) * self.bits + int(runs.final.sum()) * self.final_bits
+        granule = memory.granule(direction)
+        if granule is not None:
+            narrow = int(self._packed(runs, channel, granule)[0].sum())
+            setattr(acc, f"{direction}_granules", getattr(acc, f"{direction}_granules") + narrow)
         if direction == "read":
             acc.reads += int(tx.sum())
             acc.read_bits += bits
@@ -285,6 +285,16 @@ class LinkCounter:
         if load:
             self.loads.add(self.link.operand, transfer)
         return transfer
+
+    def _packed(self, runs: Runs, channel: Channel, width: int
+                ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Per run, the accesses of ``width`` bits it takes, and those carrying final outputs:
+        a fill moves the words read from the parent; a write-back moves partial words at the
+        partial and final words at the final precision, never sharing an access."""
+        if channel == "fill":
+            return _transactions(runs.read, self.bits, width), np.zeros_like(runs.words)
+        final = _transactions(runs.final, self.final_bits, width)
+        return _transactions(runs.words - runs.final, self.bits, width) + final, final
 
     def _book_coded(self, memory: Memory, direction: Direction, tx: int, bits: int,
                     coded_bits: float, bandwidth: int) -> None:
