@@ -293,3 +293,21 @@ def test_export_round_trip_of_every_operation():
     workload = Workload(name="ops", layers=nodes)
     back = import_onnx_model(workload_to_onnx(workload)).workload
     assert back.layers == workload.layers
+
+
+@pytest.mark.parametrize(("attributes", "expected"), [
+    ({}, (16, 16, 16, 16)),  # Ripple's default
+    ({"act_size": 4}, (4, 16, 8, 4)),  # partial sums twice the activations, as in ZigZag
+    ({"act_size": 8, "weight_size": 2, "output_size": 24}, (8, 2, 24, 8)),
+])
+def test_zigzag_size_attributes_set_a_nodes_precision(attributes, expected):
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", **attributes)
+    (layer,) = _single(node, (1, 3, 8, 8), [_weight("w", (4, 3, 3, 3))]).mac_layers
+    p = layer.precision
+    assert (p.I, p.W, p.O, p.O_final) == expected
+
+
+def test_a_size_attribute_that_is_no_number_of_bits_is_one_clear_error():
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="conv", act_size=0)
+    with pytest.raises(RippleInputError, match=r"node conv \(Conv\)\.act_size: .*1 to 64"):
+        _single(node, (1, 3, 8, 8), [_weight("w", (4, 3, 3, 3))])

@@ -193,21 +193,27 @@ def test_deeper_hierarchy_takes_zigzags_allocation():
 
 def test_an_onnx_workload_takes_the_place_of_zigzags_yaml(tmp_path):
     """``evaluate --zigzag ACCEL model.onnx MAPPING`` as ZigZag runs an ONNX model: the layer
-    is chosen with --layer and its mapping entry by the ONNX operator (``Conv``); LeNet-5's
-    conv2 from ONNX evaluates exactly as ZigZag's own YAML of the same layer."""
+    is chosen with --layer, its mapping entry by the ONNX operator (``Conv``), and its
+    precisions are ZigZag's for ONNX nodes (8-bit activations and weights, 16-bit partial
+    sums): LeNet-5's conv2 from ONNX evaluates exactly as ZigZag's YAML of that layer at
+    those precisions, and differently from the same YAML at 16 bits."""
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(yaml.safe_dump([{
         "name": "Conv",
         "spatial_mapping": {"D1": ["K, 8"]},
-        "temporal_ordering": [["OX", 10], ["OY", 10], ["FX", 5], ["FY", 5], ["C", 6],
+        "temporal_ordering": [["FX", 5], ["FY", 5], ["OX", 10], ["OY", 10], ["C", 6],
                               ["K", 2]],
         "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"},
     }]))
-    accelerator = LENET / "accelerator_onchip.yaml"
-    from_yaml = api.evaluate_zigzag(accelerator, LENET / "workload_conv2.yaml", mapping).value
+    accelerator = LENET / "accelerator_dram.yaml"
+    spec = yaml.safe_load((LENET / "workload_conv2.yaml").read_text())
+    spec[0]["operand_precision"] = {"I": 8, "W": 8, "O": 16, "O_final": 8}
+    (tmp_path / "conv2_8bit.yaml").write_text(yaml.safe_dump(spec))
+    as_zigzag = api.evaluate_zigzag(accelerator, tmp_path / "conv2_8bit.yaml", mapping).value
     from_onnx = api.evaluate_zigzag(accelerator, SHARED / "reference" / "onnx" / "lenet5.onnx",
                                     mapping, layer="conv2").value
-    assert from_onnx.macs_issued == from_yaml.macs_issued == 16 * 6 * 10 * 10 * 5 * 5
-    assert from_onnx.to_dict()["accesses"] == from_yaml.to_dict()["accesses"]
-    assert from_onnx.energy_pj == from_yaml.energy_pj
-    assert from_onnx.latency == from_yaml.latency
+    wide = api.evaluate_zigzag(accelerator, LENET / "workload_conv2.yaml", mapping).value
+    assert from_onnx.macs_issued == as_zigzag.macs_issued == 16 * 6 * 10 * 10 * 5 * 5
+    assert from_onnx.to_dict()["accesses"] == as_zigzag.to_dict()["accesses"]
+    assert from_onnx.energy_pj == as_zigzag.energy_pj < wide.energy_pj
+    assert from_onnx.latency == as_zigzag.latency

@@ -33,6 +33,7 @@ from ripple.sparse.dataflows import sparse_architecture
 from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.densities import DensityTable
 from ripple.workload.onnx_export import save_onnx
+from ripple.workload.onnx_precision import ZIGZAG_ONNX_PRECISION
 from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
 from ripple.workload.zigzag_import import zigzag_operator_types, zigzag_workload_file
@@ -174,9 +175,9 @@ def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str
     """ZigZag's three input files as a bound loop nest, with the notes of the three imports.
 
     The mapping entry chosen for the layer supplies ``memory_operand_links`` for the
-    accelerator, as in ZigZag.
+    accelerator, as in ZigZag; an ONNX model's nodes get ZigZag's precisions.
     """
-    imported = import_any_workload(workload)
+    imported = import_any_workload(workload, onnx_precision=ZIGZAG_ONNX_PRECISION)
     chosen = choose_layer(imported.value, layer, str(workload))
     operator_type = _zigzag_operator_type(workload, chosen)
     _, entry = read_zigzag_mapping(mapping, chosen.name, operator_type)

@@ -27,6 +27,7 @@ from ripple.errors import RippleInputError
 from ripple.specio import validate
 from ripple.workload.layer import Layer, Precision
 from ripple.workload.network import Workload
+from ripple.workload.onnx_precision import node_precision
 from ripple.workload.operation import Operation
 
 #: Producers of constant tensors: their outputs are weights or shape arguments, never layers.
@@ -69,8 +70,9 @@ class OnnxImport:
 def import_onnx(path: str | Path, *, skip_unsupported: bool = False,
                 precision: Precision | None = None, batch: int = 1) -> OnnxImport:
     """Read an ONNX file. Precisions default to 16 bits for every operand (ONNX stores float
-    tensors; the accelerator's word size is the user's choice). A symbolic batch dimension of a
-    graph input becomes ``batch``."""
+    tensors; the accelerator's word size is the user's choice), or to ``precision``; a node's
+    ZigZag size attributes override them (:mod:`ripple.workload.onnx_precision`). A symbolic
+    batch dimension of a graph input becomes ``batch``."""
     return import_onnx_model(_load(path), str(path), skip_unsupported=skip_unsupported,
                              precision=precision, batch=batch)
 
@@ -302,9 +304,12 @@ class _Graph:
         return {
             "name": name, "operator": "conv", "N": xs[0], "K": ws[0], "C": xs[1], "G": group,
             "IY": xs[2], "IX": xs[3], "FY": kernel[0], "FX": kernel[1], "stride": stride,
-            "dilation": dilation, "padding": padding, "precision": self.precision,
+            "dilation": dilation, "padding": padding, "precision": self.precision_of(node, index),
             "inputs": self.inputs_of([x]),
         }
+
+    def precision_of(self, node: NodeProto, index: int) -> Precision:
+        return node_precision(node, self.precision, self.source, self.where(node, index))
 
     def _matmul(self, node: NodeProto, index: int, name: str) -> dict[str, Any]:
         """Gemm ``Y = alpha*A'B' + beta*C`` and MatMul ``A@B`` as a fully connected layer.
@@ -331,7 +336,7 @@ class _Graph:
                                    "transposes)", source=self.source, field=self.where(node, index))
         return {
             "name": name, "operator": "fc", "N": math.prod(sa[:-1]), "K": sb[1], "C": sa[-1],
-            "precision": self.precision, "inputs": self.inputs_of([a]),
+            "precision": self.precision_of(node, index), "inputs": self.inputs_of([a]),
         }
 
     def _pool(self, node: NodeProto, index: int, attrs: dict[str, Any],

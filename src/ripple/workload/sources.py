@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ripple.imported import Imported
 from ripple.specio import read_peer_yaml, read_yaml
+from ripple.workload.layer import Precision
 from ripple.workload.loader import workload_from_data
 from ripple.workload.network import Workload
 from ripple.workload.onnx_import import import_onnx
@@ -21,20 +22,21 @@ from ripple.workload.zoo import zoo_workload
 ZOO_PREFIX = "zoo:"
 
 
-def import_any_workload(spec: str | Path, *,
-                        skip_unsupported: bool = False) -> Imported[Workload]:
+def import_any_workload(spec: str | Path, *, skip_unsupported: bool = False,
+                        onnx_precision: Precision | None = None) -> Imported[Workload]:
     """``zoo:NAME``, a path ending in ``.onnx``, or a YAML file: Ripple's, ZigZag's or
     Timeloop's (its densities are dropped here; see
     :func:`ripple.workload.timeloop_import.import_timeloop_problem`).
 
     ``skip_unsupported`` applies to ONNX models: unsupported nodes are left out, each with a
-    note, instead of stopping the import.
+    note, instead of stopping the import; ``onnx_precision`` is their nodes' default
+    precision (:func:`ripple.workload.onnx_import.import_onnx`).
     """
     text = str(spec)
     if text.startswith(ZOO_PREFIX):
         return Imported(zoo_workload(text[len(ZOO_PREFIX):]))
     if text.lower().endswith(".onnx"):
-        result = import_onnx(text, skip_unsupported=skip_unsupported)
+        result = import_onnx(text, skip_unsupported=skip_unsupported, precision=onnx_precision)
         notes = tuple(f"skipped node {s.name} ({s.op_type}): {s.reason}" for s in result.skipped)
         return Imported(result.workload, result.folded + notes)
     peer_data, _ = read_peer_yaml(text, "ZigZag")  # ZigZag's files may repeat a key
