@@ -1,0 +1,191 @@
+"""The HTML report, opened in a real browser (headless Debian chromium through Playwright): for
+each kind of result it renders with no console error and no network request, every figure it
+must have is drawn, every number of its tables equals the JSON result's, the figures' bars and
+Pareto front equal the JSON's, and a screenshot is saved. Without chromium the tests fail
+saying how to install it; they never skip."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ripple.report.html.browser import ChromiumMissing, chromium, open_report
+from tests.conftest import EXAMPLES, run_main
+
+SEED = ["-w", str(EXAMPLES / "seed_case" / "workload.yaml"),
+        "-a", str(EXAMPLES / "seed_case" / "arch.yaml")]
+EVENT = ["-m", str(EXAMPLES / "seed_case" / "mapping_event_driven.yaml")]
+PERF = r"(latency_cycles|latency/\w+|energy_pj|macs/\w+)"
+#: Per kind, the numbers of the JSON (paths joined by /) its tables must show.
+SHOWN = {
+    "layer": r"(?!timing/|output_readiness/row_ready_cycles).*",
+    "network": rf"(layers/\d+|total)/{PERF}",
+    "comparison": rf"comparison/\d+/((dense|sparse)/)?(layers/\d+|total)/{PERF}",
+    "exploration": r"rows|total/.*|layers/\d+/(evaluated|valid|(best|pareto_front/\d+|report/"
+                   r"optima/\w+)/(energy_pj|latency_cycles|edp)|report/(?!optima/).*)",
+    "multicore": r"latency_cycles|macs|energy_pj|energy_breakdown_pj/\w+|cores/\d+/\w+|links/"
+                 r"\d+/(bandwidth|busy_cycles|bits|energy_pj)|layers/\d+/(tiles|macs|start|end)",
+    "table7": r".*",
+    "lenet5_digits": r".*",
+}
+CASES = {
+    "evaluate": ["evaluate", *SEED, *EVENT],
+    "simulate": ["simulate", *SEED, *EVENT],
+    "network": ["evaluate", "-w", "zoo:lenet5", "-a", str(EXAMPLES / "seed_dram" / "arch.yaml"),
+                "--dataflow", "ed"],
+    "compare": ["compare", "-w", "zoo:lenet5", "-a", str(EXAMPLES / "eyeriss_like" / "arch.yaml")],
+    "compare_sparse": ["compare", "-w", "zoo:lenet5", "-a",
+                       str(EXAMPLES / "seed_dram" / "arch.yaml"), "--dataflows", "os,ed",
+                       "--density", "I=0.4"],
+    "explore": ["explore", *SEED, "--limit", "3000", "--objective", "pareto", "--report",
+                "--export", "space.parquet"],
+    "multicore": ["multicore", "-w", "zoo:lenet5", "-a",
+                  str(EXAMPLES / "multicore" / "dual_core.yaml"), "--mode", "layer"],
+    "table7": ["sparsity", "table7"],
+    "lenet5_digits": ["sparsity", "lenet5"],
+}
+SLOW = {"lenet5_digits"}  # trains the digits LeNet-5 first: half a minute
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    try:
+        with chromium() as opened:
+            yield opened
+    except ChromiumMissing as exc:
+        pytest.fail(str(exc))
+
+
+def expected_figures(doc: dict[str, Any]) -> set[str]:
+    """The figures a result must have, from its JSON alone."""
+    if "comparison" in doc:
+        entries = doc["comparison"]
+        if "dense" in entries[0]:
+            return {f"{tag}_{name}" for tag in ("dense", "sparse")
+                    for name in _network_figures([e[tag] for e in entries])}
+        return _network_figures(entries)
+    if "export" in doc:
+        return {f"mapspace_{layer['layer']}" for layer in doc["layers"]}
+    if "cores" in doc:
+        return {"energy_breakdown", "gantt"}
+    if "table7" in doc or "lenet5_digits" in doc:
+        return {f"{next(iter(doc))}_energy"}
+    if "workload" in doc:
+        return _network_figures([doc])
+    return {"energy_breakdown", "latency", "readiness"}
+
+
+def _network_figures(nets: list[dict[str, Any]]) -> set[str]:
+    return {"latency", "energy", "energy_breakdown",
+            *(f"readiness_{layer['layer']}" for net in nets for layer in net["layers"])}
+
+
+def numeric_leaves(value: Any, path: tuple = ()) -> dict[str, int | float]:
+    if isinstance(value, bool):
+        return {}
+    if isinstance(value, int | float):
+        return {"/".join(map(str, path)): value}
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    return {k: v for key, inner in items for k, v in numeric_leaves(inner, (*path, key)).items()}
+
+
+def formatted(value: int | float, decimals: int) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.{decimals}f}"
+
+
+def traces(page: Any, figure: str) -> list[dict[str, Any]]:
+    return page.eval_on_selector(
+        f'figure[data-figure="{figure}"] .js-plotly-plot',
+        "p => p._fullData.map(t => ({name: t.name, type: t.type, base: Array.from(t.base || []),"
+        " x: Array.from(t.x || []), y: Array.from(t.y || [])}))")
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c in SLOW else c
+                                  for c in CASES])
+def test_report_in_browser(case: str, browser: Any, tmp_path: Path,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = run_main(*CASES[case], "--json", "result.json", "--report-html", "report.html")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(Path("result.json").read_text())
+    opened = open_report(browser, tmp_path / "report.html")
+    page = opened.page
+    assert opened.errors == [] and opened.requests == []
+    kind = page.eval_on_selector("section[data-doc='0']", "s => s.dataset.kind")
+
+    drawn = {f: n for f, n in page.eval_on_selector_all(
+        "figure[data-figure]", "fs => fs.map(f => [f.dataset.figure, "
+        "f.querySelector('.js-plotly-plot')._fullData.length])")}
+    assert set(drawn) == expected_figures(doc)
+    assert all(n > 0 for n in drawn.values())
+
+    cells = page.eval_on_selector_all("[data-path]", "cs => cs.map(c => [c.dataset.path, "
+                                      "Number(c.dataset.decimals), c.textContent])")
+    leaves = numeric_leaves(doc)
+    for path, decimals, text in cells:
+        assert text == formatted(leaves[path], decimals), path
+    required = {p for p in leaves if re.fullmatch(SHOWN[kind], p)}
+    assert required and required <= {path for path, _, _ in cells}
+    _figures_equal_json(page, kind, doc)
+
+    shot = tmp_path / f"report_{case}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 0
+    if os.environ.get("RIPPLE_REPORT_SCREENSHOTS"):  # to look at them
+        shutil.copy(shot, Path(os.environ["RIPPLE_REPORT_SCREENSHOTS"]) / shot.name)
+    page.close()
+
+
+def _figures_equal_json(page: Any, kind: str, doc: dict[str, Any]) -> None:
+    """The bars and points drawn are the JSON's numbers."""
+    if kind == "layer":
+        bars = {t["name"]: t["x"] for t in traces(page, "latency")}
+        assert bars == {phase: [cycles] for phase, cycles in doc["latency"].items()}
+    elif kind in ("network", "comparison") and "dense" not in str(doc.get("comparison", [{}])[0]
+                                                                  .keys()):
+        nets = doc["comparison"] if kind == "comparison" else [doc]
+        bars = {t["name"]: t["y"] for t in traces(page, "latency")}
+        assert bars == {n["dataflow"]: [la["latency_cycles"] for la in n["layers"]] for n in nets}
+    elif kind == "exploration":
+        for layer in doc["layers"]:
+            front = next(t for t in traces(page, f"mapspace_{layer['layer']}")
+                         if t["name"].startswith("Pareto front"))
+            assert list(zip(front["x"], front["y"], strict=True)) == [
+                (p["latency_cycles"], p["energy_pj"]) for p in layer["pareto_front"]]
+    elif kind == "multicore":
+        bars = [t for t in traces(page, "gantt") if not t["name"].startswith("transfer")]
+        drawn = sorted((b, y) for t in bars for b, y in zip(t["base"], t["y"], strict=True))
+        assert drawn == sorted((t["start"], t["core"]) for t in doc["tiles"])
+
+
+def test_report_of_several_results(browser: Any, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ripple report`` puts several results in one page, a section each."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("evaluate", "explore"):
+        assert run_main(*CASES[name], "--json", f"{name}.json").returncode == 0
+    done = run_main("report", "evaluate.json", "explore.json", "-o", "both.html")
+    assert done.returncode == 0, done.stderr
+    opened = open_report(browser, tmp_path / "both.html")
+    kinds = opened.page.eval_on_selector_all("section[data-kind]", "s => s.map(x => "
+                                             "x.dataset.kind)")
+    assert kinds == ["layer", "exploration"] and opened.errors == []
+
+
+def test_report_of_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("other.json").write_text('{"name": 1}')
+    Path("broken.json").write_text("{")
+    for given, said in (("missing.json", "cannot read it"), ("other.json", "not a Ripple result"),
+                        ("broken.json", "not JSON")):
+        done = run_main("report", given, "-o", "out.html")
+        assert done.returncode == 2 and done.stderr.startswith(f"ripple: error: {given}: ")
+        assert said in done.stderr and len(done.stderr.splitlines()) == 1
+    assert not Path("out.html").exists()
