@@ -189,3 +189,47 @@ def test_report_of_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert done.returncode == 2 and done.stderr.startswith(f"ripple: error: {given}: ")
         assert said in done.stderr and len(done.stderr.splitlines()) == 1
     assert not Path("out.html").exists()
+
+
+def test_report_of_misshapen_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A result of a known kind with a field missing, or whose export is gone: one line."""
+    monkeypatch.chdir(tmp_path)
+    Path("cut.json").write_text('{"comparison": [{"dataflow": "ed"}]}')
+    assert run_main(*CASES["explore"], "--json", "space.json").returncode == 0
+    Path("space.parquet").rename("moved.parquet")
+    for given, said in (("cut.json", "a comparison result missing"),
+                        ("space.json", "export: the export space.parquet is not there")):
+        done = run_main("report", given, "-o", "out.html")
+        assert done.returncode == 2 and said in done.stderr, done.stderr
+        assert len(done.stderr.splitlines()) == 1
+    assert not Path("out.html").exists()
+
+
+def test_mapspace_of_csv_equals_parquet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The binned view reads a CSV export as a Parquet one; it counts every valid mapping once,
+    and draws the front and at most SAMPLE others, each with the export's own mapping text."""
+    import pyarrow.parquet as pq
+
+    from ripple.report.html.mapspace import SAMPLE, mapspace_view
+
+    monkeypatch.chdir(tmp_path)
+    views = []
+    for export in ("space.parquet", "space.csv"):
+        args = [*CASES["explore"][:-1], export]
+        assert run_main(*args, "--json", f"{export}.json").returncode == 0
+        views.append(mapspace_view(Path(export), "seed_conv"))
+    parquet, csv = views
+    rows = pq.read_table("space.parquet").to_pylist()
+    valid = [r for r in rows if r["valid"]]
+    assert parquet.valid == csv.valid == len(valid) == parquet.counts.sum()
+    assert (parquet.counts == csv.counts).all()
+    assert parquet.front.mappings == csv.front.mappings
+    assert parquet.sample.mappings == csv.sample.mappings
+    assert len(parquet.sample.mappings) == min(SAMPLE, len(valid) - len(parquet.front.mappings))
+    loops: dict[tuple[float, int], set[str]] = {}
+    for r in valid:
+        loops.setdefault((r["energy_pj"], r["latency_cycles"]), set()).add(r["loops"])
+    for points in (parquet.front, parquet.sample):
+        for e, lat, text in zip(points.energy_pj, points.latency_cycles, points.mappings,
+                                strict=True):
+            assert any(text.startswith(nest) for nest in loops[(e, lat)])

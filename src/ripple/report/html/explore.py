@@ -73,13 +73,13 @@ def _scatter(layer: dict[str, Any], view: MapspaceView, rows: int) -> str:
         hovertemplate="latency ≈ %{x:,.0f} cycles<br>energy ≈ %{y:,.0f} pJ<br>"
                       "%{customdata:,} mappings<extra>density</extra>")]
     traces.append(_points(view.sample, f"sample ({len(view.sample.mappings):,})",
-                          {"size": 4, "color": "rgba(90,90,90,0.55)"}, "markers"))
+                          {"size": 3, "color": "rgba(60,60,60,0.35)"}, "markers"))
     traces.append(_points(view.front, f"Pareto front ({len(view.front.mappings):,})",
                           {"size": 8, "color": "crimson"}, "lines+markers"))
     caption = (f"{layer['layer']}: all {view.valid:,} valid mappings (of {rows:,} rows in the "
                f"export) binned in a {BINS}x{BINS} grid of latency and energy (colour: mappings "
                f"per cell, log scale); drawn one by one are the whole Pareto front "
-               f"({len(view.front.mappings):,} mappings, red) and a uniform random sample of "
+               f"({_mappings(len(view.front.mappings))}, red) and a uniform random sample of "
                f"{len(view.sample.mappings):,} others (at most {SAMPLE:,}, grey). Hover a point "
                "for its mapping.")
     fig = go.Figure(traces, layout={"title": f"mapspace of {layer['layer']}",
@@ -87,6 +87,10 @@ def _scatter(layer: dict[str, Any], view: MapspaceView, rows: int) -> str:
                                     "yaxis": {"title": "energy (pJ)"}, "hovermode": "closest",
                                     "legend": {"orientation": "h", "y": -0.2}})
     return figure(f"mapspace_{layer['layer']}", fig, caption, height=520)
+
+
+def _mappings(count: int) -> str:
+    return f"{count:,} mapping{'' if count == 1 else 's'}"
 
 
 def _points(points: Points, name: str, marker: dict[str, Any], mode: str) -> go.Scatter:
