@@ -64,26 +64,17 @@ def browser() -> Any:
 
 def expected_figures(doc: dict[str, Any]) -> set[str]:
     """The figures a result must have, from its JSON alone."""
-    if "comparison" in doc:
-        entries = doc["comparison"]
-        if "dense" in entries[0]:
-            return {f"{tag}_{name}" for tag in ("dense", "sparse")
-                    for name in _network_figures([e[tag] for e in entries])}
-        return _network_figures(entries)
     if "export" in doc:
         return {f"mapspace_{layer['layer']}" for layer in doc["layers"]}
     if "cores" in doc:
         return {"energy_breakdown", "gantt"}
     if "table7" in doc or "lenet5_digits" in doc:
         return {f"{next(iter(doc))}_energy"}
-    if "workload" in doc:
-        return _network_figures([doc])
+    if "comparison" in doc or "workload" in doc:
+        return {f"{tag}{name}" for tag, nets in _network_groups(doc).items()
+                for name in ("latency", "energy", "energy_breakdown",
+                             *(f"readiness_{la['layer']}" for n in nets for la in n["layers"]))}
     return {"energy_breakdown", "latency", "readiness"}
-
-
-def _network_figures(nets: list[dict[str, Any]]) -> set[str]:
-    return {"latency", "energy", "energy_breakdown",
-            *(f"readiness_{layer['layer']}" for net in nets for layer in net["layers"])}
 
 
 def numeric_leaves(value: Any, path: tuple = ()) -> dict[str, int | float]:
@@ -148,11 +139,11 @@ def _figures_equal_json(page: Any, kind: str, doc: dict[str, Any]) -> None:
     if kind == "layer":
         bars = {t["name"]: t["x"] for t in traces(page, "latency")}
         assert bars == {phase: [cycles] for phase, cycles in doc["latency"].items()}
-    elif kind in ("network", "comparison") and "dense" not in str(doc.get("comparison", [{}])[0]
-                                                                  .keys()):
-        nets = doc["comparison"] if kind == "comparison" else [doc]
-        bars = {t["name"]: t["y"] for t in traces(page, "latency")}
-        assert bars == {n["dataflow"]: [la["latency_cycles"] for la in n["layers"]] for n in nets}
+    elif kind in ("network", "comparison"):
+        for tag, nets in _network_groups(doc).items():
+            bars = {t["name"]: t["y"] for t in traces(page, f"{tag}latency")}
+            assert bars == {n["dataflow"]: [la["latency_cycles"] for la in n["layers"]]
+                            for n in nets}
     elif kind == "exploration":
         for layer in doc["layers"]:
             front = next(t for t in traces(page, f"mapspace_{layer['layer']}")
@@ -163,6 +154,14 @@ def _figures_equal_json(page: Any, kind: str, doc: dict[str, Any]) -> None:
         bars = [t for t in traces(page, "gantt") if not t["name"].startswith("transfer")]
         drawn = sorted((b, y) for t in bars for b, y in zip(t["base"], t["y"], strict=True))
         assert drawn == sorted((t["start"], t["core"]) for t in doc["tiles"])
+
+
+def _network_groups(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The networks of a network or comparison result, by figure-name prefix."""
+    entries = doc.get("comparison", [doc])
+    if "dense" in entries[0]:
+        return {f"{side}_": [e[side] for e in entries] for side in ("dense", "sparse")}
+    return {"": entries}
 
 
 def test_report_of_several_results(browser: Any, tmp_path: Path,
@@ -183,6 +182,12 @@ def test_report_of_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(tmp_path)
     Path("other.json").write_text('{"name": 1}')
     Path("broken.json").write_text("{")
+    Path("folder.html").mkdir()
+    evaluate = [*CASES["evaluate"], "--report-html", "folder.html"]
+    done = run_main(*evaluate)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("ripple: error: folder.html: --report-html: is a folder; give the "
+                           "HTML file to write\n")
     for given, said in (("missing.json", "cannot read it"), ("other.json", "not a Ripple result"),
                         ("broken.json", "not JSON")):
         done = run_main("report", given, "-o", "out.html")

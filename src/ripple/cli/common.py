@@ -53,6 +53,13 @@ def check_folder(path: str) -> None:
                                source=path, field="--plot")
 
 
+def check_report_target(path: str) -> None:
+    """The --report-html file must not be a folder: said before the work, in one line."""
+    if Path(path).is_dir():
+        raise RippleInputError("is a folder; give the HTML file to write", source=path,
+                               field="--report-html")
+
+
 def densities_option(args: argparse.Namespace) -> DensityTable | None:
     """The --density options as a table (None when none is given)."""
     return DensityTable.parse(args.density) if args.density else None

@@ -18,6 +18,7 @@ from ripple import __version__, api
 from ripple.budget import DEFAULT_MAX_LOG_GB, DEFAULT_MAX_MACS, SimulationLimits
 from ripple.cli.common import (
     check_folder,
+    check_report_target,
     densities_option,
     json_only,
     report_html_option,
@@ -443,6 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "plot", None):
             check_folder(args.plot)  # before the work, not after it
+        if getattr(args, "report_html", None):
+            check_report_target(args.report_html)
         return int(args.run(args))
     except RippleInputError as exc:
         print(f"ripple: error: {exc}", file=sys.stderr)
