@@ -71,9 +71,8 @@ def expected_figures(doc: dict[str, Any]) -> set[str]:
     if "table7" in doc or "lenet5_digits" in doc:
         return {f"{next(iter(doc))}_energy"}
     if "comparison" in doc or "workload" in doc:
-        return {f"{tag}{name}" for tag, nets in _network_groups(doc).items()
-                for name in ("latency", "energy", "energy_breakdown",
-                             *(f"readiness_{la['layer']}" for n in nets for la in n["layers"]))}
+        return {f"{tag}{name}" for tag in _network_groups(doc)
+                for name in ("latency", "energy", "energy_breakdown", "readiness")}
     return {"energy_breakdown", "latency", "readiness"}
 
 
@@ -92,10 +91,16 @@ def formatted(value: int | float, decimals: int) -> str:
 
 
 def traces(page: Any, figure: str) -> list[dict[str, Any]]:
+    """The traces of a figure as plotly.js holds them (a hidden trace's arrays from its input:
+    plotly.js leaves them out of its full data)."""
     return page.eval_on_selector(
         f'figure[data-figure="{figure}"] .js-plotly-plot',
-        "p => p._fullData.map(t => ({name: t.name, type: t.type, base: Array.from(t.base || []),"
-        " x: Array.from(t.x || []), y: Array.from(t.y || [])}))")
+        """p => p._fullData.map(t => {
+            const d = p.data[t.index];
+            const arr = k => Array.from((t[k] && t[k].length ? t[k] : d[k]) || []);
+            return {name: t.name, meta: d.meta, base: arr('base'), x: arr('x'), y: arr('y'),
+                    text: arr('text')};
+        })""")
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c in SLOW else c
@@ -144,12 +149,18 @@ def _figures_equal_json(page: Any, kind: str, doc: dict[str, Any]) -> None:
             bars = {t["name"]: t["y"] for t in traces(page, f"{tag}latency")}
             assert bars == {n["dataflow"]: [la["latency_cycles"] for la in n["layers"]]
                             for n in nets}
+            lines = {(t["meta"], t["name"]): t["x"] for t in traces(page, f"{tag}readiness")}
+            assert lines == {(la["layer"], n["dataflow"]): [0, *sorted(
+                la["output_readiness"]["row_ready_cycles"])] for n in nets for la in n["layers"]}
     elif kind == "exploration":
         for layer in doc["layers"]:
             front = next(t for t in traces(page, f"mapspace_{layer['layer']}")
                          if t["name"].startswith("Pareto front"))
             assert list(zip(front["x"], front["y"], strict=True)) == [
                 (p["latency_cycles"], p["energy_pj"]) for p in layer["pareto_front"]]
+            assert front["text"] == [  # hover shows the mapping
+                " | ".join(filter(None, (p["loops"], p["spatial"]))) + f" ({p['index']}-indexed)"
+                for p in layer["pareto_front"]]
     elif kind == "multicore":
         bars = [t for t in traces(page, "gantt") if not t["name"].startswith("transfer")]
         drawn = sorted((b, y) for t in bars for b, y in zip(t["base"], t["y"], strict=True))

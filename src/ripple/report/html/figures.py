@@ -24,12 +24,14 @@ def figure(name: str, fig: go.Figure, caption: str, height: int = 420) -> str:
             f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
-def readiness_trace(name: str, row_ready_cycles: list[int]) -> go.Scatter:
-    """The share of output rows final against the cycle, as a step line."""
+def readiness_trace(name: str, row_ready_cycles: list[int], layer: str | None = None,
+                    visible: bool = True) -> go.Scatter:
+    """The share of output rows final against the cycle, as a step line (``layer``, kept as
+    the trace's ``meta``, says whose when one figure holds several layers)."""
     cycles = sorted(row_ready_cycles)
     share = [(i + 1) / len(cycles) for i in range(len(cycles))]
     return go.Scatter(x=[0, *cycles], y=[0, *share], mode="lines+markers", name=name,
-                      line={"shape": "hv"},
+                      line={"shape": "hv"}, meta=layer, visible=visible,
                       hovertemplate="cycle %{x:,}<br>%{y:.1%} of rows final<extra>"
                                     + escape(name) + "</extra>")
 

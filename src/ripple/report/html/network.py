@@ -40,15 +40,29 @@ def networks_section(doc: Any, networks: list[Path], tag: str = "") -> list[str]
         figure(_named(tag, "energy_breakdown"), _breakdown(nets),
                "Whole-network energy per memory (and the MACs), one bar per dataflow."),
     ]
-    names = dict.fromkeys(layer["layer"] for net in nets for layer in net["layers"])
-    for name in names:
-        traces = [readiness_trace(net["dataflow"], layer["output_readiness"]["row_ready_cycles"])
-                  for net in nets for layer in net["layers"] if layer["layer"] == name]
-        parts.append(figure(_named(tag, f"readiness_{name}"), go.Figure(traces, layout={
-            "title": f"output readiness of {name}", "xaxis": {"title": "cycle"},
-            "yaxis": {"title": "share of output rows final", "tickformat": ".0%"}}),
-            "Each step is one output row turning final, per dataflow.", height=340))
+    parts.append(figure(_named(tag, "readiness"), _readiness(nets),
+                        "Each step is one output row turning final, per dataflow; the menu "
+                        "chooses the layer (one figure for all: a page of a hundred figures "
+                        "would open slowly).", height=380))
     return parts
+
+
+def _readiness(nets: list[dict[str, Any]]) -> go.Figure:
+    """Every layer's readiness under every dataflow, one layer shown at a time."""
+    names = list(dict.fromkeys(layer["layer"] for net in nets for layer in net["layers"]))
+    traces = [readiness_trace(net["dataflow"], layer["output_readiness"]["row_ready_cycles"],
+                              layer=layer["layer"], visible=layer["layer"] == names[0])
+              for name in names for net in nets for layer in net["layers"]
+              if layer["layer"] == name]
+    buttons = [{"label": name, "method": "update",
+                "args": [{"visible": [t.meta == name for t in traces]},
+                         {"title": f"output readiness of {name}"}]} for name in names]
+    return go.Figure(traces, layout={
+        "title": f"output readiness of {names[0]}" if names else "output readiness",
+        "xaxis": {"title": "cycle"},
+        "yaxis": {"title": "share of output rows final", "tickformat": ".0%"},
+        "updatemenus": [{"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.18,
+                         "yanchor": "top"}] if len(names) > 1 else []})
 
 
 def _named(tag: str, figure_name: str) -> str:
