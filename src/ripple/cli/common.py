@@ -12,12 +12,22 @@ from ripple.workload.densities import DensityTable
 
 
 def json_only(args: argparse.Namespace, document: object) -> bool:
-    """Write ``document`` where --json says; True when it went to stdout, which must then
-    carry nothing else."""
-    if not args.json:
-        return False
-    write_json(document, args.json)
+    """Write ``document`` where --json says and its HTML report where --report-html says;
+    True when the JSON went to stdout, which must then carry nothing else."""
+    if args.json:
+        write_json(document, args.json)
+    if getattr(args, "report_html", None):
+        from ripple.report.html import ReportInput, write_report
+
+        write_report([ReportInput(f"ripple {args.command}", document,  # type: ignore[arg-type]
+                                  Path.cwd())], args.report_html)
     return args.json == "-"
+
+
+def report_html_option(parser: argparse.ArgumentParser) -> None:
+    """--report-html: the result as a self-contained HTML page (tables and figures)."""
+    parser.add_argument("--report-html", metavar="FILE",
+                        help="also write the result as one self-contained HTML report")
 
 
 def workload_and_arch(parser: argparse.ArgumentParser, arch_help: str,
@@ -41,6 +51,13 @@ def check_folder(path: str) -> None:
     if Path(path).exists() and not Path(path).is_dir():
         raise RippleInputError("exists and is not a folder; give a folder for the figures",
                                source=path, field="--plot")
+
+
+def check_report_target(path: str) -> None:
+    """The --report-html file must not be a folder: said before the work, in one line."""
+    if Path(path).is_dir():
+        raise RippleInputError("is a folder; give the HTML file to write", source=path,
+                               field="--report-html")
 
 
 def densities_option(args: argparse.Namespace) -> DensityTable | None:

@@ -18,8 +18,10 @@ from ripple import __version__, api
 from ripple.budget import DEFAULT_MAX_LOG_GB, DEFAULT_MAX_MACS, SimulationLimits
 from ripple.cli.common import (
     check_folder,
+    check_report_target,
     densities_option,
     json_only,
+    report_html_option,
     skip_unsupported_option,
     workload_and_arch,
 )
@@ -258,6 +260,14 @@ def _multicore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from ripple.report.html import load_result, write_report
+
+    write_report([load_result(path) for path in args.results], args.output)
+    print(f"wrote the report of {len(args.results)} result(s): {args.output}")
+    return 0
+
+
 def _reads(result: object, operand: str) -> int:
     accesses = result.accesses  # type: ignore[attr-defined]
     return sum(per[operand].reads for per in accesses.values() if operand in per)
@@ -293,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "the architecture skips or gates zero operands (mac.sparsity) or "
                          "stores them compressed (formats): expected counts")
     ev.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
+    report_html_option(ev)
     ev.set_defaults(run=_evaluate)
 
     wl = commands.add_parser("workload", help="show a workload's layers, shapes and MACs")
@@ -325,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "scikit-learn's digits (the test images)")
     cmp.add_argument("--json", metavar="FILE", help="write the results as JSON ('-': stdout)")
     cmp.add_argument("--plot", metavar="DIR", help="write figures (PNG and SVG) into DIR")
+    report_html_option(cmp)
     cmp.set_defaults(run=_compare)
 
     sim = commands.add_parser("simulate", help="run one mapping MAC by MAC on real tensors "
@@ -355,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--max-log-gb", type=float, default=DEFAULT_MAX_LOG_GB, metavar="N",
                      help=f"refuse a MAC log larger than this (default {DEFAULT_MAX_LOG_GB:g} GB)")
     sim.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
+    report_html_option(sim)
     sim.set_defaults(run=_simulate)
 
     ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
@@ -373,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--limit", type=int, help="stop after this many mappings")
     ex.add_argument("--batch-size", type=int, default=16_384, help="mappings per task")
     ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
+    report_html_option(ex)
     ex.set_defaults(run=_explore)
 
     mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
@@ -391,10 +405,20 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--plot", metavar="DIR", help="write the Gantt chart (PNG and SVG) into DIR")
     mc.add_argument("--trace", metavar="FILE.json", help="write a Perfetto (Chrome trace-event) "
                     "JSON of the schedule")
+    report_html_option(mc)
     mc.set_defaults(run=_multicore)
 
     add_sparsity_commands(commands)
     add_convert_command(commands)
+
+    rep = commands.add_parser("report", help="one self-contained HTML report of result JSON "
+                              "files (tables, figures, the mapspace of an exploration)")
+    rep.add_argument("results", nargs="+", metavar="RESULT.json",
+                     help="JSON written by --json of evaluate, simulate, compare, explore, "
+                          "multicore or sparsity")
+    rep.add_argument("-o", "--output", required=True, metavar="FILE.html",
+                     help="the HTML file to write")
+    rep.set_defaults(run=_report)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")
@@ -420,6 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if getattr(args, "plot", None):
             check_folder(args.plot)  # before the work, not after it
+        if getattr(args, "report_html", None):
+            check_report_target(args.report_html)
         return int(args.run(args))
     except RippleInputError as exc:
         print(f"ripple: error: {exc}", file=sys.stderr)

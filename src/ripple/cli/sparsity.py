@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ripple import api
-from ripple.cli.common import json_only
+from ripple.cli.common import json_only, report_html_option
 from ripple.cli.progress import progress_bar
 from ripple.errors import RippleInputError
 from ripple.workload.densities import DensityTable
@@ -81,6 +81,7 @@ def add_sparsity_commands(commands: argparse._SubParsersAction) -> None:
     table7.add_argument("--dir", help="the Sparseloop artifact's table-7 inputs (default: the "
                         "copy bundled with Ripple)")
     table7.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-': stdout)")
+    report_html_option(table7)
     table7.set_defaults(run=_table7)
     digits = sparsity.add_parser("lenet5", help="the digits-trained LeNet-5: the simulator on "
                                  "one test image's real tensors next to the model's expectation")
@@ -89,4 +90,5 @@ def add_sparsity_commands(commands: argparse._SubParsersAction) -> None:
     digits.add_argument("--dataflows", default="ed,os", help="comma-separated presets")
     digits.add_argument("--image", type=int, default=0, help="index of the test image")
     digits.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-': stdout)")
+    report_html_option(digits)
     digits.set_defaults(run=_lenet5)
