@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from ripple.arch import load_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
-from tests.conftest import SHARED, run_cli
+from tests.conftest import EXAMPLES, SHARED, run_cli
 
 ACCELERATOR = SHARED / "reference" / "zigzag" / "lenet5" / "accelerator_dram.yaml"
 
@@ -86,3 +87,30 @@ def test_a_key_written_twice_keeps_its_last_value_as_zigzag_reads_it(tmp_path):
     proc = run_cli("evaluate", "-w", "zoo:lenet5", "--layer", "conv2", "-a", str(ripple_file),
                    "--dataflow", "ws")
     assert proc.returncode == 2 and "duplicate key 'name'" in proc.stderr, proc.stderr
+
+
+def test_areas_are_carried_through_and_multiplied_out(tmp_path):
+    """ZigZag's ``unit_area`` per MAC and ``area`` per memory instance: the JSON's ``area``
+    counts a MAC per NPE and a memory per combination of the array dimensions it does not
+    serve, here a 2x4 array (D1 of 2 served by the SRAMs, D2 of 4 not)."""
+    spec = yaml.safe_load(ACCELERATOR.read_text())
+    spec["operational_array"].update(dimensions=["D1", "D2"], sizes=[2, 4], unit_area=0.25)
+    areas = {name: 10.0 * (i + 1) for i, name in enumerate(spec["memories"])}
+    for name, memory in spec["memories"].items():
+        memory["area"] = areas[name]
+    accelerator = tmp_path / "areas.yaml"
+    accelerator.write_text(yaml.safe_dump(spec, sort_keys=False))
+    proc = run_cli("evaluate", "-w", "zoo:lenet5", "--layer", "conv2", "-a", str(accelerator),
+                   "--dataflow", "ws", "--json", "-")
+    assert proc.returncode == 0, proc.stderr
+    area = json.loads(proc.stdout)["layers"][0]["area"]
+    served = {name: set(memory["served_dimensions"]) for name, memory in spec["memories"].items()}
+    instances = {name: (1 if "D1" in dims else 2) * (1 if "D2" in dims else 4)
+                 for name, dims in served.items()}
+    assert area["mac"] == {"each": 0.25, "instances": 8, "total": 2.0}
+    assert {name: part["instances"] for name, part in area["memories"].items()} == instances
+    assert area["total"] == pytest.approx(
+        2.0 + sum(areas[name] * instances[name] for name in areas))
+    plain = run_cli("evaluate", "-w", "zoo:lenet5", "--layer", "conv2", "-a",
+                    str(EXAMPLES / "seed_dram" / "arch.yaml"), "--dataflow", "ws", "--json", "-")
+    assert json.loads(plain.stdout)["layers"][0]["area"] is None  # no area given, none made up

@@ -39,6 +39,8 @@ Bits = Annotated[int, Field(gt=0, le=MAX_COUNT)]
 Width = Annotated[int, Field(gt=0, le=MAX_PRECISION_BITS)]
 #: The energy of one access, MAC or bit.
 Energy = Annotated[float, Field(ge=0.0, le=MAX_ENERGY_PJ, allow_inf_nan=False)]
+#: The area of one MAC or memory instance, in the user's unit (finite, below 1e12).
+Area = Annotated[float, Field(ge=0.0, le=1e12, allow_inf_nan=False)]
 
 
 def check_counts(counts: dict[str, int]) -> None:

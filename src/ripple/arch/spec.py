@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from ripple.bounds import MAX_ENTRIES, MAX_SIZE, Bits, Energy, Size
+from ripple.bounds import MAX_ENTRIES, MAX_SIZE, Area, Bits, Energy, Size
 from ripple.sparse import formats as fmt
 from ripple.workload.layer import OPERANDS, Operand, StrictModel
 
@@ -177,6 +177,7 @@ class Memory(StrictModel):
         default_factory=dict, description="operand -> skip or gate its ineffectual transfers")
     gated_read_energy_pj: Energy = 0.0
     gated_write_energy_pj: Energy = 0.0
+    area: Area | None = Field(default=None, description="of one instance, in the user's unit")
     read_granule_bits: Bits | None = Field(default=None, description="None: read_bandwidth")
     write_granule_bits: Bits | None = Field(default=None, description="None: write_bandwidth")
     fills: FillStyle | None = Field(default=None, description="None: the architecture's")
@@ -316,10 +317,12 @@ class MacUnit(StrictModel):
     each fill of the memory next to the MACs, as Timeloop does; docs/conventions.md).
     ``sparsity``: skipping or
     gating of MACs with a zero operand (None: dense);
-    ``gated_energy_pj``: the energy of a gated MAC.
+    ``gated_energy_pj``: the energy of a gated MAC. ``area``: of one MAC, in the user's unit
+    (:mod:`ripple.arch.area`).
     """
 
     energy_pj: Energy
+    area: Area | None = None
     latch: list[Literal["I", "W"]] = Field(default_factory=lambda: ["I", "W"])
     first_read_elision: bool | Literal["when_partial", "per_fill"] = False
     sparsity: MacSparsity | None = None

@@ -21,7 +21,9 @@ pieces map:
 - ``bandwidth_min`` below ``bandwidth_max`` becomes ``read_granule_bits``/``write_granule_bits``:
   ZigZag charges a transfer ``ceil(bits/bandwidth_min)`` accesses of ``bandwidth_min/
   bandwidth_max`` of ``r_cost`` (``w_cost``), and so does Ripple (docs/conventions.md).
-- not represented, and noted: ``latency`` other than 1, and area.
+- ``area`` and ``unit_area`` are the areas of one memory instance and one MAC
+  (:mod:`ripple.arch.area` multiplies them out).
+- not represented, and noted: ``latency`` other than 1.
 """
 
 from __future__ import annotations
@@ -129,7 +131,8 @@ def import_zigzag_architecture(path: str | Path,
         "name": accel.name,
         "array": dict(zip(array.dimensions, array.sizes, strict=True)),
         "conventions": "zigzag",
-        "mac": {"energy_pj": array.unit_energy},
+        "mac": {"energy_pj": array.unit_energy,
+                **({"area": array.unit_area} if array.unit_area is not None else {})},
         "levels": [{"name": "+".join(str(m["name"]) for m in levels[d]), "memories": levels[d]}
                    for d in sorted(levels, reverse=True)],
     }
@@ -188,5 +191,6 @@ def _memory(name: str, memory: ZigZagMemory, operands: list[str], source: str,
         **({"write_granule_bits": write[1]} if write[1] < write[0] else {}),
         "read_energy_pj": memory.r_cost, "write_energy_pj": memory.w_cost,
         "served_dims": memory.served_dimensions, "double_buffered": memory.force_double_buffering,
+        **({"area": memory.area} if memory.area is not None else {}),
         "ports": "shared" if shared else "per_operand", "duplex": not mixed,
     }

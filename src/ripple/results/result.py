@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ripple.arch.area import area_report
 from ripple.arch.spec import Architecture, Memory
 from ripple.workload.layer import OPERANDS, Layer, Operand
 
@@ -178,6 +179,7 @@ class LayerResult:
                        for op, a in per_operand.items()}
                 for name, per_operand in self.accesses.items()
             },
+            "area": area_report(self.arch),
             "output_readiness": {
                 "peak_live_psums": self.peak_live_psums,
                 "outputs": int(self.ready.size),
