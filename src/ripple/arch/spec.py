@@ -20,7 +20,7 @@ from pydantic import (
 
 from ripple.bounds import MAX_ENTRIES, MAX_SIZE, Bits, Energy, Size
 from ripple.sparse import formats as fmt
-from ripple.workload.layer import OPERANDS, Operand, StrictModel
+from ripple.workload.layer import OPERANDS, Operand, StrictModel, also_accepts
 
 #: The widest run-length field (a run count wider than 64 bits counts nothing a tile holds).
 MAX_RUN_BITS = 64
@@ -155,12 +155,12 @@ class Memory(StrictModel):
     """
 
     name: str
-    operands: list[Operand] = Field(min_length=1)
-    capacity_bits: Bits | None = Field(default=None, description="None: unbounded")
-    read_bandwidth: Bits
-    write_bandwidth: Bits
-    read_energy_pj: Energy
-    write_energy_pj: Energy
+    operands: list[Operand] = Field(min_length=1, description="the operands it holds")
+    capacity_bits: Bits | None = Field(default=None, description="null: unbounded")
+    read_bandwidth: Bits = Field(description="bits one read transaction moves, per cycle")
+    write_bandwidth: Bits = Field(description="bits one write transaction moves, per cycle")
+    read_energy_pj: Energy = Field(description="per read transaction (or bit)")
+    write_energy_pj: Energy = Field(description="per write transaction (or bit)")
     energy_per: Literal["transaction", "bit"] = "transaction"
     served_dims: list[str] | None = Field(
         default=None, description="array dimensions this memory serves; default all"
@@ -282,7 +282,9 @@ class MacUnit(StrictModel):
     """
 
     energy_pj: Energy
-    latch: list[Literal["I", "W"]] = Field(default_factory=lambda: ["I", "W"])
+    latch: list[Literal["I", "W"]] = Field(
+        default_factory=lambda: ["I", "W"], description="operands latched at the MAC; none: []",
+        json_schema_extra=also_accepts({"enum": ["none", None]}))
     first_read_elision: bool | Literal["when_partial", "per_fill"] = False
     sparsity: MacSparsity | None = None
     gated_energy_pj: Energy = 0.0
@@ -301,9 +303,14 @@ class Architecture(StrictModel):
     name: str = "architecture"
     array: dict[str, Size] = Field(min_length=1, max_length=MAX_ENTRIES,
                                    description="array dimension -> size")
-    conventions: Conventions = Field(default_factory=Conventions,
-                                     description="a preset name (ripple, zigzag, timeloop) or "
-                                                 "the options, with an optional preset")
+    conventions: Conventions = Field(
+        default_factory=Conventions, description="a preset name (ripple, zigzag, timeloop) or the "
+        "options, with an optional preset", json_schema_extra=also_accepts(
+            {"enum": list(CONVENTION_PRESETS)},
+            {"type": "object", "required": ["preset"],
+             "properties": {"preset": {"enum": list(CONVENTION_PRESETS)},
+                            **{option: {"type": "string"} for option in Conventions.model_fields}},
+             "additionalProperties": False}))
     mac: MacUnit
     levels: list[Level] = Field(min_length=1, max_length=MAX_ENTRIES)
 

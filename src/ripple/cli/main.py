@@ -25,6 +25,7 @@ from ripple.cli.common import (
 )
 from ripple.cli.convert import add_convert_command
 from ripple.cli.progress import progress_bar
+from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import RippleInputError
 from ripple.report import (
@@ -395,6 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sparsity_commands(commands)
     add_convert_command(commands)
+    add_schema_command(commands)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")
