@@ -24,7 +24,9 @@ from ripple.cli.common import (
     workload_and_arch,
 )
 from ripple.cli.convert import add_convert_command
+from ripple.cli.mapping_show import add_mapping_commands
 from ripple.cli.progress import progress_bar
+from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
 from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import RippleInputError
@@ -208,6 +210,7 @@ def _explore(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
+    check_save_options(args)
     columns = [TextColumn("exploring"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} mappings/s"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn()]
@@ -232,7 +235,8 @@ def _explore(args: argparse.Namespace) -> int:
 
         for layer in outcome.layers:
             mapspace_scatter(outcome.run, outcome.title, layer, args.plot)
-    document = outcome.document(args.objective, report=args.report)
+    document = outcome.document(args.objective, report=args.report, front=bool(args.save_front))
+    save_explored(args, document)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
         Console().print(explore_summary(document))
@@ -374,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--limit", type=int, help="stop after this many mappings")
     ex.add_argument("--batch-size", type=int, default=16_384, help="mappings per task")
     ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
+    add_save_options(ex)
     ex.set_defaults(run=_explore)
 
     mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
@@ -397,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sparsity_commands(commands)
     add_convert_command(commands)
     add_schema_command(commands)
+    add_mapping_commands(commands)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")
