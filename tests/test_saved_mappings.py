@@ -13,7 +13,6 @@ import math
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import EXAMPLES, run_main
 from pytest import approx
 
 from ripple.arch import load_architecture
@@ -21,6 +20,7 @@ from ripple.dse.saved import mapping_of_row
 from ripple.mapping import bind, load_mapping
 from ripple.model import evaluate
 from ripple.workload import load_workload
+from tests.conftest import EXAMPLES, run_main
 
 SEED = EXAMPLES / "seed_case"
 FILES = ("-w", str(SEED / "workload.yaml"), "-a", str(SEED / "arch.yaml"))

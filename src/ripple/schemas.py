@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
 from ripple.errors import RippleInputError
+from ripple.examples import example_path
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,7 @@ class SpecKind:
                 "title": f"Ripple {self.title.lower()} file"}
 
     def example_paths(self) -> list[Path]:
-        root = resources.files("ripple") / "examples"
-        return [Path(str(root / name)) for name in self.examples]
+        return [example_path(*name.split("/")) for name in self.examples]
 
     def load_examples(self) -> Iterator[BaseModel]:
         """The bundled examples, validated (a value of the root type each)."""

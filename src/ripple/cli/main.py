@@ -24,6 +24,7 @@ from ripple.cli.common import (
     workload_and_arch,
 )
 from ripple.cli.convert import add_convert_command
+from ripple.cli.init import add_init_command
 from ripple.cli.mapping_show import add_mapping_commands
 from ripple.cli.progress import progress_bar
 from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
@@ -403,6 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_convert_command(commands)
     add_schema_command(commands)
     add_mapping_commands(commands)
+    add_init_command(commands)
 
     demo = commands.add_parser("demo", help="the seed case: three dataflows side by side")
     demo.add_argument("--json", metavar="FILE", help="also write the three results as JSON")
