@@ -37,6 +37,7 @@ from ripple.report import (
     explore_summary,
     layer_table,
 )
+from ripple.report.console import output_console
 from ripple.report.workloads import workload_document, workload_table
 from ripple.workload import load_any_workload
 
@@ -70,7 +71,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                                     densities_option(args), args.skip_unsupported)
     if json_only(args, result.to_dict()):
         return 0
-    console = Console()
+    console = output_console()
     console.print(layer_table(result))
     for note in notes:
         console.print(f"note: {note}", highlight=False)
@@ -90,7 +91,7 @@ def _evaluate_network(args: argparse.Namespace) -> int:
                                       densities_option(args), bar.advance)
     if json_only(args, result.to_dict()):
         return 0
-    Console().print(dataflow_table([result]))
+    output_console().print(dataflow_table([result]))
     return 0
 
 
@@ -98,7 +99,7 @@ def _workload(args: argparse.Namespace) -> int:
     imported = api.describe_workload(args.spec, args.skip_unsupported)
     if json_only(args, workload_document(imported.value, imported.notes)):
         return 0
-    Console().print(workload_table(imported.value, imported.notes))
+    output_console().print(workload_table(imported.value, imported.notes))
     return 0
 
 
@@ -108,7 +109,7 @@ def _zoo_list(args: argparse.Namespace) -> int:
         table.add_column(column, justify="left" if column == "name" else "right")
     for net in api.zoo_networks():
         table.add_row(net.name, str(len(net.mac_layers)), f"{net.macs:,}", f"{net.dense_macs:,}")
-    Console().print(table)
+    output_console().print(table)
     return 0
 
 
@@ -124,7 +125,7 @@ def _demo(args: argparse.Namespace) -> int:
     written = api.seed_case_animation(Path(args.out) / "seed_event_driven_vs_scatter.gif")
     if json_only(args, {"seed_case": [r.to_dict() for r in results]}):
         return 0
-    console = Console()
+    console = output_console()
     console.print(comparison_table(results, "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
     console.print()
     ws, scatter, event = results
@@ -164,7 +165,7 @@ def _simulate(args: argparse.Namespace) -> int:
                                  limits=SimulationLimits(args.max_macs, args.max_log_gb),
                                  progress=bar.advance, on_total=bar.set_total)
     if not json_only(args, run.to_dict()):
-        console = Console()
+        console = output_console()
         console.print(layer_table(run.result))
         verdict = "passed" if run.match else "FAILED"
         console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
@@ -197,7 +198,7 @@ def _compare(args: argparse.Namespace) -> int:
         plots.comparison_figures(results, args.plot)
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
-    Console().print(dataflow_table(results))
+    output_console().print(dataflow_table(results))
     return 0
 
 
@@ -240,7 +241,7 @@ def _explore(args: argparse.Namespace) -> int:
     save_explored(args, document)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
-        Console().print(explore_summary(document))
+        output_console().print(explore_summary(document))
     return status
 
 
@@ -256,7 +257,7 @@ def _multicore(args: argparse.Namespace) -> int:
                                      trace=args.trace, progress=bar.advance)
     if json_only(args, result.to_dict()):
         return 0
-    console = Console()
+    console = output_console()
     console.print(multicore_table(result))
     for what, path in (("Gantt chart", args.plot), ("Perfetto trace", args.trace)):
         if path is not None:
