@@ -57,6 +57,22 @@ class ExplorationOutcome:
                     stats.min <= t <= stats.max for t in tasks):
                 yield export.read_row_group(i, columns=ROW_COLUMNS)
 
+    def to_frame(self, columns: list[str] | None = None) -> Any:
+        """The export as a pandas DataFrame: one row per mapping evaluated (``columns``: only
+        those; an export of millions of rows is read whole otherwise)."""
+        import pandas as pd
+
+        if self.export.suffix == ".parquet":
+            return pd.read_parquet(self.export, columns=columns)
+        return pd.read_csv(self.export, usecols=columns)
+
+    def __repr__(self) -> str:
+        from ripple.results.frames import short_repr
+
+        return short_repr("ExplorationOutcome", self.title, layers=self.layers,
+                          rows=self.run.rows_written, complete=self.run.complete,
+                          export=str(self.export))
+
     def document(self, objective: str, report: bool = False,
                  front: bool = False) -> dict[str, Any]:
         """The findings; the Pareto front is listed under the ``pareto`` objective, or when
