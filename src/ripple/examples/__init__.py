@@ -12,8 +12,9 @@ from pathlib import Path
 from ripple.errors import RippleInputError
 
 SEED_MAPPINGS = ("weight_stationary", "input_scatter", "event_driven")
-#: The kinds of file the examples hold (and the wheel ships: pyproject's package data).
-EXAMPLE_SUFFIXES = (".yaml", ".onnx")
+#: The kinds of file the examples hold (and the wheel ships: pyproject's package data): the
+#: specifications, LeNet-5 as ONNX, and the notebook.
+EXAMPLE_SUFFIXES = (".yaml", ".onnx", ".ipynb")
 
 
 def example_path(*parts: str) -> Path:
