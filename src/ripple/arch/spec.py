@@ -115,10 +115,13 @@ class Conventions(StrictModel):
     the others start from zero) or are written into every one (``every``, Timeloop).
     """
 
-    output_first_read: FirstRead = "elide"
-    fills: FillStyle = "whole"
-    multicast: Multicast = "union"
-    split_fill: SplitFill = "owner"
+    output_first_read: FirstRead = Field(default="elide",
+                                         description="which never-written outputs a fill reads")
+    fills: FillStyle = Field(default="whole", description="whole tiles, or only what is new")
+    multicast: Multicast = Field(default="union",
+                                 description="how often a parent reads a shared word")
+    split_fill: SplitFill = Field(default="owner",
+                                  description="where partial sums of a split reduction return")
 
 
 #: Each peer's conventions, and the MAC conventions it implies where the file gives none.
@@ -157,17 +160,20 @@ class Memory(StrictModel):
     name: str
     operands: list[Operand] = Field(min_length=1, description="the operands it holds")
     capacity_bits: Bits | None = Field(default=None, description="null: unbounded")
-    read_bandwidth: Bits = Field(description="bits one read transaction moves, per cycle")
-    write_bandwidth: Bits = Field(description="bits one write transaction moves, per cycle")
+    read_bandwidth: Bits = Field(description="a read moves up to this many bits a cycle")
+    write_bandwidth: Bits = Field(description="a write moves up to this many bits a cycle")
     read_energy_pj: Energy = Field(description="per read transaction (or bit)")
     write_energy_pj: Energy = Field(description="per write transaction (or bit)")
-    energy_per: Literal["transaction", "bit"] = "transaction"
+    energy_per: Literal["transaction", "bit"] = Field(
+        default="transaction", description="what the energies are per")
     served_dims: list[str] | None = Field(
         default=None, description="array dimensions this memory serves; default all"
     )
-    double_buffered: bool = False
-    ports: Literal["per_operand", "shared"] = "per_operand"
-    duplex: bool = True
+    double_buffered: bool = Field(default=False,
+                                  description="holds two tiles: receives the next during use")
+    ports: Literal["per_operand", "shared"] = Field(
+        default="per_operand", description="a read and a write port per operand, or shared")
+    duplex: bool = Field(default=True, description="false: reads and writes share one port")
     formats: dict[Operand, StoredFormat] = Field(
         default_factory=dict, description="operand -> how it is stored; default dense")
     sparsity: dict[Operand, MemorySparsity] = Field(
@@ -232,7 +238,8 @@ class Level(StrictModel):
     """A level of the hierarchy: memories at the same distance from the MACs."""
 
     name: str
-    memories: list[Memory] = Field(min_length=1, max_length=MAX_ENTRIES)
+    memories: list[Memory] = Field(min_length=1, max_length=MAX_ENTRIES,
+                                   description="each holding its own operands")
 
     @model_validator(mode="after")
     def _disjoint(self) -> Level:
@@ -281,13 +288,15 @@ class MacUnit(StrictModel):
     ``gated_energy_pj``: the energy of a gated MAC.
     """
 
-    energy_pj: Energy
+    energy_pj: Energy = Field(description="per MAC")
     latch: list[Literal["I", "W"]] = Field(
         default_factory=lambda: ["I", "W"], description="operands latched at the MAC; none: []",
         json_schema_extra=also_accepts({"enum": ["none", None]}))
-    first_read_elision: bool | Literal["when_partial", "per_fill"] = False
-    sparsity: MacSparsity | None = None
-    gated_energy_pj: Energy = 0.0
+    first_read_elision: bool | Literal["when_partial", "per_fill"] = Field(
+        default=False, description="skip reading a partial sum before its first accumulation")
+    sparsity: MacSparsity | None = Field(default=None,
+                                         description="skip or gate MACs on zeros; null: dense")
+    gated_energy_pj: Energy = Field(default=0.0, description="per gated MAC")
 
     @field_validator("latch", mode="before")
     @classmethod

@@ -42,8 +42,8 @@ class NodePlacementSpec(StrictModel):
 
     split: Literal["channels", "rows", "auto"] = Field(
         default="auto", description="K is channels", json_schema_extra=also_accepts({"const": "K"}))
-    cores: list[str] | None = Field(default=None, min_length=1)
-    rows_per_tile: Size | None = None
+    cores: list[str] | None = Field(default=None, min_length=1, description="null: all")
+    rows_per_tile: Size | None = Field(default=None, description="output rows per tile")
 
     @field_validator("split", mode="before")
     @classmethod
@@ -55,8 +55,10 @@ class PartitionSpec(StrictModel):
     """The partition file: row blocks of every node (default: the run's ``--rows-per-tile``)
     and, per node name, how it is placed."""
 
-    rows_per_tile: Size | None = None
-    layers: dict[str, NodePlacementSpec] = Field(default_factory=dict)
+    rows_per_tile: Size | None = Field(default=None,
+                                       description="output rows per tile of every node")
+    layers: dict[str, NodePlacementSpec] = Field(default_factory=dict,
+                                                 description="node name -> its placement")
 
 
 def load_partition(path: str | Path) -> PartitionSpec:

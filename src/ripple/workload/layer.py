@@ -110,7 +110,8 @@ class Layer(StrictModel):
     network keeps its data dependencies for multi-core scheduling and layer fusion."""
 
     name: str = "layer"
-    operator: Literal["conv", "fc"] = "conv"
+    operator: Literal["conv", "fc"] = Field(default="conv",
+                                            description="fc: IY = IX = FY = FX = 1")
     N: Size = Field(default=1, description="batch")
     K: Size = Field(description="output channels (of all groups)")
     C: Size = Field(description="input channels (of all groups)")

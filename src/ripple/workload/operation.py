@@ -43,9 +43,11 @@ class Operation(StrictModel):
 
     name: str
     operator: OperationKind
-    inputs: tuple[str, ...] = ()
-    input_shapes: tuple[Shape, ...] = Field(min_length=1)
-    output_shape: Shape | None = None
+    inputs: tuple[str, ...] = Field(default=(), description="producers; empty: network input")
+    input_shapes: tuple[Shape, ...] = Field(min_length=1, description="one per input, batch "
+                                            "first: [N, C, H, W] or [N, F]")
+    output_shape: Shape | None = Field(default=None,
+                                       description="derived; needed by reshape only")
     kernel: tuple[Size, Size] | None = Field(default=None, description="[y, x], or one for both",
                                              json_schema_extra=also_accepts(ONE_SIZE))
     stride: tuple[Size, Size] = Field(default=(1, 1), description="[y, x], or one for both",
