@@ -37,6 +37,7 @@ def test_every_field_of_every_model_is_documented():
 def test_schema_accepts_every_bundled_example(name, capsys):
     assert main(["schema", name]) == 0
     schema = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator.check_schema(schema)  # a valid schema, for any editor
     validator = jsonschema.Draft202012Validator(schema)
     paths = KINDS[name].example_paths()
     assert paths

@@ -115,3 +115,12 @@ def test_mapping_show_prints_the_nest():
     mapping = load_mapping(SEED / "mapping_event_driven.yaml")
     assert len(sizes) == sum(len(loops) for loops in (*mapping.spatial.values(),
                                                       *mapping.temporal.values()))
+
+
+def test_save_folder_that_is_a_file_is_refused_before_the_run(tmp_path):
+    (tmp_path / "best").write_text("")
+    proc = run_main("explore", *FILES, "--export", str(tmp_path / "s.parquet"),
+                    "--save-best", str(tmp_path / "best"))
+    assert proc.returncode == 2
+    assert "--save-best: exists and is not a folder" in proc.stderr
+    assert not (tmp_path / "s.parquet").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 from ripple.errors import RippleInputError
@@ -23,6 +24,10 @@ def check_save_options(args: argparse.Namespace) -> None:
     if args.save_best and args.objective == "pareto":
         raise RippleInputError("--save-best saves one optimum: give --objective energy, "
                                "latency or edp (or --save-front DIR for the Pareto front)")
+    for flag, folder in (("--save-best", args.save_best), ("--save-front", args.save_front)):
+        if folder and Path(folder).exists() and not Path(folder).is_dir():
+            raise RippleInputError("exists and is not a folder; give a folder for the mapping "
+                                   "files", source=folder, field=flag)
 
 
 def save_explored(args: argparse.Namespace, document: dict[str, Any]) -> None:

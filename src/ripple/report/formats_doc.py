@@ -29,10 +29,11 @@ HEADER = """# Input file formats
 
 Generated from the models that read the files (`ripple schema --markdown`; a test compares
 this page with a fresh run, so it cannot drift). `ripple schema KIND` prints a kind's JSON
-Schema, for an editor to validate a YAML file as it is written (e.g. VS Code's YAML extension:
-`# yaml-language-server: $schema=arch.schema.json` as the file's first line). A key a model
-does not know is an error naming it and the closest known one; every file is read with the
-limits in the README ("Evaluate your own mapping").
+Schema, for an editor to validate a YAML file as it is written: `ripple schema architecture -o
+arch.schema.json`, then `# yaml-language-server: $schema=arch.schema.json` as the first line of
+an architecture file, for VS Code's YAML extension. A key a model does not know is an error
+naming it and the closest known one; every file is read with the limits in the README
+("Evaluate your own mapping").
 
 Types: `integer > 0, <= 2^31-1` states the accepted range; `map A -> B` is a YAML mapping
 from keys of kind A to values of kind B; `[A, B]` a list of exactly those two. Units follow a
