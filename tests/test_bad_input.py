@@ -13,7 +13,9 @@ WS = "mapping_weight_stationary.yaml"
 
 # (file to corrupt, text to replace, replacement, expected field path, expected words)
 CASES = {
-    "missing field": ("arch.yaml", "mac:", "macx:", "mac", "required field is missing"),
+    "missing field": ("arch.yaml", "        write_bandwidth: 128\n", "",
+                      "levels[0].memories[0].write_bandwidth", "required field is missing"),
+    "misspelt field": ("arch.yaml", "mac:", "macx:", "macx", "did you mean 'mac'?"),
     "unknown dimension": (WS, "[FX, 3]", "[FZ, 3]", "temporal.sram[0][0]", "'FX'"),
     "wrong type": ("workload.yaml", "K: 8", "K: eight", "K", "valid integer"),
     "negative bandwidth": ("arch.yaml", "read_bandwidth: 128", "read_bandwidth: -5",

@@ -79,11 +79,24 @@ def test_every_problem_is_reported_with_suggestions(tmp_path):
                     "-m", str(SEED / "mapping_event_driven.yaml"))
     assert proc.returncode == 2
     line, = proc.stderr.splitlines()
-    assert line.startswith(f"ripple: error: {path}: mac: required field is missing; ")
-    assert ("levels[0].memories[0].read_bandwith: unknown field 'read_bandwith' (did you mean "
-            "'read_bandwidth'?)") in line
+    # the misspelt keys come first, and the fields they misspell are not also "missing"
+    assert line.startswith(f"ripple: error: {path}: levels[0].memories[0].read_bandwith: "
+                           "unknown field 'read_bandwith' (did you mean 'read_bandwidth'?); ")
     assert "macx: unknown field 'macx' (did you mean 'mac'?)" in line
+    assert "required field is missing" not in line
     assert "more problem" not in line
+
+
+def test_a_missing_field_no_unknown_key_explains_is_still_reported(tmp_path):
+    text = (SEED / "arch.yaml").read_text().replace("read_bandwidth", "read_bandwith", 1)
+    text = text.replace("        write_bandwidth: 128\n", "", 1)
+    path = tmp_path / "arch.yaml"
+    path.write_text(text)
+    proc = run_main("evaluate", "-w", str(SEED / "workload.yaml"), "-a", str(path),
+                    "-m", str(SEED / "mapping_event_driven.yaml"))
+    line, = proc.stderr.splitlines()
+    assert line.startswith(f"ripple: error: {path}: levels[0].memories[0].read_bandwith: ")
+    assert "levels[0].memories[0].write_bandwidth: required field is missing" in line
 
 
 def test_unknown_keys_of_one_model_are_one_problem(tmp_path):
@@ -121,11 +134,14 @@ def test_every_example_loads(path):
     """Each Ripple example file validates with the loader of its kind (the Timeloop files of
     sparseloop_table7 are loaded by the Table 7 tests)."""
     from ripple.arch import load_architecture
+    from ripple.dse.constraints import load_constraints
     from ripple.mapping import load_mapping
     from ripple.multicore import load_multicore, load_partition
     from ripple.workload import load_workload
+    from ripple.workload.densities import load_density_table
 
     loaders = {"workload": load_workload, "mapping": load_mapping, "pipeline": load_partition,
+               "constraints": load_constraints, "densities": load_density_table,
                "single_core": load_multicore, "dual_core": load_multicore,
                "quad_core": load_multicore, "hetero": load_multicore}
     loader = next((load for prefix, load in loaders.items() if path.name.startswith(prefix)),

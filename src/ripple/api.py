@@ -26,6 +26,7 @@ from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapp
 from ripple.model import evaluate
 from ripple.multicore import MulticoreResult, load_multicore, load_partition, run_multicore
 from ripple.results import LayerResult, NetworkResult, Unmapped
+from ripple.results.network import Comparison
 from ripple.sim import SimulationResult, simulate
 from ripple.sim.maclog import mac_log_file, temporary_log
 from ripple.sim.tensors import load_npy
@@ -287,10 +288,10 @@ def evaluate_network(workload: str | Path | Workload, arch: str | Path, dataflow
 
 
 def compare_dataflows(workload: Workload, arch: Architecture, dataflows: list[str],
-                      progress: Advance | None = None) -> list[NetworkResult]:
+                      progress: Advance | None = None) -> Comparison:
     """The same workload and architecture under several dataflows."""
-    return _some_mapped([evaluate_dataflow(workload, arch, d, progress=progress)
-                         for d in dataflows])
+    return Comparison(_some_mapped([evaluate_dataflow(workload, arch, d, progress=progress)
+                                    for d in dataflows]))
 
 
 def compare_sparsity(workload: Workload, arch: Architecture, dataflows: list[str],

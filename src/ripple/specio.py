@@ -80,13 +80,34 @@ def _input_error(exc: ValidationError, model: type[BaseModel], source: str,
         # the unknown keys of one model are one problem, located at the first of them
         where = (*loc[:-1], _UNKNOWN) if error["type"] == "extra_forbidden" else loc
         grouped.setdefault(where, []).append(error)
+    explained = _misspelt(model, grouped)
+    # a misspelt key comes first, and the "missing" field it names is not a problem of its own
+    ordered = sorted((errors for where, errors in grouped.items() if where not in explained),
+                     key=lambda errors: errors[0]["type"] != "extra_forbidden")
     problems = [(field_path(prefix + _location(errors[0])), _message(model, errors))
-                for errors in grouped.values()]
+                for errors in ordered]
     first_field, first = problems[0]
     rest = [f"{field}: {message}" for field, message in problems[1:MAX_PROBLEMS]]
     if len(problems) > MAX_PROBLEMS:
         rest.append(f"and {len(problems) - MAX_PROBLEMS} more problems")
     return RippleInputError("; ".join([first, *rest]), source=source, field=first_field)
+
+
+def _misspelt(model: type[BaseModel],
+              grouped: dict[tuple[Any, ...], list[dict[str, Any]]]) -> set[tuple[Any, ...]]:
+    """The locations of required fields reported missing because a key beside them is their
+    misspelling (``read_bandwith`` for ``read_bandwidth``): the unknown key explains them."""
+    explained: set[tuple[Any, ...]] = set()
+    for errors in grouped.values():
+        if errors[0]["type"] != "extra_forbidden":
+            continue
+        parent = _location(errors[0])[:-1]
+        known = _fields_at(model, errors[0]["loc"][:-1])
+        for error in errors:
+            close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+            if close and grouped.get((*parent, close[0]), [{}])[0].get("type") == "missing":
+                explained.add((*parent, close[0]))
+    return explained
 
 
 def _location(error: dict[str, Any]) -> tuple[Any, ...]:

@@ -20,7 +20,7 @@ from pydantic import (
 
 from ripple.bounds import MAX_ENTRIES, MAX_SIZE, Area, Bits, Energy, Size
 from ripple.sparse import formats as fmt
-from ripple.workload.layer import OPERANDS, Operand, StrictModel
+from ripple.workload.layer import OPERANDS, Operand, StrictModel, also_accepts
 
 #: The widest run-length field (a run count wider than 64 bits counts nothing a tile holds).
 MAX_RUN_BITS = 64
@@ -115,10 +115,13 @@ class Conventions(StrictModel):
     the others start from zero) or are written into every one (``every``, Timeloop).
     """
 
-    output_first_read: FirstRead = "elide"
-    fills: FillStyle = "whole"
-    multicast: Multicast = "union"
-    split_fill: SplitFill = "owner"
+    output_first_read: FirstRead = Field(default="elide",
+                                         description="which never-written outputs a fill reads")
+    fills: FillStyle = Field(default="whole", description="whole tiles, or only what is new")
+    multicast: Multicast = Field(default="union",
+                                 description="how often a parent reads a shared word")
+    split_fill: SplitFill = Field(default="owner",
+                                  description="where partial sums of a split reduction return")
 
 
 #: Each peer's conventions, and the MAC conventions it implies where the file gives none.
@@ -158,19 +161,22 @@ class Memory(StrictModel):
     """
 
     name: str
-    operands: list[Operand] = Field(min_length=1)
-    capacity_bits: Bits | None = Field(default=None, description="None: unbounded")
-    read_bandwidth: Bits
-    write_bandwidth: Bits
-    read_energy_pj: Energy
-    write_energy_pj: Energy
-    energy_per: Literal["transaction", "bit"] = "transaction"
+    operands: list[Operand] = Field(min_length=1, description="the operands it holds")
+    capacity_bits: Bits | None = Field(default=None, description="null: unbounded")
+    read_bandwidth: Bits = Field(description="a read moves up to this many bits a cycle")
+    write_bandwidth: Bits = Field(description="a write moves up to this many bits a cycle")
+    read_energy_pj: Energy = Field(description="per read transaction (or bit)")
+    write_energy_pj: Energy = Field(description="per write transaction (or bit)")
+    energy_per: Literal["transaction", "bit"] = Field(
+        default="transaction", description="what the energies are per")
     served_dims: list[str] | None = Field(
         default=None, description="array dimensions this memory serves; default all"
     )
-    double_buffered: bool = False
-    ports: Literal["per_operand", "shared"] = "per_operand"
-    duplex: bool = True
+    double_buffered: bool = Field(default=False,
+                                  description="holds two tiles: receives the next during use")
+    ports: Literal["per_operand", "shared"] = Field(
+        default="per_operand", description="a read and a write port per operand, or shared")
+    duplex: bool = Field(default=True, description="false: reads and writes share one port")
     formats: dict[Operand, StoredFormat] = Field(
         default_factory=dict, description="operand -> how it is stored; default dense")
     sparsity: dict[Operand, MemorySparsity] = Field(
@@ -271,7 +277,8 @@ class Level(StrictModel):
     """A level of the hierarchy: memories at the same distance from the MACs."""
 
     name: str
-    memories: list[Memory] = Field(min_length=1, max_length=MAX_ENTRIES)
+    memories: list[Memory] = Field(min_length=1, max_length=MAX_ENTRIES,
+                                   description="each holding its own operands")
 
     @model_validator(mode="after")
     def _disjoint(self) -> Level:
@@ -321,12 +328,16 @@ class MacUnit(StrictModel):
     (:mod:`ripple.arch.area`).
     """
 
-    energy_pj: Energy
-    area: Area | None = None
-    latch: list[Literal["I", "W"]] = Field(default_factory=lambda: ["I", "W"])
-    first_read_elision: bool | Literal["when_partial", "per_fill"] = False
-    sparsity: MacSparsity | None = None
-    gated_energy_pj: Energy = 0.0
+    energy_pj: Energy = Field(description="per MAC")
+    area: Area | None = Field(default=None, description="of one MAC, in the user's unit")
+    latch: list[Literal["I", "W"]] = Field(
+        default_factory=lambda: ["I", "W"], description="operands latched at the MAC; none: []",
+        json_schema_extra=also_accepts({"enum": ["none", None]}))
+    first_read_elision: bool | Literal["when_partial", "per_fill"] = Field(
+        default=False, description="skip reading a partial sum before its first accumulation")
+    sparsity: MacSparsity | None = Field(default=None,
+                                         description="skip or gate MACs on zeros; null: dense")
+    gated_energy_pj: Energy = Field(default=0.0, description="per gated MAC")
 
     @field_validator("latch", mode="before")
     @classmethod
@@ -342,9 +353,14 @@ class Architecture(StrictModel):
     name: str = "architecture"
     array: dict[str, Size] = Field(min_length=1, max_length=MAX_ENTRIES,
                                    description="array dimension -> size")
-    conventions: Conventions = Field(default_factory=Conventions,
-                                     description="a preset name (ripple, zigzag, timeloop) or "
-                                                 "the options, with an optional preset")
+    conventions: Conventions = Field(
+        default_factory=Conventions, description="a preset name (ripple, zigzag, timeloop) or the "
+        "options, with an optional preset", json_schema_extra=also_accepts(
+            {"enum": list(CONVENTION_PRESETS)},
+            {"type": "object", "required": ["preset"],
+             "properties": {"preset": {"enum": list(CONVENTION_PRESETS)},
+                            **{option: {"type": "string"} for option in Conventions.model_fields}},
+             "additionalProperties": False}))
     mac: MacUnit
     levels: list[Level] = Field(min_length=1, max_length=MAX_ENTRIES)
 

@@ -26,7 +26,11 @@ from ripple.cli.common import (
     workload_and_arch,
 )
 from ripple.cli.convert import add_convert_command
+from ripple.cli.init import add_init_command
+from ripple.cli.mapping_show import add_mapping_commands
 from ripple.cli.progress import progress_bar
+from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
+from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import RippleInputError
 from ripple.report import (
@@ -35,6 +39,7 @@ from ripple.report import (
     explore_summary,
     layer_table,
 )
+from ripple.report.console import output_console
 from ripple.report.workloads import workload_document, workload_table
 from ripple.workload import load_any_workload
 
@@ -68,7 +73,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                                     densities_option(args), args.skip_unsupported)
     if json_only(args, result.to_dict()):
         return 0
-    console = Console()
+    console = output_console()
     console.print(layer_table(result))
     for note in notes:
         console.print(f"note: {note}", highlight=False)
@@ -88,7 +93,7 @@ def _evaluate_network(args: argparse.Namespace) -> int:
                                       densities_option(args), bar.advance)
     if json_only(args, result.to_dict()):
         return 0
-    Console().print(dataflow_table([result]))
+    output_console().print(dataflow_table([result]))
     return 0
 
 
@@ -96,7 +101,7 @@ def _workload(args: argparse.Namespace) -> int:
     imported = api.describe_workload(args.spec, args.skip_unsupported)
     if json_only(args, workload_document(imported.value, imported.notes)):
         return 0
-    Console().print(workload_table(imported.value, imported.notes))
+    output_console().print(workload_table(imported.value, imported.notes))
     return 0
 
 
@@ -106,7 +111,7 @@ def _zoo_list(args: argparse.Namespace) -> int:
         table.add_column(column, justify="left" if column == "name" else "right")
     for net in api.zoo_networks():
         table.add_row(net.name, str(len(net.mac_layers)), f"{net.macs:,}", f"{net.dense_macs:,}")
-    Console().print(table)
+    output_console().print(table)
     return 0
 
 
@@ -122,7 +127,7 @@ def _demo(args: argparse.Namespace) -> int:
     written = api.seed_case_animation(Path(args.out) / "seed_event_driven_vs_scatter.gif")
     if json_only(args, {"seed_case": [r.to_dict() for r in results]}):
         return 0
-    console = Console()
+    console = output_console()
     console.print(comparison_table(results, "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
     console.print()
     ws, scatter, event = results
@@ -162,7 +167,7 @@ def _simulate(args: argparse.Namespace) -> int:
                                  limits=SimulationLimits(args.max_macs, args.max_log_gb),
                                  progress=bar.advance, on_total=bar.set_total)
     if not json_only(args, run.to_dict()):
-        console = Console()
+        console = output_console()
         console.print(layer_table(run.result))
         verdict = "passed" if run.match else "FAILED"
         console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
@@ -195,7 +200,7 @@ def _compare(args: argparse.Namespace) -> int:
         plots.comparison_figures(results, args.plot)
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
-    Console().print(dataflow_table(results))
+    output_console().print(dataflow_table(results))
     return 0
 
 
@@ -209,6 +214,7 @@ def _explore(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
+    check_save_options(args)
     columns = [TextColumn("exploring"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} mappings/s"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn()]
@@ -233,10 +239,11 @@ def _explore(args: argparse.Namespace) -> int:
 
         for layer in outcome.layers:
             mapspace_scatter(outcome.run, outcome.title, layer, args.plot)
-    document = outcome.document(args.objective, report=args.report)
+    document = outcome.document(args.objective, report=args.report, front=bool(args.save_front))
+    save_explored(args, document)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
-        Console().print(explore_summary(document))
+        output_console().print(explore_summary(document))
     return status
 
 
@@ -252,7 +259,7 @@ def _multicore(args: argparse.Namespace) -> int:
                                      trace=args.trace, progress=bar.advance)
     if json_only(args, result.to_dict()):
         return 0
-    console = Console()
+    console = output_console()
     console.print(multicore_table(result))
     for what, path in (("Gantt chart", args.plot), ("Perfetto trace", args.trace)):
         if path is not None:
@@ -387,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--batch-size", type=int, default=16_384, help="mappings per task")
     ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
     report_html_option(ex)
+    add_save_options(ex)
     ex.set_defaults(run=_explore)
 
     mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
@@ -410,6 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sparsity_commands(commands)
     add_convert_command(commands)
+    add_schema_command(commands)
+    add_mapping_commands(commands)
+    add_init_command(commands)
 
     rep = commands.add_parser("report", help="one self-contained HTML report of result JSON "
                               "files (tables, figures, the mapspace of an exploration)")

@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from ripple import api
 from ripple.cli.common import json_only, report_html_option
 from ripple.cli.progress import progress_bar
 from ripple.errors import RippleInputError
+from ripple.report.console import output_console
 from ripple.workload.densities import DensityTable
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ def compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Archite
     if json_only(args, {"comparison": [{"dataflow": dense.dataflow, "dense": dense.to_dict(),
                                          "sparse": sparse.to_dict()} for dense, sparse in pairs]}):
         return 0
-    Console().print(dense_sparse_table(pairs))
+    output_console().print(dense_sparse_table(pairs))
     return 0
 
 
@@ -55,7 +54,7 @@ def _lenet5(args: argparse.Namespace) -> int:
     rows = real_tensor_rows(arch, args.dataflows.split(","), args.image)
     if json_only(args, {"lenet5_digits": [dataclasses.asdict(r) for r in rows]}):
         return 0 if all(r.golden for r in rows) else 1
-    Console().print(real_tensor_table(rows))
+    output_console().print(real_tensor_table(rows))
     return 0 if all(r.golden for r in rows) else 1
 
 
@@ -66,7 +65,7 @@ def _table7(args: argparse.Namespace) -> int:
     rows = table7_rows(args.dir)
     if json_only(args, {"table7": rows}):
         return 0
-    console = Console()
+    console = output_console()
     for table in table7_tables(rows):
         console.print(table)
     return 0

@@ -82,6 +82,10 @@ class Exploration:
     complete: bool = False
     rows_written: int = 0
 
+    def __repr__(self) -> str:
+        return (f"Exploration(tasks={len(self.summaries)}, rows_written={self.rows_written}, "
+                f"complete={self.complete})")
+
     def of_layer(self, layer: str) -> Exploration:
         return Exploration([s for s in self.summaries if s.layer == layer], self.complete,
                            self.rows_written)

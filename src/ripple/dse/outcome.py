@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from ripple.dse.analysis import findings
 from ripple.dse.explore import Exploration
 
-ROW_COLUMNS = ["task", "row", "layer", "index", "spatial", "loops", "energy_pj",
+ROW_COLUMNS = ["task", "row", "layer", "index", "boundary", "spatial", "loops", "energy_pj",
                "latency_cycles", "edp"]
 
 
@@ -57,7 +57,27 @@ class ExplorationOutcome:
                     stats.min <= t <= stats.max for t in tasks):
                 yield export.read_row_group(i, columns=ROW_COLUMNS)
 
-    def document(self, objective: str, report: bool = False) -> dict[str, Any]:
+    def to_frame(self, columns: list[str] | None = None) -> Any:
+        """The export as a pandas DataFrame: one row per mapping evaluated (``columns``: only
+        those; an export of millions of rows is read whole otherwise)."""
+        import pandas as pd
+
+        if self.export.suffix == ".parquet":
+            return pd.read_parquet(self.export, columns=columns)
+        return pd.read_csv(self.export, usecols=columns)
+
+    def __repr__(self) -> str:
+        from ripple.results.frames import short_repr
+
+        return short_repr("ExplorationOutcome", self.title, layers=self.layers,
+                          rows=self.run.rows_written, complete=self.run.complete,
+                          export=str(self.export))
+
+    def document(self, objective: str, report: bool = False,
+                 front: bool = False) -> dict[str, Any]:
+        """The findings; the Pareto front is listed under the ``pareto`` objective, or when
+        ``front`` asks for it."""
+        front = front or objective == "pareto"
         per_layer = []
         total = {"energy_pj": 0.0, "latency_cycles": 0}
         for layer in self.layers:
@@ -65,12 +85,12 @@ class ExplorationOutcome:
             doc: dict[str, Any] = {"layer": layer, "evaluated": found.evaluated,
                                    "valid": found.valid}
             keys = list(found.best.values())
-            if objective == "pareto":
+            if front:
                 keys += found.front
             rows = self._rows(keys)
-            if objective == "pareto":
+            if front:
                 doc["pareto_front"] = [rows[k] for k in found.front if k in rows]
-            else:
+            if objective != "pareto":
                 chosen = rows.get(found.best[objective]) if found.best else None
                 doc["best"] = chosen
                 if chosen:

@@ -40,10 +40,16 @@ class Mapping(StrictModel):
 
     name: str = "mapping"
     index: IndexKind | None = Field(default=None, description="inferred from the loop dimensions")
-    boundary: Literal["filter", "scatter"] = "filter"
-    skip_padding: bool = False
-    spatial: dict[str, Loops] = Field(default_factory=dict, max_length=MAX_ENTRIES)
-    temporal: dict[str, Loops] = Field(default_factory=dict, max_length=MAX_ENTRIES)
+    boundary: Literal["filter", "scatter"] = Field(
+        default="filter", description="input-indexed nests: issue valid pairs only, or all")
+    skip_padding: bool = Field(default=False,
+                               description="output-indexed nests: skip taps that read padding")
+    spatial: dict[str, Loops] = Field(
+        default_factory=dict, max_length=MAX_ENTRIES,
+        description="array dimension -> the [DIM, size] loops unrolled over it")
+    temporal: dict[str, Loops] = Field(
+        default_factory=dict, max_length=MAX_ENTRIES,
+        description="level -> its [DIM, size] loops, outermost first; levels outermost first")
     bypass: dict[str, list[Operand]] = Field(
         default_factory=dict, description="memory or level -> operands it does not store")
     placement: dict[Operand, dict[str, Loops]] = Field(

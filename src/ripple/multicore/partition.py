@@ -29,7 +29,7 @@ from ripple.bounds import Size
 from ripple.errors import RippleInputError
 from ripple.multicore.regions import FeatureMap, Node, Range, is_view, needs, output_map
 from ripple.specio import load_spec
-from ripple.workload.layer import Layer, StrictModel
+from ripple.workload.layer import Layer, StrictModel, also_accepts
 from ripple.workload.network import Workload
 
 Split = Literal["channels", "rows"]
@@ -40,9 +40,10 @@ class NodePlacementSpec(StrictModel):
     producer), over which cores (default: all), and its row blocks in the fused and event
     modes (default: the file's, or the run's)."""
 
-    split: Literal["channels", "rows", "auto"] = "auto"
-    cores: list[str] | None = Field(default=None, min_length=1)
-    rows_per_tile: Size | None = None
+    split: Literal["channels", "rows", "auto"] = Field(
+        default="auto", description="K is channels", json_schema_extra=also_accepts({"const": "K"}))
+    cores: list[str] | None = Field(default=None, min_length=1, description="null: all")
+    rows_per_tile: Size | None = Field(default=None, description="output rows per tile")
 
     @field_validator("split", mode="before")
     @classmethod
@@ -51,8 +52,13 @@ class NodePlacementSpec(StrictModel):
 
 
 class PartitionSpec(StrictModel):
-    rows_per_tile: Size | None = None
-    layers: dict[str, NodePlacementSpec] = Field(default_factory=dict)
+    """The partition file: row blocks of every node (default: the run's ``--rows-per-tile``)
+    and, per node name, how it is placed."""
+
+    rows_per_tile: Size | None = Field(default=None,
+                                       description="output rows per tile of every node")
+    layers: dict[str, NodePlacementSpec] = Field(default_factory=dict,
+                                                 description="node name -> its placement")
 
 
 def load_partition(path: str | Path) -> PartitionSpec:

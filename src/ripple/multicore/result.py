@@ -122,6 +122,26 @@ class MulticoreResult:
             })
         return out
 
+    def to_frame(self, table: str = "cores") -> Any:
+        """A pandas DataFrame of one table of the JSON document: ``cores`` (the default),
+        ``links``, ``layers``, or ``tiles`` and ``transfers`` (the schedule)."""
+        from ripple.results.frames import records_frame
+
+        tables = {"cores": self.cores, "links": self.links, "layers": self.layers}
+        if table in tables:
+            return records_frame(tables[table]())
+        if table in ("tiles", "transfers"):
+            return records_frame(self.to_dict()[table])
+        raise ValueError(f"no table {table!r}; expected cores, links, layers, tiles or "
+                         "transfers")
+
+    def __repr__(self) -> str:
+        from ripple.results.frames import short_repr
+
+        return short_repr("MulticoreResult", self.workload, machine=self.machine.name,
+                          mode=self.mode, latency_cycles=self.latency_cycles,
+                          energy_pj=self.energy_pj)
+
     def to_dict(self, *, tiles: bool = True) -> dict[str, Any]:
         document: dict[str, Any] = {
             "workload": self.workload, "machine": self.machine.name, "mode": self.mode,

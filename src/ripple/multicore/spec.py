@@ -35,7 +35,8 @@ class CoreSpec(StrictModel):
     inside it, or inline)."""
 
     name: str
-    arch: str | dict[str, Any]
+    arch: str | dict[str, Any] = Field(description="an architecture file beside this one, or "
+                                       "the architecture inline")
 
 
 class OffchipSpec(StrictModel):
@@ -65,8 +66,8 @@ class LinkSpec(StrictModel):
     """A link (two endpoints) or a bus (more), carrying ``bandwidth`` bits per cycle in total."""
 
     name: str | None = None
-    endpoints: list[str] = Field(min_length=2)
-    bandwidth: Bits
+    endpoints: list[str] = Field(min_length=2, description="cores or the off-chip memory")
+    bandwidth: Bits = Field(description="in total, shared by what it carries")
     energy_pj_per_bit: Energy = 0.0
 
     @property
@@ -80,9 +81,11 @@ class MulticoreSpec(StrictModel):
 
     name: str = "multicore"
     cores: list[CoreSpec] = Field(min_length=1)
-    offchip: OffchipSpec | None = None
+    offchip: OffchipSpec | None = Field(default=None,
+                                        description="null: each core's memories back it")
     links: list[LinkSpec] = Field(default_factory=list)
-    precision: Precision | None = None
+    precision: Precision | None = Field(default=None,
+                                        description="replaces every MAC layer's precision")
 
     @property
     def endpoints(self) -> list[str]:

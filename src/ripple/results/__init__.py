@@ -2,7 +2,7 @@
 
 from ripple.results.compressed import CodedSides, with_formats
 from ripple.results.memory_sparse import IneffectualSides, with_memory_sparsity
-from ripple.results.network import NetworkResult, Unmapped
+from ripple.results.network import Comparison, NetworkResult, Unmapped
 from ripple.results.result import (
     Latency,
     LayerResult,
@@ -14,6 +14,7 @@ from ripple.results.sparse import SparseCounts, with_sparsity
 
 __all__ = [
     "CodedSides",
+    "Comparison",
     "IneffectualSides",
     "Latency",
     "LayerResult",

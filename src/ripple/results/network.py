@@ -65,7 +65,34 @@ class NetworkResult:
         total["peak_live_psums"] = max((r.peak_live_psums for r in self.layers), default=0)
         return total
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame: one row per MAC layer (cycles and their parts, energy, MACs)."""
+        from ripple.results.frames import network_frame
+
+        return network_frame(self)
+
+    def __repr__(self) -> str:
+        from ripple.results.frames import short_repr
+
+        return short_repr("NetworkResult", self.name, dataflow=self.dataflow,
+                          layers=len(self.layers), unmapped=len(self.unmapped),
+                          latency_cycles=self.latency_cycles, energy_pj=self.energy_pj)
+
     def to_dict(self) -> dict[str, Any]:
         return {"workload": self.name, "dataflow": self.dataflow,
                 "layers": [r.to_dict() for r in self.layers], "total": self.total(),
                 "unmapped": [{"layer": u.layer, "reason": u.reason} for u in self.unmapped]}
+
+
+class Comparison(list[NetworkResult]):
+    """One workload under several dataflows (``ripple compare``): a list of network results
+    with a frame of them all."""
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame: one row per dataflow and MAC layer."""
+        from ripple.results.frames import comparison_frame
+
+        return comparison_frame(self)
+
+    def __repr__(self) -> str:
+        return f"Comparison({', '.join(repr(result) for result in self)})"

@@ -158,6 +158,19 @@ class LayerResult:
         """Per output row, the cycle at which the whole row is final."""
         return [int(v) for v in self.ready.max(axis=(0, 1, 3))]
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame: one row per memory and operand, accesses and energy."""
+        from ripple.results.frames import layer_frame
+
+        return layer_frame(self)
+
+    def __repr__(self) -> str:
+        from ripple.results.frames import short_repr
+
+        return short_repr("LayerResult", self.layer.name, mapping=self.mapping_name,
+                          macs_issued=self.macs_issued, latency_cycles=self.latency.total,
+                          energy_pj=self.energy_pj)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of SPEC section 9."""
         return {

@@ -65,6 +65,10 @@ class SimulationResult:
     inputs: NDArray[np.int64]
     weights: NDArray[np.int64]
 
+    def __repr__(self) -> str:
+        return (f"SimulationResult(result={self.result!r}, match={self.match}, "
+                f"max_abs_error={self.max_abs_error}, mac_log_rows={self.mac_log_rows})")
+
     def to_dict(self) -> dict[str, Any]:
         """The evaluate document plus the golden check and the number of MAC log rows."""
         return {**self.result.to_dict(),

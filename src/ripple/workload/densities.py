@@ -73,7 +73,11 @@ def _model(value: str) -> DensityModel:
                                f"{value!r}", field="density") from exc
 
 
-class _OperandDensities(BaseModel):
+class OperandDensities(BaseModel):
+    """The density of each operand: a number in [0, 1] (the share of nonzero elements) or a
+    ``.npy`` tensor in the file's folder, whose density is measured; a missing operand is
+    dense."""
+
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     I: float | str | None = None
@@ -81,11 +85,14 @@ class _OperandDensities(BaseModel):
     O: float | str | None = None
 
 
-class _DensityFile(BaseModel):
+class DensityFile(BaseModel):
+    """The table under ``densities:``: the densities of every layer, and per layer name (a
+    layer's own entry wins, operand by operand)."""
+
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    default: _OperandDensities = Field(default_factory=_OperandDensities)
-    layers: dict[str, _OperandDensities] = Field(default_factory=dict)
+    default: OperandDensities = Field(default_factory=OperandDensities)
+    layers: dict[str, OperandDensities] = Field(default_factory=dict)
 
 
 def load_density_table(path: str | Path) -> DensityTable:
@@ -96,10 +103,10 @@ def load_density_table(path: str | Path) -> DensityTable:
     if not isinstance(data, dict) or "densities" not in data:
         raise RippleInputError("expected a top-level 'densities' with 'default' and/or "
                                "'layers'", source=source)
-    parsed = validate(_DensityFile, data["densities"], source, prefix=("densities",))
+    parsed = validate(DensityFile, data["densities"], source, prefix=("densities",))
     base = Path(path).parent
 
-    def models(given: _OperandDensities, where: str) -> PerOperand:
+    def models(given: OperandDensities, where: str) -> PerOperand:
         out: PerOperand = {}
         for op in OPERANDS:
             value = getattr(given, op)

@@ -8,7 +8,8 @@ the loop nest iterates ``G`` and the per-group ``K`` and ``C``. A fully connecte
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -33,6 +34,29 @@ class StrictModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               str_max_length=MAX_NAME)
+
+
+def also_accepts(*alternatives: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """A field's ``json_schema_extra``: its JSON Schema also accepts ``alternatives``, the
+    shorthands its before-validator expands (``stride: 2`` for ``[2, 2]``), so that an editor
+    validating a file against ``ripple schema`` accepts every file Ripple accepts."""
+    def extend(schema: dict[str, Any]) -> None:
+        own = {key: schema.pop(key) for key in list(schema)
+               if key not in ("title", "description", "default", "examples")}
+        schema["anyOf"] = [*alternatives, own]
+    return extend
+
+
+#: A positive integer, in a JSON Schema (the shorthand of a ``[y, x]`` pair).
+ONE_SIZE = {"type": "integer", "exclusiveMinimum": 0}
+#: The shorthands of a padding: one integer, ``[y, x]`` or some of its four sides by name.
+PADDING_SHORTHANDS = (
+    {"type": "integer", "minimum": 0},
+    {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2},
+    {"type": "object", "additionalProperties": False,
+     "properties": {side: {"type": "integer", "minimum": 0}
+                    for side in ("top", "bottom", "left", "right")}},
+)
 
 
 class Precision(StrictModel):
@@ -86,19 +110,23 @@ class Layer(StrictModel):
     network keeps its data dependencies for multi-core scheduling and layer fusion."""
 
     name: str = "layer"
-    operator: Literal["conv", "fc"] = "conv"
-    N: Size = 1
-    K: Size
-    C: Size
-    G: Size = 1
-    IY: Size = 1
-    IX: Size = 1
-    FY: Size = 1
-    FX: Size = 1
-    stride: tuple[Size, Size] = (1, 1)
-    dilation: tuple[Size, Size] = (1, 1)
+    operator: Literal["conv", "fc"] = Field(default="conv",
+                                            description="fc: IY = IX = FY = FX = 1")
+    N: Size = Field(default=1, description="batch")
+    K: Size = Field(description="output channels (of all groups)")
+    C: Size = Field(description="input channels (of all groups)")
+    G: Size = Field(default=1, description="groups (C = G: depthwise)")
+    IY: Size = Field(default=1, description="input rows, before padding")
+    IX: Size = Field(default=1, description="input columns, before padding")
+    FY: Size = Field(default=1, description="filter rows")
+    FX: Size = Field(default=1, description="filter columns")
+    stride: tuple[Size, Size] = Field(default=(1, 1), description="[y, x], or one for both",
+                                      json_schema_extra=also_accepts(ONE_SIZE))
+    dilation: tuple[Size, Size] = Field(default=(1, 1), description="[y, x], or one for both",
+                                        json_schema_extra=also_accepts(ONE_SIZE))
     padding: tuple[Offset, Offset, Offset, Offset] = Field(
-        default=(0, 0, 0, 0), description="[top, bottom, left, right]"
+        default=(0, 0, 0, 0), description="[top, bottom, left, right], [y, x], one for all, or "
+        "{top, bottom, left, right}", json_schema_extra=also_accepts(*PADDING_SHORTHANDS)
     )
     precision: Precision = Precision()
     inputs: tuple[str, ...] = Field(

@@ -11,9 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from ripple.errors import RippleInputError
-from ripple.specio import read_yaml, unknown_field, validate
-from ripple.workload.layer import Layer
+from ripple.specio import read_yaml, validate
+from ripple.workload.layer import Layer, StrictModel
 from ripple.workload.network import Workload
+
+
+class LayerFile(StrictModel):
+    """One layer under ``layer:`` (the workload is named ``name``, else after the layer)."""
+
+    name: str | None = None
+    layer: Layer
+
+
+#: What a workload file may hold, for its JSON Schema: a network, one layer, or one layer under
+#: ``layer:``.
+WorkloadFile = Workload | Layer | LayerFile
 
 
 def workload_from_data(data: object, source: str) -> Workload:
@@ -22,12 +34,8 @@ def workload_from_data(data: object, source: str) -> Workload:
     if "layers" in data:
         return validate(Workload, data, source)
     if "layer" in data:
-        extra = sorted(map(str, set(data) - {"layer", "name"}))
-        if extra:
-            raise RippleInputError(unknown_field(extra, ("layer", "name")), source=source,
-                                   field=extra[0])
-        layer = validate(Layer, data["layer"], source, prefix=("layer",))
-        return Workload(name=data.get("name", layer.name), layers=[layer])
+        given = validate(LayerFile, data, source)
+        return Workload(name=given.name or given.layer.name, layers=[given.layer])
     layer = validate(Layer, data, source)
     return Workload(name=layer.name, layers=[layer])
 

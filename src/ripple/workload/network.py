@@ -78,7 +78,8 @@ class Workload(StrictModel):
     """A network (or one layer): MAC layers and operations, producers before consumers."""
 
     name: str = "workload"
-    layers: list[Node] = Field(min_length=1)
+    layers: list[Node] = Field(min_length=1, description="MAC layers (operator conv or fc) "
+                               "and operations, producers before consumers")
 
     @model_validator(mode="after")
     def _check_graph(self) -> Workload:

@@ -15,7 +15,14 @@ from typing import Annotated, Literal, get_args
 from pydantic import Field, field_validator, model_validator
 
 from ripple.bounds import Offset, Size, check_counts
-from ripple.workload.layer import StrictModel, expand_padding, pair
+from ripple.workload.layer import (
+    ONE_SIZE,
+    PADDING_SHORTHANDS,
+    StrictModel,
+    also_accepts,
+    expand_padding,
+    pair,
+)
 
 OperationKind = Literal[
     "maxpool", "avgpool", "globalavgpool", "relu", "add", "concat", "flatten", "reshape"
@@ -36,13 +43,18 @@ class Operation(StrictModel):
 
     name: str
     operator: OperationKind
-    inputs: tuple[str, ...] = ()
-    input_shapes: tuple[Shape, ...] = Field(min_length=1)
-    output_shape: Shape | None = None
-    kernel: tuple[Size, Size] | None = None
-    stride: tuple[Size, Size] = (1, 1)
+    inputs: tuple[str, ...] = Field(default=(), description="producers; empty: network input")
+    input_shapes: tuple[Shape, ...] = Field(min_length=1, description="one per input, batch "
+                                            "first: [N, C, H, W] or [N, F]")
+    output_shape: Shape | None = Field(default=None,
+                                       description="derived; needed by reshape only")
+    kernel: tuple[Size, Size] | None = Field(default=None, description="[y, x], or one for both",
+                                             json_schema_extra=also_accepts(ONE_SIZE))
+    stride: tuple[Size, Size] = Field(default=(1, 1), description="[y, x], or one for both",
+                                      json_schema_extra=also_accepts(ONE_SIZE))
     padding: tuple[Offset, Offset, Offset, Offset] = Field(
-        default=(0, 0, 0, 0), description="[top, bottom, left, right]"
+        default=(0, 0, 0, 0), description="[top, bottom, left, right], [y, x], one for all, or "
+        "{top, bottom, left, right}", json_schema_extra=also_accepts(*PADDING_SHORTHANDS)
     )
     ceil_mode: bool = False
     axis: int = Field(default=1, ge=-MAX_RANK, le=MAX_RANK)
