@@ -87,7 +87,8 @@ def ripple_side(layer: str, arch: str, folder: Path) -> Side:
     seconds, peak = timed([sys.executable, "-m", "ripple.cli", "explore",
                            "-w", str(LENET / f"workload_{layer}.yaml"), "-a", str(arch_file),
                            "--constraints", str(rules), "--objective", "energy",
-                           "--export", str(export), "--json", "-"], folder / "ripple.json")
+                           "--export", str(export), "--force", "--json", "-"],
+                          folder / "ripple.json")
     (found,) = json.loads((folder / "ripple.json").read_text())["layers"]
     return Side(found["best"]["energy_pj"], seconds, found["evaluated"],
                 distinct_cost_vectors(export), peak)

@@ -157,7 +157,7 @@ def test_bad_core_architecture_names_its_file(tmp_path):
 
 def test_bad_run_options_are_clear_errors():
     for option, words in ((["--dataflow", "zz"], "unknown dataflow 'zz'"),
-                          (["--rows-per-tile", "0"], "at least 1")):
+                          (["--rows-per-tile", "0"], "from 1 to")):
         proc = run_cli("multicore", "-w", LENET, "-a", str(QUAD), *option)
         assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr
 

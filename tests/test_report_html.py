@@ -197,8 +197,8 @@ def test_report_of_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     evaluate = [*CASES["evaluate"], "--report-html", "folder.html"]
     done = run_main(*evaluate)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr == ("ripple: error: folder.html: --report-html: is a folder; give the "
-                           "HTML file to write\n")
+    assert done.stderr == ("ripple: error: folder.html: --report-html: is a folder; expected a "
+                           "file to write\n")
     for given, said in (("missing.json", "cannot read it"), ("other.json", "not a Ripple result"),
                         ("broken.json", "not JSON")):
         done = run_main("report", given, "-o", "out.html")

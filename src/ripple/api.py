@@ -13,10 +13,11 @@ from ripple.arch.timeloop_import import import_timeloop_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.budget import SimulationLimits, simulation_budget
 from ripple.dse.constraints import Constraints, load_constraints
+from ripple.dse.estimate import ExplorationEstimate
+from ripple.dse.estimate import estimate as estimate_exploration
 from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
-from ripple.dse.space import count_mappings
 from ripple.errors import MappingError, RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
@@ -313,20 +314,25 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   limit: int | None = None, batch_size: int = 16_384,
                   progress: Callable[[int], None] | None = None,
-                  on_total: Callable[[int | None], None] | None = None) -> ExplorationOutcome:
+                  on_estimate: Callable[[ExplorationEstimate], None] | None = None
+                  ) -> ExplorationOutcome:
     """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture.
-    ``on_total`` receives the number of mappings to come (None when too costly to count)."""
+    ``limit``: at most this many mappings of each layer. The run is costed first
+    (:mod:`ripple.dse.estimate`: the mappings and the memory) and refused past the memory
+    limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate."""
     network = load_any_workload(workload, skip_unsupported=skip_unsupported)
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
     rules = load_constraints(constraints) if constraints else Constraints()
     architecture = load_architecture(arch)
-    if on_total is not None:
-        total = count_mappings(layers, architecture, rules)
-        on_total(min(total, limit) if total is not None and limit else total or limit)
+    cost = estimate_exploration(layers, architecture, rules, limit, batch_size,
+                                tasks_in_flight=1 if scheduler else 2 * workers)
+    cost.check(str(export))
+    if on_estimate is not None:
+        on_estimate(cost)
     run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
                   resume=resume, batch_size=batch_size, limit=limit, progress=progress)
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
-                              f"{network.name} on {architecture.name}")
+                              f"{network.name} on {architecture.name}", limit, cost.space)
 
 
 def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",

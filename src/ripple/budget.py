@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ripple.errors import ModelError, RippleInputError
 from ripple.mapping import LoopNest
+from ripple.resources import check_memory, duration, size
 
 MACS_PER_SECOND = 600_000  # the slowest simulation rate measured (eyeriss_like, ws)
 BASE_BYTES = 180 * 2**20  # the interpreter, NumPy, the nest and its plan
@@ -62,13 +63,14 @@ class SimulationBudget:
     def describe(self) -> str:
         """One line: the MACs, then the estimates."""
         count = f"{self.macs:,} MACs" if self.exact else f"at most {self.macs:,} MACs"
-        log = (f", a MAC log ({self.log.name}) of about {_size(self.log_bytes)}"
+        log = (f", a MAC log ({self.log.name}) of about {size(self.log_bytes)}"
                if self.log is not None else "")
-        return (f"{count}: about {_duration(self.seconds)} and "
-                f"{_size(self.memory_bytes)} of memory{log}")
+        return (f"{count}: about {duration(self.seconds)} and "
+                f"{size(self.memory_bytes)} of memory{log}")
 
     def check(self, limits: SimulationLimits) -> None:
-        """Refuse past either limit, naming the flag that raises it."""
+        """Refuse past any limit (MACs, log size, memory), naming the flag that raises it."""
+        check_memory(self.memory_bytes, self.describe(), self.what)
         if self.macs > limits.max_macs:
             raise RippleInputError(f"{self.describe()}; that is past the limit of "
                                    f"{limits.max_macs:,} MACs (--max-macs N raises it)",
@@ -106,17 +108,3 @@ def simulation_budget(nest: LoopNest, log: str | Path | None = None,
     report = result.extras.get("sparsity")  # the stream is the dense schedule's
     macs = report["dense"]["macs_issued"] if report else result.macs_issued
     return SimulationBudget(int(macs), True, outputs, log_path, what)
-
-
-def _duration(seconds: float) -> str:
-    for unit, size in (("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f} {unit}"
-    return f"{seconds:.0f} s"
-
-
-def _size(count: float) -> str:
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
-        if count >= size:
-            return f"{count / size:.1f} {unit}"
-    return f"{count / 1e3:.0f} kB"

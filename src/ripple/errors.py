@@ -44,3 +44,8 @@ class MappingError(RippleInputError):
 class ModelError(RippleInputError):
     """A count the analytical model cannot give exactly for this input: the message says why
     and what to change (the model refuses rather than approximate)."""
+
+
+class NothingToDo(Exception):
+    """The work asked for is already done (``--resume`` of a complete exploration): the CLI
+    prints the message and exits with status 0."""

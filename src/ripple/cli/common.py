@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ripple.errors import RippleInputError
 from ripple.report import write_json
 from ripple.workload.densities import DensityTable
 
@@ -44,20 +43,6 @@ def skip_unsupported_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-unsupported", action="store_true",
                         help="leave out ONNX nodes Ripple cannot model (a workload file: "
                              "'ripple workload --skip-unsupported' lists them)")
-
-
-def check_folder(path: str) -> None:
-    """A folder to write figures into must not be a file: said before the work, in one line."""
-    if Path(path).exists() and not Path(path).is_dir():
-        raise RippleInputError("exists and is not a folder; give a folder for the figures",
-                               source=path, field="--plot")
-
-
-def check_report_target(path: str) -> None:
-    """The --report-html file must not be a folder: said before the work, in one line."""
-    if Path(path).is_dir():
-        raise RippleInputError("is a folder; give the HTML file to write", source=path,
-                               field="--report-html")
 
 
 def densities_option(args: argparse.Namespace) -> DensityTable | None:

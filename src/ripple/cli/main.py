@@ -16,9 +16,8 @@ from rich.table import Table
 
 from ripple import __version__, api
 from ripple.budget import DEFAULT_MAX_LOG_GB, DEFAULT_MAX_MACS, SimulationLimits
+from ripple.cli import flags
 from ripple.cli.common import (
-    check_folder,
-    check_report_target,
     densities_option,
     json_only,
     report_html_option,
@@ -28,11 +27,12 @@ from ripple.cli.common import (
 from ripple.cli.convert import add_convert_command
 from ripple.cli.init import add_init_command
 from ripple.cli.mapping_show import add_mapping_commands
-from ripple.cli.progress import progress_bar
+from ripple.cli.outputs import check_outputs
+from ripple.cli.progress import progress_bar, wanted
 from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
 from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
-from ripple.errors import RippleInputError
+from ripple.errors import NothingToDo, RippleInputError
 from ripple.report import (
     comparison_table,
     dataflow_table,
@@ -41,10 +41,13 @@ from ripple.report import (
 )
 from ripple.report.console import output_console
 from ripple.report.workloads import workload_document, workload_table
+from ripple.resources import limited
 from ripple.workload import load_any_workload
 
 if TYPE_CHECKING:
-    pass
+    from rich.progress import Progress, TaskID
+
+    from ripple.dse.estimate import ExplorationEstimate
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -218,7 +221,9 @@ def _explore(args: argparse.Namespace) -> int:
     columns = [TextColumn("exploring"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]} mappings/s"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn()]
-    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
+    console = Console(stderr=True)
+    with Progress(*columns, transient=True, console=console,
+                  disable=not wanted(args, console)) as bar:
         task = bar.add_task("explore", total=args.limit, rate="-")
 
         def advance(rows: int) -> None:
@@ -233,7 +238,7 @@ def _explore(args: argparse.Namespace) -> int:
                                     scheduler=args.scheduler, resume=args.resume,
                                     limit=args.limit, batch_size=args.batch_size,
                                     progress=advance,
-                                    on_total=lambda n: bar.update(task, total=n))
+                                    on_estimate=lambda cost: _announce(args, bar, task, cost))
     if args.plot:
         from ripple.viz.explore import mapspace_scatter
 
@@ -245,6 +250,15 @@ def _explore(args: argparse.Namespace) -> int:
     if not json_only(args, document):
         output_console().print(explore_summary(document))
     return status
+
+
+def _announce(args: argparse.Namespace, bar: Progress, task: TaskID,
+              cost: ExplorationEstimate) -> None:
+    """Before the run: the size of the space, on stdout with the summary to come (not beside
+    a JSON document there)."""
+    bar.update(task, total=cost.explored)
+    if args.json != "-":
+        Console().print(f"exploring: {cost.describe()}", highlight=False, soft_wrap=True)
 
 
 def _multicore(args: argparse.Namespace) -> int:
@@ -281,7 +295,7 @@ def _reads(result: object, operand: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = flags.OneLineParser(
         prog="ripple", description="Exact models, a reference simulator and design-space "
         "exploration of event-driven and classic DNN accelerator dataflows.")
     parser.add_argument("--version", action="version", version=f"ripple {__version__}")
@@ -311,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "stores them compressed (formats): expected counts")
     ev.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     report_html_option(ev)
+    flags.resource_options(ev)
     ev.set_defaults(run=_evaluate)
 
     wl = commands.add_parser("workload", help="show a workload's layers, shapes and MACs")
@@ -344,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--json", metavar="FILE", help="write the results as JSON ('-': stdout)")
     cmp.add_argument("--plot", metavar="DIR", help="write figures (PNG and SVG) into DIR")
     report_html_option(cmp)
+    flags.resource_options(cmp)
     cmp.set_defaults(run=_compare)
 
     sim = commands.add_parser("simulate", help="run one mapping MAC by MAC on real tensors "
@@ -361,20 +377,22 @@ def build_parser() -> argparse.ArgumentParser:
                      "default: seeded random")
     sim.add_argument("--weights", metavar="W.npy",
                      help="weight tensor [K, C/G, FY, FX] (integers); default: seeded random")
-    sim.add_argument("--seed", type=int, default=0, help="seed of the random tensors")
+    sim.add_argument("--seed", type=flags.seed, default=0, help="seed of the random tensors")
     sim.add_argument("--log", metavar="FILE", help="write every issued MAC to FILE (.csv or "
                      ".parquet)")
     sim.add_argument("--animate", metavar="FILE", help="write an animation of the run (.gif, or "
                      ".mp4 with ffmpeg)")
     sim.add_argument("--plot", metavar="DIR",
                      help="write NPE utilisation and output readiness figures into DIR")
-    sim.add_argument("--max-macs", type=int, default=DEFAULT_MAX_MACS, metavar="N",
+    sim.add_argument("--max-macs", type=flags.positive_count, default=DEFAULT_MAX_MACS, metavar="N",
                      help=f"refuse a layer of more MACs (default {DEFAULT_MAX_MACS:,}: a few "
                           "minutes); the estimate of time, memory and log size is in the error")
-    sim.add_argument("--max-log-gb", type=float, default=DEFAULT_MAX_LOG_GB, metavar="N",
+    sim.add_argument("--max-log-gb", type=flags.positive_size, default=DEFAULT_MAX_LOG_GB,
+                     metavar="N",
                      help=f"refuse a MAC log larger than this (default {DEFAULT_MAX_LOG_GB:g} GB)")
     sim.add_argument("--json", metavar="FILE", help="write the JSON result to FILE ('-': stdout)")
     report_html_option(sim)
+    flags.resource_options(sim)
     sim.set_defaults(run=_simulate)
 
     ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
@@ -385,16 +403,21 @@ def build_parser() -> argparse.ArgumentParser:
                     default="energy")
     ex.add_argument("--export", required=True, help="FILE.parquet or FILE.csv: one row a mapping")
     ex.add_argument("--plot", metavar="DIR", help="scatter of the space with the Pareto front")
-    ex.add_argument("--workers", type=int, default=1, help="local worker processes")
+    ex.add_argument("--workers", type=flags.worker_count, default=1,
+                    help=f"local worker processes, at most the processors available "
+                         f"({flags.cpu_count()} here)")
     ex.add_argument("--scheduler", help="a Dask scheduler address (instead of --workers)")
     ex.add_argument("--resume", action="store_true", help="finish an interrupted run")
     ex.add_argument("--report", action="store_true",
                     help="what one objective's optimum loses against another's")
-    ex.add_argument("--limit", type=int, help="stop after this many mappings")
-    ex.add_argument("--batch-size", type=int, default=16_384, help="mappings per task")
+    ex.add_argument("--limit", type=flags.positive_count, metavar="N",
+                    help="explore the first N mappings of each layer (not of the network)")
+    ex.add_argument("--batch-size", type=flags.positive_count, default=16_384,
+                    help="mappings per task")
     ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
     report_html_option(ex)
     add_save_options(ex)
+    flags.resource_options(ex)
     ex.set_defaults(run=_explore)
 
     mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
@@ -407,13 +430,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="splits (channels/rows), core allocation and row blocks per layer")
     mc.add_argument("--dataflow", metavar="PRESET", help="preset of every tile (ws, os, is, "
                     "rs, ed), or best: each tile's fastest preset (default)")
-    mc.add_argument("--rows-per-tile", type=int, metavar="N",
+    mc.add_argument("--rows-per-tile", type=flags.positive_count, metavar="N",
                     help="output rows per tile in the fused and event modes (default 4)")
     mc.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")
     mc.add_argument("--plot", metavar="DIR", help="write the Gantt chart (PNG and SVG) into DIR")
     mc.add_argument("--trace", metavar="FILE.json", help="write a Perfetto (Chrome trace-event) "
                     "JSON of the schedule")
     report_html_option(mc)
+    flags.resource_options(mc)
     mc.set_defaults(run=_multicore)
 
     add_sparsity_commands(commands)
@@ -453,14 +477,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()  # signals go there
     previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
-        if getattr(args, "plot", None):
-            check_folder(args.plot)  # before the work, not after it
-        if getattr(args, "report_html", None):
-            check_report_target(args.report_html)
-        return int(args.run(args))
+        check_outputs(args)  # before the work, not after it
+        with limited(getattr(args, "max_memory", None), getattr(args, "force", False)):
+            return int(args.run(args))
     except RippleInputError as exc:
         print(f"ripple: error: {exc}", file=sys.stderr)
         return 2
+    except NothingToDo as exc:
+        print(f"ripple: {exc}")
+        return 0
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: one line, the shell's status
         terminated = isinstance(exc, Terminated)
         print(f"ripple: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,10 +21,14 @@ from numpy.typing import NDArray
 from ripple.arch.spec import Architecture
 from ripple.dse import space
 from ripple.dse.constraints import Constraints
+from ripple.dse.lock import ExportLock
 from ripple.dse.rows import batch_table
 from ripple.dse.store import PartStore, fingerprint, write_part
 from ripple.mapping.skeleton import Skeleton
 from ripple.workload.layer import Layer
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass
@@ -57,21 +61,30 @@ def run_task(arch: Architecture, task: Task, part: str) -> TaskSummary:
 
 def tasks(layers: list[Layer], arch: Architecture, constraints: Constraints, batch_size: int,
           limit: int | None) -> Iterator[Task]:
-    """Every task of the exploration, in a fixed order (ids are stable across runs)."""
-    task_id = produced = 0
+    """Every task of the exploration, in a fixed order (ids are stable across runs).
+    ``limit`` bounds each layer's mappings, not the network's: a network total is then a sum
+    over every layer's best of its first ``limit`` mappings, never one layer's alone."""
+    task_id = 0
     for layer in layers:
-        for skeleton in space.skeletons(layer, arch, constraints):
-            if space.skeleton_batch(layer, arch, skeleton) is None:
-                continue
-            for chunk in space.orders(skeleton, constraints, chunk=batch_size):
-                if limit is not None and produced + len(chunk) > limit:
-                    chunk = chunk[: limit - produced]
-                if len(chunk):
-                    yield Task(task_id, layer, skeleton, chunk)
-                    task_id += 1
-                    produced += len(chunk)
-                if limit is not None and produced >= limit:
-                    return
+        for chunk_task in _layer_tasks(layer, arch, constraints, batch_size, limit):
+            yield Task(task_id, *chunk_task)
+            task_id += 1
+
+
+def _layer_tasks(layer: Layer, arch: Architecture, constraints: Constraints, batch_size: int,
+                 limit: int | None) -> Iterator[tuple[Layer, Skeleton, NDArray[np.int64]]]:
+    produced = 0
+    for skeleton in space.skeletons(layer, arch, constraints):
+        if space.skeleton_batch(layer, arch, skeleton) is None:
+            continue
+        for chunk in space.orders(skeleton, constraints, chunk=batch_size):
+            if limit is not None:
+                chunk = chunk[: limit - produced]
+            if len(chunk):
+                yield layer, skeleton, chunk
+                produced += len(chunk)
+            if limit is not None and produced >= limit:
+                return
 
 
 @dataclass
@@ -112,29 +125,45 @@ def explore(layers: list[Layer], arch: Architecture, constraints: Constraints, e
     """Explore the mapspace of ``layers`` on ``arch``; every mapping becomes a row of
     ``export``. An interrupted run leaves a partial export marked as such; ``resume`` finishes
     it without redoing finished tasks."""
-    store = PartStore(export, fingerprint(layers, arch, constraints, batch_size, limit), resume)
-    done = store.done()
+    with ExportLock(Path(export)):
+        store = PartStore(export, fingerprint((layers, arch, constraints), batch_size, limit),
+                          resume)
+        return _run(store, layers, arch, constraints, workers=workers, scheduler=scheduler,
+                    batch_size=batch_size, limit=limit, progress=progress)
+
+
+def _run(store: PartStore, layers: list[Layer], arch: Architecture, constraints: Constraints,
+         *, workers: int, scheduler: str | None, batch_size: int, limit: int | None,
+         progress: Callable[[int], None] | None) -> Exploration:
+    done = store.done()  # empty unless resuming
     result = Exploration()
-    if resume:
-        result.summaries += _summaries_of_parts(store, done)
-    pending = (t for t in tasks(layers, arch, constraints, batch_size, limit)
-               if t.task_id not in done)
 
     def record(summary: TaskSummary) -> None:
         result.summaries.append(summary)
         if progress:
             progress(len(summary.valid))
 
+    def pending() -> Iterator[Task]:
+        """The tasks without a part of their size (a part of another size is redone)."""
+        for task in tasks(layers, arch, constraints, batch_size, limit):
+            table = done.pop(task.task_id, None)
+            if table is not None and table.num_rows == len(task.orders):
+                record(_summary_of_part(task.task_id, table))
+            else:
+                yield task
+
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
         if scheduler is not None:
-            _run_dask(scheduler, arch, pending, store, record)
+            _run_dask(scheduler, arch, pending(), store, record)
         elif workers > 1:
-            _run_pool(workers, arch, pending, store, record)
+            _run_pool(workers, arch, pending(), store, record)
         else:
-            for task in pending:
+            for task in pending():
                 record(run_task(arch, task, str(store.part_path(task.task_id))))
+        for task_id in done:  # parts of no task of this run
+            store.part_path(task_id).unlink()
         result.complete = True
     except (KeyboardInterrupt, _Interrupted):
         result.complete = False
@@ -179,13 +208,6 @@ def _run_dask(address: str, arch: Architecture, pending: Iterator[Task], store: 
             record(future.result())
 
 
-def _summaries_of_parts(store: PartStore, done: set[int]) -> list[TaskSummary]:
-    import pyarrow.parquet as pq
-
-    out = []
-    for task_id in sorted(done):
-        table = pq.read_table(store.part_path(task_id),
-                              columns=["layer", "energy_pj", "latency_cycles", "valid"])
-        out.append(TaskSummary(task_id, table["layer"][0].as_py(), table["energy_pj"].to_numpy(),
-                               table["latency_cycles"].to_numpy(), table["valid"].to_numpy()))
-    return out
+def _summary_of_part(task_id: int, table: pa.Table) -> TaskSummary:
+    return TaskSummary(task_id, table["layer"][0].as_py(), table["energy_pj"].to_numpy(),
+                       table["latency_cycles"].to_numpy(), table["valid"].to_numpy())

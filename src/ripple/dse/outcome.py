@@ -26,6 +26,8 @@ class ExplorationOutcome:
     layers: list[str]
     export: Path
     title: str
+    limit: int | None = None  # --limit: the mappings explored of each layer
+    space: int | None = None  # the mappings of the space (None: too large to count)
 
     def _rows(self, keys: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
         """The export's rows ``(task, row)``, reading only what holds them: a Parquet export's
@@ -107,6 +109,7 @@ class ExplorationOutcome:
         document: dict[str, Any] = {
             "export": str(self.export), "complete": self.run.complete,
             "rows": self.run.rows_written, "objective": objective, "layers": per_layer,
+            "limit_per_layer": self.limit, "mappings_in_space": self.space,
         }
         if objective != "pareto":
             document["total"] = total

@@ -223,18 +223,7 @@ def _level_orders(loops: tuple[Loop, ...], order: list[str] | None,
 def orders(skeleton: Skeleton, constraints: Constraints, chunk: int = 65_536
            ) -> Iterator[NDArray[np.int64]]:
     """The skeleton's loop orders, in chunks: rows of skeleton loop indices in nest order."""
-    order = None
-    if constraints.order is not None:
-        order = list(constraints.order)
-    elif constraints.dataflow is not None:
-        order = list(resolve(constraints.dataflow).order)
-    if order is not None:
-        order += [d for d in ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
-                  if d not in order]
-    per_level, start = [], 0
-    for level in skeleton.levels:
-        per_level.append(_level_orders(level, order, constraints.partial_order) + start)
-        start += len(level)
+    per_level = _level_choices(skeleton, constraints)
     if any(len(p) == 0 for p in per_level):
         return
     sizes = [len(p) for p in per_level]
@@ -249,21 +238,23 @@ def orders(skeleton: Skeleton, constraints: Constraints, chunk: int = 65_536
         yield np.concatenate(parts, axis=1) if parts else np.zeros((len(flat), 0), np.int64)
 
 
+def _level_choices(skeleton: Skeleton, constraints: Constraints) -> list[NDArray[np.int64]]:
+    """Per level of the skeleton, the orders its loops may take (indices into the nest)."""
+    order = None
+    if constraints.order is not None:
+        order = list(constraints.order)
+    elif constraints.dataflow is not None:
+        order = list(resolve(constraints.dataflow).order)
+    if order is not None:
+        order += [d for d in ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
+                  if d not in order]
+    per_level, start = [], 0
+    for level in skeleton.levels:
+        per_level.append(_level_orders(level, order, constraints.partial_order) + start)
+        start += len(level)
+    return per_level
+
+
 def count_orders(skeleton: Skeleton, constraints: Constraints) -> int:
-    return sum(len(chunk) for chunk in orders(skeleton, constraints, chunk=1 << 20))
-
-
-def count_mappings(layers: list[Layer], arch: Architecture, constraints: Constraints,
-                   budget_s: float = 2.0) -> int | None:
-    """How many mappings the exploration will evaluate, or None when counting would take
-    longer than ``budget_s`` (deep hierarchies): the progress bar then shows no ETA."""
-    import time
-
-    deadline = time.monotonic() + budget_s
-    total = 0
-    for layer in layers:
-        for skeleton in skeletons(layer, arch, constraints):
-            total += count_orders(skeleton, constraints)
-            if time.monotonic() > deadline:
-                return None
-    return total
+    """The number of rows :func:`orders` yields, without producing them."""
+    return math.prod(len(p) for p in _level_choices(skeleton, constraints))

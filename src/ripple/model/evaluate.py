@@ -16,6 +16,7 @@ from ripple.model.compression import coded_sides
 from ripple.model.memory_sparsity import ineffectual_sides
 from ripple.model.readiness import step_cycles
 from ripple.model.sparsity import DensitiesLike, expected_counts
+from ripple.resources import check_model
 from ripple.results.compressed import with_formats
 from ripple.results.memory_sparse import with_memory_sparsity
 from ripple.results.result import Latency, LayerResult, OperandAccess
@@ -33,6 +34,8 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
     size under the same densities (docs/sparsity.md, "Compressed formats"), and memories
     that skip or gate an operand's transfers serving only ineffectual MACs (``sparsity`` of a
     memory) lose or gate their expected share ("Gating and skipping at a memory")."""
+    layer = nest.layer
+    check_model(layer.N * layer.K * layer.OY * layer.OX, f"layer {layer.name}", nest.source)
     batch = SkeletonBatch.of_nest(nest)
     columns = batch.evaluate(np.arange(batch.n)[None, :])
     if not columns.valid[0]:
@@ -45,7 +48,6 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
     lat = {key: int(values[0]) for key, values in columns.latency.items()}
     last = step_cycles(batch.view, last=True)
     first = step_cycles(batch.view, last=False)
-    layer = nest.layer
     shape = (layer.N, layer.G * layer.K_group, last.shape[-2], last.shape[-1])
     result = LayerResult(
         layer=layer,

@@ -143,6 +143,8 @@ def dataflow_table(results: list[NetworkResult]) -> Table:
 def explore_summary(document: dict) -> Table:
     """The optimum (or the Pareto front) of each layer of an exploration."""
     status = "complete" if document["complete"] else "PARTIAL (interrupted; --resume finishes it)"
+    if document.get("limit_per_layer"):
+        status += f", the first {document['limit_per_layer']:,} mappings of each layer (--limit)"
     table = Table(title=f"exploration: {document['rows']:,} rows in {document['export']} "
                         f"({status}), objective {document['objective']}")
     for column in ("layer", "evaluated", "valid", "energy pJ", "cycles", "loops"):

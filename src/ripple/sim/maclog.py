@@ -89,10 +89,14 @@ class MacLogWriter:
         self._writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
 
     def __enter__(self) -> MacLogWriter:
-        if self.parquet:
-            self._writer = pq.ParquetWriter(str(self.tmp), self.schema)
-        else:
-            self._writer = pa_csv.CSVWriter(str(self.tmp), self.schema)
+        try:  # a signal may arrive once the file exists and before the block has begun
+            if self.parquet:
+                self._writer = pq.ParquetWriter(str(self.tmp), self.schema)
+            else:
+                self._writer = pa_csv.CSVWriter(str(self.tmp), self.schema)
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
         return self
 
     def write(self, chunk: MacChunk, effectual: NDArray[np.bool_] | None = None) -> None:
@@ -113,11 +117,12 @@ class MacLogWriter:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        if kind is None:
-            os.replace(self.tmp, self.path)
-        else:
+        try:
+            if self._writer is not None:
+                self._writer.close()
+            if kind is None:
+                os.replace(self.tmp, self.path)
+        finally:  # also when a signal interrupts the closing
             self.tmp.unlink(missing_ok=True)
 
 

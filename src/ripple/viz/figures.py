@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,13 @@ def save(fig: Figure, folder: str | Path, stem: str, laid_out: bool = False) -> 
         fig.tight_layout()
     stem = safe_stem(stem)
     paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
-    for path in paths:
-        fig.savefig(path, dpi=120, bbox_inches=None if laid_out else "tight")
+    for path in paths:  # each under a temporary name, renamed once whole
+        tmp = path.with_name(f".{path.name}.partial")
+        try:
+            fig.savefig(tmp, format=path.suffix[1:], dpi=120,
+                        bbox_inches=None if laid_out else "tight")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     plt.close(fig)
     return paths
