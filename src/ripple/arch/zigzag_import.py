@@ -98,8 +98,13 @@ class ZigZagAccelerator(_Strict):
 def import_zigzag_architecture(path: str | Path,
                                links: dict[str, str] | None = None) -> Imported[Architecture]:
     """Read a ZigZag accelerator; ``links`` maps Ripple operands to ZigZag memory operands."""
-    source = str(path)
-    accel = validate(ZigZagAccelerator, read_yaml(path), source)
+    return zigzag_architecture_from_data(read_yaml(path), str(path), links)
+
+
+def zigzag_architecture_from_data(data: object, source: str,
+                                  links: dict[str, str] | None = None) -> Imported[Architecture]:
+    """A ZigZag accelerator already read (``source`` names it in errors)."""
+    accel = validate(ZigZagAccelerator, data, source)
     links = links or DEFAULT_LINKS
     to_ripple = {mem: op for op, mem in links.items()}
     array = accel.operational_array
