@@ -10,11 +10,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ripple.multicore import load_multicore, multicore_from_data, run_multicore
 from ripple.multicore.run import schedule_candidates
+from ripple.specio import read_yaml
 from ripple.workload import Layer, Workload, load_any_workload
-from tests.conftest import EXAMPLES, SHARED
+from tests.conftest import EXAMPLES, SHARED, run_main
 from tests.test_multicore import LENET_MACS, MACHINES
 from tests.test_multicore_schedule import check_schedule
 
@@ -115,3 +117,42 @@ def test_resnet18_event_never_slower_than_layer(cores):
     layer, event = check_modes(workload, stream_tpu_cores(cores), macs)
     if cores > 1:
         assert event.latency_cycles < layer.latency_cycles
+
+
+def tight_machine(cores: int, capacity_bits: int, folder: Path) -> Path:
+    """Ripple's LeNet-5 machine with every core's SRAM cut to ``capacity_bits``, as a file."""
+    core = read_yaml(EXAMPLES / "multicore" / "core_16mac.yaml")
+    core["levels"][0]["memories"][0]["capacity_bits"] = capacity_bits
+    data = read_yaml(EXAMPLES / "multicore" / MACHINES[cores])
+    for entry in data["cores"]:
+        entry["arch"] = core
+    path = folder / "tight.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_buffers_that_cannot_hold_the_schedule_spill_to_dram(tmp_path):
+    """Two cores of 200,000 bits cannot hold LeNet-5's schedules (they peak at about
+    210,000): activations are evicted when produced and refetched when read, over the links
+    and the off-chip port, and every schedule then fits."""
+    machine = load_multicore(tight_machine(2, 200_000, tmp_path))
+    roomy = load_multicore(EXAMPLES / "multicore" / MACHINES[2])
+    assert any(c["peak_buffer_bits"] > 200_000 for c in run_multicore(lenet(), roomy,
+                                                                        "layer").cores())
+    layer, event = check_modes(lenet(), machine, LENET_MACS)
+    for result in (layer, event):
+        assert result.spilled
+        moved = {t.what for t in result.schedule.transfers}
+        assert {"evict", "refetch"} <= moved
+        spill_ports = {t.port for t in result.schedule.transfers
+                       if t.what in ("evict", "refetch")}
+        assert spill_ports == {"dram.port"}
+    assert event.energy_breakdown()["offchip"] > run_multicore(
+        lenet(), roomy, "event").energy_breakdown()["offchip"]
+
+
+def test_a_tile_that_fits_nowhere_is_named(tmp_path):
+    machine = tight_machine(1, 120_000, tmp_path)
+    done = run_main("multicore", "-w", str(LENET), "-a", str(machine), "--mode", "layer")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "conv1" in done.stderr and "159920 bits" in done.stderr

@@ -3,9 +3,10 @@
 What a core holds, and for how long:
 
 - a tile's output region, from the tile's start (its partial sums) until the last use of it:
-  a consumer tile on the same core ends, or a transfer sending it away ends;
-- data received (activations from another core, network input from off chip), from the
-  transfer's start until the last tile on this core that reads it ends;
+  a consumer tile on the same core ends, or a transfer sending it away (or evicting it) ends;
+- data received (activations from another core, network input from off chip, a refetch of
+  evicted rows), from the transfer's start until the last tile on this core that reads it
+  ends (a refetch and a spilled schedule's weights: until their one reader ends);
 - a layer's weight share, from its transfer's start until the last tile using it ends.
 
 Without an off-chip memory, weights and the network input sit in the home memory from the
@@ -33,7 +34,7 @@ def peak_occupancy(workload: Workload, graph: TileGraph, schedule: Schedule,
     runs = schedule.runs
     sent: dict[int, list[Transfer]] = defaultdict(list)
     for transfer in schedule.transfers:
-        if transfer.what in ("activations", "output"):
+        if transfer.what in ("activations", "output", "evict"):
             sent[transfer.tile].append(transfer)
     for run, readers in zip(runs, graph.consumers(), strict=True):
         tile = run.tile
@@ -45,8 +46,10 @@ def peak_occupancy(workload: Workload, graph: TileGraph, schedule: Schedule,
     for tile in graph.tiles:
         on_core[tile.core].append(tile.index)
     for transfer in schedule.transfers:
-        if transfer.what in ("activations", "input", "weights"):
-            ends = [runs[i].end for i in _readers(graph, transfer, on_core[transfer.target])]
+        if transfer.what in ("activations", "input", "weights", "refetch"):
+            readers = ([transfer.reader] if transfer.reader is not None
+                       else _readers(graph, transfer, on_core[transfer.target]))
+            ends = [runs[i].end for i in readers]
             held[transfer.target].append((transfer.start, max([transfer.end, *ends]),
                                           transfer.bits))
     if not offchip:

@@ -34,6 +34,9 @@ class MulticoreResult:
     #: consecutive layers), ``layer order`` (each core's share of a node as one tile, node by
     #: node, rows final at their readiness) or ``layer by layer`` (and at the layer's end).
     order: str = "layer by layer"
+    #: Whether activations went through the off-chip memory because the cores' buffers could
+    #: not hold them otherwise (evicted when produced, refetched when read).
+    spilled: bool = False
 
     @property
     def latency_cycles(self) -> int:
@@ -129,7 +132,8 @@ class MulticoreResult:
     def to_dict(self, *, tiles: bool = True) -> dict[str, Any]:
         document: dict[str, Any] = {
             "workload": self.workload, "machine": self.machine.name, "mode": self.mode,
-            "order": self.order, "dataflow": self.dataflow, "rows_per_tile": self.rows_per_tile,
+            "order": self.order, "spilled": self.spilled, "dataflow": self.dataflow,
+            "rows_per_tile": self.rows_per_tile,
             "latency_cycles": self.latency_cycles, "macs": self.macs,
             "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown(),
             "cores": self.cores(), "links": self.links(), "layers": self.layers(),

@@ -1,7 +1,8 @@
 """One multi-core run: place the nodes, cut the tiles, schedule them, measure the buffers.
 
 The event mode places the nodes as the layer mode does (the same split search, so the same
-partition) and schedules several candidates, keeping the fastest (then the least energy): the
+partition; when a whole share maps on no core, its own search over row blocks) and schedules
+several candidates, keeping the fastest (then the least energy): the
 shares cut into row blocks and walked depth first (a core interleaves the tiles of
 consecutive layers: conv1 rows 0-3, then the conv2 rows they complete, ...), and the layer
 mode's tiles in layer order; in both a consumer starts the cycle the producer rows it reads
@@ -18,7 +19,8 @@ from collections.abc import Callable
 
 from ripple.errors import RippleInputError
 from ripple.multicore.allocation import place_nodes
-from ripple.multicore.costs import CostModel
+from ripple.multicore.capacity import does_not_fit, overflow
+from ripple.multicore.costs import CostModel, TileDoesNotMap
 from ripple.multicore.occupancy import peak_occupancy
 from ripple.multicore.partition import PartitionSpec, Placement, check_partition
 from ripple.multicore.regions import is_view
@@ -79,8 +81,10 @@ def schedule_candidates(workload: Workload, machine: Multicore, mode: str = "eve
                         rows_per_tile: int | None = None,
                         progress: Callable[[int], None] | None = None
                         ) -> list[MulticoreResult]:
-    """Every schedule ``mode`` tries (one, but three in event mode), arguments as
-    :func:`run_multicore`."""
+    """Every schedule ``mode`` tries (one, but three in event mode) that fits the cores'
+    buffers, arguments as :func:`run_multicore`. When none fits, the same schedules spilling
+    through the off-chip memory (those that fit); when none of those fits either, the error
+    names the tile needing the most."""
     if mode not in MODES:
         raise RippleInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}",
                                field="mode")
@@ -94,27 +98,45 @@ def schedule_candidates(workload: Workload, machine: Multicore, mode: str = "eve
         workload = with_precision(workload, machine.spec.precision)
     costs = CostModel(workload, machine, dataflow or DEFAULT_DATAFLOW)
     rows = rows_per_tile or spec.rows_per_tile or DEFAULT_ROWS_PER_TILE
-    search: Mode = "layer" if chosen == "event" else chosen
-    placements = place_nodes(workload, costs, spec, search, rows, progress)
+    tilings = EVENT_CANDIDATES if chosen == "event" else ((chosen, chosen),)
+    try:
+        placements = place_nodes(workload, costs, spec, tilings[-1][0], rows, progress)
+    except TileDoesNotMap:
+        if chosen != "event":
+            raise
+        # a whole share does not map on its core, row blocks may: the event mode's own search
+        placements = place_nodes(workload, costs, spec, chosen, rows, progress)
+        tilings = tilings[:1]
     results = []
-    for tiling, readiness in EVENT_CANDIDATES if chosen == "event" else ((chosen, chosen),):
+    for tiling, readiness in tilings:
         results.append(_scheduled(workload, machine, costs, placements, tiling, readiness,
                                   chosen, rows))
         if progress is not None:
             progress(1)
-    return results
+    fitting = [result for result in results if not overflow(result)]
+    if fitting:
+        return fitting
+    if machine.offchip is None:
+        raise does_not_fit(workload, results[0], costs.bits)
+    spilled = [_scheduled(workload, machine, costs, placements, tiling, readiness, chosen,
+                          rows, spill=True) for tiling, readiness in tilings]
+    fitting = [result for result in spilled if not overflow(result)]
+    if not fitting:
+        raise does_not_fit(workload, spilled[0], costs.bits)
+    return fitting
 
 
 def _scheduled(workload: Workload, machine: Multicore, costs: CostModel,
                placements: dict[str, Placement], tiling: Mode, readiness: Mode, mode: Mode,
-               rows: int) -> MulticoreResult:
+               rows: int, spill: bool = False) -> MulticoreResult:
     """One schedule: tiles cut and ordered as ``tiling`` says, rows final as ``readiness``
-    says; reported as a run of ``mode``."""
+    says, activations through the off-chip memory if ``spill``; reported as a run of
+    ``mode``."""
     graph = tile_graph(workload, placements, tiling)
-    timeline = schedule(workload, machine, costs, graph, readiness)
+    timeline = schedule(workload, machine, costs, graph, readiness, spill)
     peaks = peak_occupancy(workload, graph, timeline, costs.bits, machine.cores,
                            offchip=machine.offchip is not None)
     order = "depth-first" if tiling != "layer" else (
         "layer order" if readiness != "layer" else "layer by layer")
     return MulticoreResult(workload.name, machine, mode, costs.dataflow, rows, graph,
-                           timeline, placements, peaks, order)
+                           timeline, placements, peaks, order, spill)

@@ -14,7 +14,7 @@ from ripple.multicore.result import MulticoreResult
 from ripple.viz.figures import save
 
 TRANSFER_COLOURS = {"weights": "tab:purple", "input": "tab:gray", "activations": "tab:blue",
-                    "output": "tab:red"}
+                    "output": "tab:red", "evict": "tab:orange", "refetch": "tab:olive"}
 MAX_LEGEND = 20
 
 
