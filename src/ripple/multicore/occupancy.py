@@ -1,4 +1,5 @@
-"""Peak buffer occupancy per core: the bits a core's home memory holds at once.
+"""Buffer occupancy per core: the bits a core's home memory holds over time (its peak is
+what must fit).
 
 What a core holds, and for how long:
 
@@ -27,9 +28,11 @@ from ripple.workload.network import Workload
 Interval = tuple[int, int, int]  # start, end, bits
 
 
-def peak_occupancy(workload: Workload, graph: TileGraph, schedule: Schedule,
-                   bits: dict[str | None, int], cores: list[str],
-                   offchip: bool) -> dict[str, int]:
+def occupancy_curves(workload: Workload, graph: TileGraph, schedule: Schedule,
+                     bits: dict[str | None, int], cores: list[str],
+                     offchip: bool) -> dict[str, list[tuple[int, int]]]:
+    """Per core, the bits held over time as steps ``(cycle, bits from then on)``, for the
+    Gantt chart and the trace; their maximum is the peak."""
     held: dict[str, list[Interval]] = defaultdict(list)
     runs = schedule.runs
     sent: dict[int, list[Transfer]] = defaultdict(list)
@@ -54,7 +57,7 @@ def peak_occupancy(workload: Workload, graph: TileGraph, schedule: Schedule,
                                           transfer.bits))
     if not offchip:
         _resident(workload, graph, schedule, bits, held)
-    return {core: _peak(held[core]) for core in cores}
+    return {core: _steps(held[core]) for core in cores}
 
 
 def _readers(graph: TileGraph, transfer: Transfer, candidates: list[int]) -> list[int]:
@@ -103,11 +106,18 @@ def _resident(workload: Workload, graph: TileGraph, schedule: Schedule,
                            pieces[0].fmap.elements(channels, rows) * bits[None]))
 
 
-def _peak(intervals: list[Interval]) -> int:
+def _steps(intervals: list[Interval]) -> list[tuple[int, int]]:
+    """The level after each cycle's changes. Releases at a cycle come before acquisitions at
+    it, so within a cycle the level falls and then only rises: its last value is the cycle's
+    highest."""
     events = sorted([(start, 1, size) for start, _, size in intervals]
                     + [(end, 0, -size) for _, end, size in intervals])
-    level = peak = 0
-    for _, _, change in events:
+    level = 0
+    steps: list[tuple[int, int]] = [(0, 0)]
+    for time, _, change in events:
         level += change
-        peak = max(peak, level)
-    return peak
+        if steps[-1][0] == time:
+            steps[-1] = (time, level)
+        else:
+            steps.append((time, level))
+    return steps

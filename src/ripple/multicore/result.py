@@ -10,7 +10,7 @@ writes at either end of a transfer), ``links`` (bits x pJ per bit of every link 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ripple.multicore.partition import Placement
@@ -37,6 +37,8 @@ class MulticoreResult:
     #: Whether activations went through the off-chip memory because the cores' buffers could
     #: not hold them otherwise (evicted when produced, refetched when read).
     spilled: bool = False
+    #: Per core, the bits its home memory holds over time: steps ``(cycle, bits from then)``.
+    occupancy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def latency_cycles(self) -> int:

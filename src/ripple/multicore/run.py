@@ -21,7 +21,7 @@ from ripple.errors import RippleInputError
 from ripple.multicore.allocation import place_nodes
 from ripple.multicore.capacity import does_not_fit, overflow
 from ripple.multicore.costs import CostModel, TileDoesNotMap
-from ripple.multicore.occupancy import peak_occupancy
+from ripple.multicore.occupancy import occupancy_curves
 from ripple.multicore.partition import PartitionSpec, Placement, check_partition
 from ripple.multicore.regions import is_view
 from ripple.multicore.result import MulticoreResult
@@ -134,9 +134,10 @@ def _scheduled(workload: Workload, machine: Multicore, costs: CostModel,
     ``mode``."""
     graph = tile_graph(workload, placements, tiling)
     timeline = schedule(workload, machine, costs, graph, readiness, spill)
-    peaks = peak_occupancy(workload, graph, timeline, costs.bits, machine.cores,
-                           offchip=machine.offchip is not None)
+    curves = occupancy_curves(workload, graph, timeline, costs.bits, machine.cores,
+                              offchip=machine.offchip is not None)
+    peaks = {core: max(level for _, level in curve) for core, curve in curves.items()}
     order = "depth-first" if tiling != "layer" else (
         "layer order" if readiness != "layer" else "layer by layer")
     return MulticoreResult(workload.name, machine, mode, costs.dataflow, rows, graph,
-                           timeline, placements, peaks, order, spill)
+                           timeline, placements, peaks, order, spill, curves)
