@@ -11,7 +11,7 @@ import pytest
 
 from ripple.multicore import load_multicore, run_multicore
 from ripple.report.trace import trace_document
-from ripple.viz.gantt import draw_gantt
+from ripple.viz.gantt import draw_gantt, draw_occupancy
 from ripple.workload import load_any_workload
 from tests.conftest import EXAMPLES, SHARED, cli_json, run_cli
 
@@ -22,18 +22,24 @@ QUAD = EXAMPLES / "multicore" / "quad_core.yaml"
 def check_trace_event_format(document: dict) -> list[dict]:
     """Every event of a Chrome trace-event JSON object: complete events (``X``) with a name,
     a category, integer pid/tid, non-negative numeric ts/dur and args; metadata events
-    (``M``) naming processes and threads. Returns the complete events."""
+    (``M``) naming processes and threads; counters (``C``) with numeric args. Returns the
+    complete events."""
     assert set(document) >= {"traceEvents"}
     assert document.get("displayTimeUnit", "ms") in ("ms", "ns")
     complete = []
     for event in document["traceEvents"]:
         assert isinstance(event["name"], str) and event["name"]
-        assert event["ph"] in ("X", "M")
+        assert event["ph"] in ("X", "M", "C")
         assert isinstance(event["pid"], int) and isinstance(event["tid"], int)
         assert isinstance(event.get("args", {}), dict)
         if event["ph"] == "M":
             assert event["name"] in ("process_name", "thread_name", "process_sort_index")
             assert event["args"]
+            continue
+        if event["ph"] == "C":  # a counter: a numeric value per series, at a time
+            assert event["args"] and all(isinstance(v, int | float)
+                                         for v in event["args"].values())
+            assert isinstance(event["ts"], int | float) and event["ts"] >= 0
             continue
         assert isinstance(event["cat"], str)
         for key in ("ts", "dur"):
@@ -78,6 +84,25 @@ def test_trace_has_a_track_per_core_and_link():
         match = [e for e in events if e["ts"] == run.start and e["pid"] == pid[run.tile.core]
                  and e["args"]["node"] == run.tile.node]
         assert match and match[0]["dur"] == run.end - run.start
+
+
+def test_buffer_occupancy_in_the_trace_and_the_chart(tmp_path):
+    """The counters step to every level of the occupancy curve, whose highest is the core's
+    reported peak; the chart draws one curve per core."""
+    result = run_multicore(load_any_workload(LENET), load_multicore(QUAD), "event")
+    document = trace_document(result)
+    check_trace_event_format(document)
+    pid = {e["args"]["name"]: e["pid"] for e in document["traceEvents"]
+           if e["name"] == "process_name"}
+    for core in result.cores():
+        levels = [e["args"]["bits"] for e in document["traceEvents"]
+                  if e["ph"] == "C" and e["pid"] == pid[core["name"]]]
+        assert max(levels) == core["peak_buffer_bits"] > 0 and levels[-1] == 0
+    fig, ax = plt.subplots()
+    draw_occupancy(ax, result)
+    assert [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
+            ] == result.machine.cores
+    plt.close(fig)
 
 
 def test_gantt_has_one_row_per_core():

@@ -100,9 +100,10 @@ def check_schedule(workload: Workload, result: MulticoreResult) -> int:
     for run in runs:
         tile = run.tile
         for producer, rows, channels in needed(workload, tile.node, tile.rows, tile.channels):
+            reader = tile.index if result.spilled else None
             if producer is None:
                 if result.machine.offchip is not None:
-                    arrived = _arrival(transfers, "input", None, tile.core, rows)
+                    arrived = _arrival(transfers, "input", None, tile.core, rows, reader)
                     assert arrived <= run.start, (tile, "input")
                 continue
             layer_end = max(p.end for p in by_node[producer])
@@ -115,16 +116,23 @@ def check_schedule(workload: Workload, result: MulticoreResult) -> int:
                 assert final <= run.start, (tile, source.tile, final, run.start)
                 if result.mode == "layer":
                     assert layer_end <= run.start, (tile, "layer barrier")
-                if source.tile.core != tile.core:
+                if result.spilled:  # evicted off chip, refetched by this very tile
+                    evicted = [t.end for t in transfers if t.what == "evict"
+                               and t.tile == source.tile.index]
+                    arrived = _arrival(transfers, "refetch", source.tile.index, tile.core,
+                                       (lo, hi), reader)
+                    assert len(evicted) == 1 and evicted[0] <= arrived <= run.start
+                elif source.tile.core != tile.core:
                     arrived = _arrival(transfers, "activations", source.tile.index, tile.core,
                                        (lo, hi))
                     assert arrived <= run.start, (tile, source.tile, "arrival")
         if tile.mac and result.machine.offchip is not None:
             fetched = [t for t in transfers if t.what == "weights" and t.node == tile.node
-                       and t.target == tile.core and t.channels == tile.channels]
+                       and t.target == tile.core and t.channels == tile.channels
+                       and (not result.spilled or t.reader == tile.index)]
             assert len(fetched) == 1 and fetched[0].end <= run.start, (tile, "weights")
     for transfer in transfers:  # data leaves once final
-        if transfer.what in ("activations", "output"):
+        if transfer.what in ("activations", "output", "evict"):
             source = runs[transfer.tile]
             assert max(_row_final(result, source, r) for r in range(*transfer.rows)) \
                 <= transfer.start
@@ -146,13 +154,15 @@ def _row_final(result: MulticoreResult, run, row: int) -> int:
     return run.start + offset
 
 
-def _arrival(transfers, what: str, tile: int | None, core: str, rows: tuple[int, int]) -> int:
-    """The cycle by which transfers of ``what`` to ``core`` (from producer tile ``tile``)
-    have delivered every row of ``rows``."""
+def _arrival(transfers, what: str, tile: int | None, core: str, rows: tuple[int, int],
+             reader: int | None = None) -> int:
+    """The cycle by which transfers of ``what`` to ``core`` (from producer tile ``tile``; for
+    tile ``reader`` alone, when given) have delivered every row of ``rows``."""
     when = {}
     for transfer in transfers:
         if transfer.what == what and transfer.target == core and \
-                (tile is None or transfer.tile == tile):
+                (tile is None or transfer.tile == tile) and \
+                (reader is None or transfer.reader == reader):
             for row in range(*transfer.rows):
                 when[row] = min(when.get(row, transfer.end), transfer.end)
     missing = [r for r in range(*rows) if r not in when]

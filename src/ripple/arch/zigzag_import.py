@@ -101,8 +101,15 @@ class ZigZagAccelerator(_Strict):
 def import_zigzag_architecture(path: str | Path,
                                links: dict[str, str] | None = None) -> Imported[Architecture]:
     """Read a ZigZag accelerator; ``links`` maps Ripple operands to ZigZag memory operands."""
-    source = str(path)
     data, duplicates = read_peer_yaml(path, "ZigZag")
+    return zigzag_architecture_from_data(data, str(path), links, duplicates)
+
+
+def zigzag_architecture_from_data(data: object, source: str,
+                                  links: dict[str, str] | None = None,
+                                  duplicates: tuple[str, ...] = ()) -> Imported[Architecture]:
+    """A ZigZag accelerator already read (``source`` names it in errors; ``duplicates``: the
+    reader's notes on keys written twice)."""
     accel = validate(ZigZagAccelerator, data, source)
     links = links or DEFAULT_LINKS
     to_ripple = {mem: op for op, mem in links.items()}

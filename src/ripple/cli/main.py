@@ -266,7 +266,7 @@ def _multicore(args: argparse.Namespace) -> int:
     from ripple.report.multicore import multicore_table
 
     network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
-    with progress_bar(args, "scheduling", progress_steps(network), "steps") as bar:
+    with progress_bar(args, "scheduling", progress_steps(network, args.mode), "steps") as bar:
         result = api.multicore_files(network, args.arch, mode=args.mode,
                                      partition=args.partition, dataflow=args.dataflow,
                                      rows_per_tile=args.rows_per_tile, plot=args.plot,
@@ -275,6 +275,8 @@ def _multicore(args: argparse.Namespace) -> int:
         return 0
     console = output_console()
     console.print(multicore_table(result))
+    for note in result.machine.notes:
+        console.print(f"imported: {note}", highlight=False)
     for what, path in (("Gantt chart", args.plot), ("Perfetto trace", args.trace)):
         if path is not None:
             console.print(f"wrote the {what}: {path}", highlight=False)

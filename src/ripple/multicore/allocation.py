@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ripple.errors import RippleInputError
 from ripple.multicore.costs import CostModel, TileDoesNotMap, access_energy, weight_bits
 from ripple.multicore.partition import (
     NodePlacementSpec,
@@ -26,6 +27,7 @@ from ripple.multicore.partition import (
     following_placement,
 )
 from ripple.multicore.regions import Node, Range, is_view, needs, output_map
+from ripple.multicore.spec import Multicore
 from ripple.multicore.tiles import Mode, share_blocks
 from ripple.workload.layer import Layer
 from ripple.workload.network import Workload
@@ -42,7 +44,7 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
         if is_view(node):
             continue
         entry = spec.layers.get(node.name, NodePlacementSpec())
-        cores = entry.cores or machine.cores
+        cores = _running(machine, node, entry.cores)
         weights = [npes[core] for core in cores]
         rows = entry.rows_per_tile or rows_per_tile
         producer = _first_producer(workload, node)
@@ -50,7 +52,8 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
             placement = even_placement(node, entry.split, cores, weights, rows)
         elif isinstance(node, Layer):
             placement = _search(workload, node, cores, weights, costs, mode, rows, placements)
-        elif producer is not None and entry.cores is None:
+        elif producer is not None and entry.cores is None and \
+                {s.core for s in placements[producer].shares} <= set(cores):
             placement = following_placement(workload, node, placements[producer], placements,
                                             npes, rows)
         else:
@@ -60,6 +63,19 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
         if placed is not None:
             placed(1)
     return placements
+
+
+def _running(machine: Multicore, node: Node, chosen: list[str] | None) -> list[str]:
+    """The cores that may run ``node`` (among ``chosen``, the partition file's, if given);
+    none, or a chosen core that does not run its operator, is an error naming it."""
+    cores = machine.cores_running(node.operator)
+    refused = [core for core in chosen or [] if core not in cores]
+    if refused or not cores:
+        raise RippleInputError(
+            f"{'core ' + repr(refused[0]) if refused else 'no core of ' + machine.name} does "
+            f"not run {node.operator} (node {node.name!r}); cores that do: "
+            f"{', '.join(cores) or 'none'}", field=f"layers.{node.name}.cores")
+    return chosen or cores
 
 
 def _first_producer(workload: Workload, node: Node) -> str | None:

@@ -108,7 +108,7 @@ BEST = "best"
 class CostModel:
     """Tile costs on the cores of ``machine`` under one dataflow preset (or the best preset of
     each tile), cached: row blocks of the same shape (every interior block) are evaluated
-    once."""
+    once per architecture (identical cores share the evaluation)."""
 
     def __init__(self, workload: Workload, machine: Multicore, dataflow: str):
         self.workload = workload
@@ -116,6 +116,10 @@ class CostModel:
         self.dataflow = BEST if dataflow == BEST else resolve(dataflow).name
         self.bits = tensor_bits(workload)
         self._mac_cache: dict[tuple[str, Layer], TileCost] = {}
+        # cores of one architecture share their tiles' costs: the first such core stands for all
+        self._kind: dict[str, str] = {}
+        for core, arch in machine.archs.items():
+            self._kind[core] = next(c for c in machine.cores if machine.archs[c] == arch)
 
     def cost(self, node: Node, core: str, channels: Range, rows: Range) -> TileCost:
         if isinstance(node, Layer):
@@ -125,9 +129,9 @@ class CostModel:
     def _mac(self, layer: Layer, core: str, channels: Range, rows: Range) -> TileCost:
         sub = sub_layer(layer, channels, rows).model_copy(update={"name": layer.name,
                                                                   "inputs": ()})
-        key = (core, sub)
+        key = (self._kind[core], sub)
         if key not in self._mac_cache:
-            self._mac_cache[key] = self._evaluate(sub, core)
+            self._mac_cache[key] = self._evaluate(sub, self._kind[core])
         return self._mac_cache[key]
 
     def _evaluate(self, sub: Layer, core: str) -> TileCost:

@@ -1,11 +1,13 @@
-"""Peak buffer occupancy per core: the bits a core's home memory holds at once.
+"""Buffer occupancy per core: the bits a core's home memory holds over time (its peak is
+what must fit).
 
 What a core holds, and for how long:
 
 - a tile's output region, from the tile's start (its partial sums) until the last use of it:
-  a consumer tile on the same core ends, or a transfer sending it away ends;
-- data received (activations from another core, network input from off chip), from the
-  transfer's start until the last tile on this core that reads it ends;
+  a consumer tile on the same core ends, or a transfer sending it away (or evicting it) ends;
+- data received (activations from another core, network input from off chip, a refetch of
+  evicted rows), from the transfer's start until the last tile on this core that reads it
+  ends (a refetch and a spilled schedule's weights: until their one reader ends);
 - a layer's weight share, from its transfer's start until the last tile using it ends.
 
 Without an off-chip memory, weights and the network input sit in the home memory from the
@@ -26,14 +28,16 @@ from ripple.workload.network import Workload
 Interval = tuple[int, int, int]  # start, end, bits
 
 
-def peak_occupancy(workload: Workload, graph: TileGraph, schedule: Schedule,
-                   bits: dict[str | None, int], cores: list[str],
-                   offchip: bool) -> dict[str, int]:
+def occupancy_curves(workload: Workload, graph: TileGraph, schedule: Schedule,
+                     bits: dict[str | None, int], cores: list[str],
+                     offchip: bool) -> dict[str, list[tuple[int, int]]]:
+    """Per core, the bits held over time as steps ``(cycle, bits from then on)``, for the
+    Gantt chart and the trace; their maximum is the peak."""
     held: dict[str, list[Interval]] = defaultdict(list)
     runs = schedule.runs
     sent: dict[int, list[Transfer]] = defaultdict(list)
     for transfer in schedule.transfers:
-        if transfer.what in ("activations", "output"):
+        if transfer.what in ("activations", "output", "evict"):
             sent[transfer.tile].append(transfer)
     for run, readers in zip(runs, graph.consumers(), strict=True):
         tile = run.tile
@@ -45,13 +49,15 @@ def peak_occupancy(workload: Workload, graph: TileGraph, schedule: Schedule,
     for tile in graph.tiles:
         on_core[tile.core].append(tile.index)
     for transfer in schedule.transfers:
-        if transfer.what in ("activations", "input", "weights"):
-            ends = [runs[i].end for i in _readers(graph, transfer, on_core[transfer.target])]
+        if transfer.what in ("activations", "input", "weights", "refetch"):
+            readers = ([transfer.reader] if transfer.reader is not None
+                       else _readers(graph, transfer, on_core[transfer.target]))
+            ends = [runs[i].end for i in readers]
             held[transfer.target].append((transfer.start, max([transfer.end, *ends]),
                                           transfer.bits))
     if not offchip:
         _resident(workload, graph, schedule, bits, held)
-    return {core: _peak(held[core]) for core in cores}
+    return {core: _steps(held[core]) for core in cores}
 
 
 def _readers(graph: TileGraph, transfer: Transfer, candidates: list[int]) -> list[int]:
@@ -100,11 +106,18 @@ def _resident(workload: Workload, graph: TileGraph, schedule: Schedule,
                            pieces[0].fmap.elements(channels, rows) * bits[None]))
 
 
-def _peak(intervals: list[Interval]) -> int:
+def _steps(intervals: list[Interval]) -> list[tuple[int, int]]:
+    """The level after each cycle's changes. Releases at a cycle come before acquisitions at
+    it, so within a cycle the level falls and then only rises: its last value is the cycle's
+    highest."""
     events = sorted([(start, 1, size) for start, _, size in intervals]
                     + [(end, 0, -size) for _, end, size in intervals])
-    level = peak = 0
-    for _, _, change in events:
+    level = 0
+    steps: list[tuple[int, int]] = [(0, 0)]
+    for time, _, change in events:
         level += change
-        peak = max(peak, level)
-    return peak
+        if steps[-1][0] == time:
+            steps[-1] = (time, level)
+        else:
+            steps.append((time, level))
+    return steps

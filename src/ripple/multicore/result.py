@@ -10,7 +10,7 @@ writes at either end of a transfer), ``links`` (bits x pJ per bit of every link 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ripple.multicore.partition import Placement
@@ -30,6 +30,15 @@ class MulticoreResult:
     schedule: Schedule
     placements: dict[str, Placement]
     peak_buffer_bits: dict[str, int]
+    #: How the tiles were cut and walked: ``depth-first`` (row blocks, a core interleaving
+    #: consecutive layers), ``layer order`` (each core's share of a node as one tile, node by
+    #: node, rows final at their readiness) or ``layer by layer`` (and at the layer's end).
+    order: str = "layer by layer"
+    #: Whether activations went through the off-chip memory because the cores' buffers could
+    #: not hold them otherwise (evicted when produced, refetched when read).
+    spilled: bool = False
+    #: Per core, the bits its home memory holds over time: steps ``(cycle, bits from then)``.
+    occupancy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def latency_cycles(self) -> int:
@@ -145,11 +154,14 @@ class MulticoreResult:
     def to_dict(self, *, tiles: bool = True) -> dict[str, Any]:
         document: dict[str, Any] = {
             "workload": self.workload, "machine": self.machine.name, "mode": self.mode,
-            "dataflow": self.dataflow, "rows_per_tile": self.rows_per_tile,
+            "order": self.order, "spilled": self.spilled, "dataflow": self.dataflow,
+            "rows_per_tile": self.rows_per_tile,
             "latency_cycles": self.latency_cycles, "macs": self.macs,
             "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown(),
             "cores": self.cores(), "links": self.links(), "layers": self.layers(),
         }
+        if self.machine.notes:
+            document["imported"] = list(self.machine.notes)
         if tiles:
             document["tiles"] = [
                 {"id": run.tile.index, "node": run.tile.node, "core": run.tile.core,

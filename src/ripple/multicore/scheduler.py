@@ -21,6 +21,12 @@ the two share the home memory's ports, which is not modelled), the links and the
 port. A transfer holds every link on its route (:mod:`.routes`), and the off-chip port when it
 is an endpoint, for ``bits / bandwidth`` cycles, bandwidth being the route's bottleneck.
 
+Spilling (``spill=True``, chosen by :mod:`.run` when a schedule would overflow a core's
+buffers): every tile's output is evicted to the off-chip memory when the tile ends and every
+tile refetches what it reads from there (timed like weights, to arrive when it could start),
+and weights and network input are fetched per tile; a core then holds little more than the
+tiles it runs. The evictions and refetches cost the links and the off-chip port like any transfer.
+
 Sparsity hook: :func:`payload_bits` is the one place that says how many bits an activation
 transfer carries; with a sparsity model, only nonzero activations (and their metadata) travel.
 """
@@ -34,12 +40,12 @@ from ripple.multicore.costs import CostModel, TileCost, access_energy, weight_bi
 from ripple.multicore.regions import FeatureMap, Range, output_map
 from ripple.multicore.routes import Route
 from ripple.multicore.spec import Multicore
-from ripple.multicore.tiles import Mode, Tile, TileGraph
+from ripple.multicore.tiles import Mode, Read, Tile, TileGraph
 from ripple.multicore.timeline import Timeline, earliest_together
 from ripple.workload.layer import Layer, Operand
 from ripple.workload.network import Workload
 
-What = Literal["weights", "input", "activations", "output"]
+What = Literal["weights", "input", "activations", "output", "evict", "refetch"]
 #: Suffix of a core's post-processing unit, where MAC-free operations run.
 POST = "/post"
 
@@ -75,6 +81,9 @@ class Transfer:
     links: tuple[str, ...]
     port: str | None
     energy_pj: dict[str, float]
+    #: The one tile that reads what the transfer brings (a refetch, or weights when spilling);
+    #: None when every tile of the target core needing it may.
+    reader: int | None = None
 
 
 @dataclass
@@ -99,9 +108,11 @@ def payload_bits(fmap: FeatureMap, channels: Range, rows: Range, bits: int) -> i
 
 class _Simulation:
     def __init__(self, workload: Workload, machine: Multicore, costs: CostModel,
-                 graph: TileGraph, mode: Mode):
+                 graph: TileGraph, mode: Mode, spill: bool):
         self.workload, self.machine, self.costs, self.graph, self.mode = (
             workload, machine, costs, graph, mode)
+        self.spill = spill
+        self.evicted: dict[int, int] = {}
         self.cores = {core: Timeline() for core in machine.cores}
         self.post = {core: Timeline() for core in machine.cores}
         self.links = {link.label: Timeline() for link in machine.spec.links}
@@ -138,23 +149,35 @@ class _Simulation:
             final = max(producer.row_final[r - first] for r in range(*read.rows))
             ready = max(ready, self._node_end(producer.tile.node) if self.mode == "layer"
                         else final)
-            if producer.tile.core != tile.core:
+            if producer.tile.core != tile.core or self.spill:
                 remote.append((read, producer.tile, final))
         arrived = 0
         offchip = self.machine.offchip
+        would_start = timeline.earliest(ready, cost.duration)
         if offchip is not None and isinstance(node, Layer):  # the largest transfer goes first
-            would_start = timeline.earliest(ready, cost.duration)
             arrived = self._fetch_weights(node, tile, would_start)
         for read, source, final in remote:
+            if self.spill:
+                assert offchip is not None
+                arrived = max(arrived, self._deliver(
+                    ("refetch", read.producer, tile.index, read.channels), "refetch", source,
+                    offchip.name, tile.core, read.channels, read.rows,
+                    self._fmap(source.node), self._refetch_from(read, source, would_start),
+                    reader=tile.index))
+                continue
             arrived = max(arrived, self._deliver(
                 ("tile", read.producer, tile.core, read.channels), "activations", source,
                 source.core, tile.core, read.channels, read.rows, self._fmap(source.node),
                 final))
         if offchip is not None:
             for piece in self.graph.input_reads[tile.index]:
+                holder = str(tile.index) if self.spill else tile.core
+                bits = payload_bits(piece.fmap, piece.channels, piece.rows, self.costs.bits[None])
                 arrived = max(arrived, self._deliver(
-                    ("input", tile.core, piece.channels), "input", tile, offchip.name,
-                    tile.core, piece.channels, piece.rows, piece.fmap, 0))
+                    ("input", holder, piece.channels), "input", tile, offchip.name,
+                    tile.core, piece.channels, piece.rows, piece.fmap,
+                    max(would_start - self._lead(bits, tile.core), 0) if self.spill else 0,
+                    reader=tile.index if self.spill else None))
         start = timeline.earliest(max(ready, arrived), cost.duration)
         timeline.reserve(start, cost.duration)
         end = start + cost.duration
@@ -162,11 +185,26 @@ class _Simulation:
         row_final = (tuple(start + t for t in cost.row_final) if self.mode == "event"
                      else (end,) * rows)
         self.runs[tile.index] = TileRun(tile, start, end, row_final, cost)
-        if offchip is not None and tile.node in self.sinks:
+        if offchip is not None and (tile.node in self.sinks or self.spill):
             bits = payload_bits(self._fmap(tile.node), tile.channels, tile.rows,
                                 self.costs.bits[tile.node])
-            self._move("output", tile, tile.core, offchip.name, tile.channels, tile.rows, bits,
-                       end)
+            what: What = "output" if tile.node in self.sinks else "evict"
+            self.evicted[tile.index] = self._move(what, tile, tile.core, offchip.name,
+                                                  tile.channels, tile.rows, bits, end).end
+
+    def _refetch_from(self, read: Read, source: Tile, would_start: int) -> int:
+        """A refetch starts once the producer's output is off chip, and is timed like weights
+        to arrive when its reader could start (the rows are held only from then)."""
+        bits = payload_bits(self._fmap(source.node), read.channels, read.rows,
+                            self.costs.bits[source.node])
+        return max(self.evicted[read.producer], would_start - self._lead(bits, source.core))
+
+    def _lead(self, bits: int, core: str) -> int:
+        """Cycles ``bits`` take from the off-chip memory to ``core`` alone on the links."""
+        offchip = self.machine.offchip
+        assert offchip is not None
+        return -(-bits // min(offchip.read_bandwidth,
+                              self.machine.routes[(offchip.name, core)][0].bandwidth))
 
     def _node_end(self, name: str) -> int:
         return max(self.runs[i].end for i in self.graph.by_node[name])
@@ -176,7 +214,7 @@ class _Simulation:
 
     def _deliver(self, key: tuple[object, ...], what: What, tile: Tile, source: str,
                  target: str, channels: Range, rows: Range, fmap: FeatureMap,
-                 earliest: int) -> int:
+                 earliest: int, reader: int | None = None) -> int:
         """Send the rows of ``rows`` that ``target`` does not hold yet; the cycle at which all
         of ``rows`` are there."""
         have = self.delivered.setdefault(key, {})
@@ -184,7 +222,7 @@ class _Simulation:
         bits_per_row = payload_bits(fmap, channels, (0, 1), self._element_bits(what, tile))
         for run in _runs(missing):
             transfer = self._move(what, tile, source, target, channels, run,
-                                  bits_per_row * (run[1] - run[0]), earliest)
+                                  bits_per_row * (run[1] - run[0]), earliest, reader)
             have.update(dict.fromkeys(range(*run), transfer.end))
         return max(have[r] for r in range(*rows))
 
@@ -195,20 +233,21 @@ class _Simulation:
     def _fetch_weights(self, layer: Layer, tile: Tile, would_start: int) -> int:
         """Weights arrive once per (layer, core, channel share), fetched just in time: the
         transfer is aimed to end when the tile could start were its data there."""
-        key = (layer.name, tile.core, tile.channels)
+        key = (layer.name, tile.core if not self.spill else str(tile.index), tile.channels)
         if key not in self.weights:
             offchip = self.machine.offchip
             assert offchip is not None
             bits = weight_bits(layer, tile.channels)
-            lead = -(-bits // min(offchip.read_bandwidth,
-                                  self.machine.routes[(offchip.name, tile.core)][0].bandwidth))
+            lead = self._lead(bits, tile.core)
             transfer = self._move("weights", tile, offchip.name, tile.core, tile.channels,
-                                  None, bits, max(would_start - lead, 0))
+                                  None, bits, max(would_start - lead, 0),
+                                  tile.index if self.spill else None)
             self.weights[key] = transfer.end
         return self.weights[key]
 
     def _move(self, what: What, tile: Tile, source: str, target: str, channels: Range,
-              rows: Range | None, bits: int, earliest: int) -> Transfer:
+              rows: Range | None, bits: int, earliest: int,
+              reader: int | None = None) -> Transfer:
         """Book the transfer on the candidate route where it finishes first."""
         offchip = self.machine.offchip
         port_name = None
@@ -230,7 +269,8 @@ class _Simulation:
         for timeline in resources:
             timeline.reserve(start, duration)
         energy = {"links": bits * route.energy_pj_per_bit}
-        operand: Operand = {"weights": "W", "input": "I", "activations": "I", "output": "O"}[what]
+        operand: Operand = {"weights": "W", "input": "I", "activations": "I", "output": "O",
+                            "evict": "O", "refetch": "I"}[what]
         for endpoint, side in ((source, "read"), (target, "write")):
             if offchip is not None and endpoint == offchip.name:
                 energy["offchip"] = access_energy(offchip.as_memory(), bits, side)
@@ -238,7 +278,7 @@ class _Simulation:
                 home = self.machine.home(endpoint, "O" if side == "read" else operand)
                 energy[endpoint] = energy.get(endpoint, 0.0) + access_energy(home, bits, side)
         transfer = Transfer(what, tile.node, tile.index, source, target, channels, rows, bits,
-                            start, start + duration, route.links, port_name, energy)
+                            start, start + duration, route.links, port_name, energy, reader)
         self.transfers.append(transfer)
         return transfer
 
@@ -255,6 +295,7 @@ def _runs(rows: list[int]) -> list[Range]:
 
 
 def schedule(workload: Workload, machine: Multicore, costs: CostModel, graph: TileGraph,
-             mode: Mode) -> Schedule:
-    """Place every tile of ``graph`` and every transfer it needs."""
-    return _Simulation(workload, machine, costs, graph, mode).run()
+             mode: Mode, spill: bool = False) -> Schedule:
+    """Place every tile of ``graph`` and every transfer it needs (through the off-chip memory
+    when ``spill``)."""
+    return _Simulation(workload, machine, costs, graph, mode, spill).run()

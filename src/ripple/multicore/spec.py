@@ -28,15 +28,21 @@ from ripple.multicore.routes import Route, route_table
 from ripple.specfile import path_in_folder
 from ripple.specio import read_yaml, validate
 from ripple.workload.layer import Operand, Precision, StrictModel
+from ripple.workload.operation import OperationKind
+
+NodeOperator = Literal["conv", "fc"] | OperationKind
 
 
 class CoreSpec(StrictModel):
-    """A core: its name and its architecture (a file path relative to this file's folder, and
-    inside it, or inline)."""
+    """A core: its name, its architecture (a file path relative to this file's folder, and
+    inside it, or inline) and, when it runs only some operators (a pooling or SIMD core),
+    which: ``conv``, ``fc`` or an operation's name. Without ``operators`` it runs every node."""
 
     name: str
     arch: str | dict[str, Any] = Field(description="an architecture file beside this one, or "
                                        "the architecture inline")
+    operators: list[NodeOperator] | None = Field(
+        default=None, description="the operators it runs (conv, fc, an operation); null: all")
 
 
 class OffchipSpec(StrictModel):
@@ -101,6 +107,8 @@ class Multicore:
     spec: MulticoreSpec
     archs: dict[str, Architecture]
     routes: dict[tuple[str, str], tuple[Route, ...]]
+    #: What an import from another tool's format decided, one line each.
+    notes: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -113,6 +121,11 @@ class Multicore:
     @property
     def offchip(self) -> OffchipSpec | None:
         return self.spec.offchip
+
+    def cores_running(self, operator: str) -> list[str]:
+        """The cores that may run a node of ``operator``, in file order."""
+        return [core.name for core in self.spec.cores
+                if core.operators is None or operator in core.operators]
 
     def home(self, core: str, operand: Operand) -> Memory:
         """The outermost memory of ``core`` holding ``operand``: where it lives between tiles."""
@@ -179,6 +192,14 @@ def _core_architectures(spec: MulticoreSpec, source: str,
 
 
 def load_multicore(path: str | Path) -> Multicore:
-    """Read a multi-core architecture YAML file."""
+    """Read a multi-core architecture YAML file: Ripple's, or Stream's hardware file
+    (recognised by its ``core_connectivity``), converted with notes."""
+    from ripple.multicore.stream_import import is_stream_accelerator, stream_machine_data
+
     path = Path(path)
-    return multicore_from_data(read_yaml(path), str(path), path.parent)
+    data = read_yaml(path)
+    if not is_stream_accelerator(data):
+        return multicore_from_data(data, str(path), path.parent)
+    converted, notes = stream_machine_data(data, str(path), path.parent)
+    machine = multicore_from_data(converted, str(path), path.parent)
+    return Multicore(machine.spec, machine.archs, machine.routes, notes)

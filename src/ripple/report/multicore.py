@@ -12,7 +12,7 @@ def multicore_table(result: MulticoreResult) -> Table:
     parts = ", ".join(f"{name.replace('_', ' ')} {value / 1e6:,.3f}"
                       for name, value in energy.items())
     table = Table(
-        title=f"{result.workload} on {result.machine.name}: {result.mode} mode, "
+        title=f"{result.workload} on {result.machine.name}: {result.mode} mode ({result.order}), "
               f"{result.dataflow} tiles",
         caption=(f"latency {result.latency_cycles:,} cycles | MACs {result.macs:,} | energy "
                  f"{result.energy_pj / 1e6:,.3f} uJ ({parts})"),

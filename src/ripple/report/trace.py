@@ -4,7 +4,9 @@
 One process per core (thread 0: the MAC array, thread 1: the post-processing unit running
 MAC-free operations), one per link and one per off-chip port. Every tile and transfer is a
 complete event (``ph: "X"``); timestamps and durations are cycles, shown by the viewers as
-microseconds (1 us = 1 cycle). Process and thread names are metadata events (``ph: "M"``).
+microseconds (1 us = 1 cycle). Process and thread names are metadata events (``ph: "M"``);
+each core's buffer occupancy is a counter (``ph: "C"``, ``buffer bits``) stepping at every
+change.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def trace_document(result: MulticoreResult) -> dict[str, Any]:
                          "target": transfer.target,
                          "rows": list(transfer.rows) if transfer.rows else None},
             })
+    for core, curve in result.occupancy.items():
+        for cycle, level in curve:
+            events.append({"name": "buffer bits", "cat": "buffer", "ph": "C", "ts": cycle,
+                           "pid": pids[core], "tid": 0, "args": {"bits": level}})
     return {"traceEvents": events, "displayTimeUnit": "ns",
             "otherData": {"workload": result.workload, "machine": result.machine.name,
                           "mode": result.mode, "dataflow": result.dataflow,

@@ -1,6 +1,8 @@
 """The Gantt chart of a multi-core schedule: one row per core, its MAC tiles as tall bars and its
-MAC-free operations (post-processing unit) as a thin band under them, coloured by node; below,
-one row per link and off-chip port with the transfers it carried, coloured by what moved."""
+MAC-free operations (post-processing unit) as a thin band under them, coloured by node (the
+layer each tile belongs to); below, one row per link and off-chip port with the transfers it
+carried, coloured by what moved; at the bottom, each core's buffer occupancy over time against
+its capacity (dashed)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from ripple.multicore.result import MulticoreResult
 from ripple.viz.figures import save
 
 TRANSFER_COLOURS = {"weights": "tab:purple", "input": "tab:gray", "activations": "tab:blue",
-                    "output": "tab:red"}
+                    "output": "tab:red", "evict": "tab:orange", "refetch": "tab:olive"}
 MAX_LEGEND = 20
 
 
@@ -54,11 +56,30 @@ def draw_gantt(cores_ax: Axes, links_ax: Axes, result: MulticoreResult) -> list[
     return cores
 
 
+def draw_occupancy(ax: Axes, result: MulticoreResult) -> None:
+    """Each core's buffer occupancy in KiB over time, its capacity dashed in the same colour."""
+    palette = plt.get_cmap("tab10")
+    for index, (core, curve) in enumerate(result.occupancy.items()):
+        colour = palette(index % 10)
+        cycles = [cycle for cycle, _ in curve] + [result.latency_cycles]
+        levels = [level / 8192 for _, level in curve] + [curve[-1][1] / 8192]
+        ax.step(cycles, levels, where="post", color=colour, linewidth=0.8, label=core)
+        capacity = result.machine.home_capacity_bits(core)
+        if capacity is not None:
+            ax.axhline(capacity / 8192, color=colour, linestyle="--", linewidth=0.6)
+    ax.set_ylabel("buffer KiB")
+    ax.set_xlabel("cycle")
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
 def gantt(result: MulticoreResult, folder: str | Path) -> list[Path]:
     """``gantt_<mode>.png`` and ``.svg`` in ``folder``."""
     tracks = len(result.machine.spec.links) + 2
-    fig, (cores_ax, links_ax) = plt.subplots(
-        2, 1, sharex=True, figsize=(11, 1.5 + 0.6 * (len(result.machine.cores) + tracks)),
-        gridspec_kw={"height_ratios": [len(result.machine.cores), max(tracks, 1)]})
+    cores = len(result.machine.cores)
+    fig, (cores_ax, links_ax, buffer_ax) = plt.subplots(
+        3, 1, sharex=True, figsize=(11, 3.5 + 0.6 * (cores + tracks)),
+        gridspec_kw={"height_ratios": [cores, max(tracks, 1), max(cores, 3)]})
     draw_gantt(cores_ax, links_ax, result)
+    links_ax.set_xlabel("")
+    draw_occupancy(buffer_ax, result)
     return save(fig, folder, f"gantt_{result.mode}")
