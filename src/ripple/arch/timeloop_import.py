@@ -104,13 +104,6 @@ def read_ert(path: str | Path) -> dict[str, dict[str, float]]:
     return out
 
 
-@dataclass(frozen=True)
-class TimeloopArchitecture:
-    """The Ripple architecture and Timeloop's storage levels, outermost first, pass-throughs
-    included: the targets a Timeloop mapping names."""
-
-    architecture: Architecture
-    storage: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -133,6 +126,16 @@ class TimeloopTree:
     storage: list[TimeloopComponent]
     mac: TimeloopComponent
     energies: dict[str, dict[str, float]]
+
+
+@dataclass(frozen=True)
+class TimeloopArchitecture:
+    """The Ripple architecture and Timeloop's storage levels, outermost first, pass-throughs
+    included: the targets a Timeloop mapping names; ``tree`` the components it came from."""
+
+    architecture: Architecture
+    storage: tuple[str, ...]
+    tree: TimeloopTree
 
 
 def read_timeloop_tree(arch_path: str | Path, ert_path: str | Path) -> TimeloopTree:
@@ -183,7 +186,8 @@ def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
         "name": name, "array": array, "levels": levels, "conventions": "timeloop",
         "mac": {"energy_pj": energies[mac.name].get("mac_random", 0.0)},
     }, source)
-    return Imported(TimeloopArchitecture(arch, tuple(c.name for c in storage)), tuple(notes))
+    return Imported(TimeloopArchitecture(arch, tuple(c.name for c in storage), tree),
+                    tuple(notes))
 
 
 def _fanout(outer: TimeloopComponent, inner: TimeloopComponent, source: str) -> _Fanout:
@@ -212,5 +216,7 @@ def _memory(component: TimeloopComponent, operands: list[str], served: list[str]
         "capacity_bits": None if depth is None else depth * width,
         "read_bandwidth": width, "write_bandwidth": width,
         "read_energy_pj": energy["read"], "write_energy_pj": energy.get("write", energy["read"]),
+        "gated_read_energy_pj": energy.get("gated_read", 0.0),
+        "gated_write_energy_pj": energy.get("gated_write", 0.0),
         "served_dims": served, "ports": "shared",
     }
