@@ -61,7 +61,19 @@ class MappingFile(BaseModel):
 
 
 def directives(path: str | Path) -> list[Directive]:
-    return validate(MappingFile, read_yaml(path), str(path)).mapping
+    """The mapping's directives. ``stream`` lists data spaces a level passes through without a
+    tile of their own; Timeloop's mapper writes it at the backing store for data spaces it also
+    keeps, which counts as keep. A data space streamed and not kept has no Ripple counterpart
+    and is refused."""
+    found = validate(MappingFile, read_yaml(path), str(path)).mapping
+    for index, d in enumerate(found):
+        alone = [name for name in d.stream or [] if name not in (d.keep or [])]
+        if alone:
+            raise RippleInputError(f"stream {alone} at {d.target} without keep is not supported "
+                                   "(a data space passing through a level without a tile of its "
+                                   "own); use keep or bypass", source=str(path),
+                                   field=f"mapping[{index}].stream")
+    return found
 
 
 def timeloop_keep(path: str | Path) -> dict[str, list[str]]:
