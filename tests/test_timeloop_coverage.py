@@ -6,12 +6,18 @@ its file (exit 2)."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from ripple.api import import_timeloop_files
+from ripple.errors import MappingError
+from ripple.model import evaluate
+from ripple.sim import simulate
 from tests.conftest import model_equal_to_simulation, run_cli
 
 SMALL = Path(__file__).parent / "fixtures" / "timeloop_small"
@@ -117,3 +123,70 @@ def test_a_component_neither_storage_nor_mac_is_refused(tmp_path):
     proc = run_cli("evaluate", "--timeloop", problem, arch, ert, mapping)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "'adder'" in proc.stderr and arch in proc.stderr
+
+
+LEVELS = ("DRAM", "GLB", "RF")
+BOUNDS = {"C": 2, "M": 4, "N": 1, "P": 3, "Q": 2, "R": 3, "S": 1}  # the small problem's
+
+
+def _primes(n: int) -> list[int]:
+    out, p = [], 2
+    while n > 1:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 1
+    return out
+
+
+@st.composite
+def timeloop_mappings(draw) -> dict:
+    """A Timeloop mapping of the small problem on the small tree: a dimension of 2 (or none)
+    over each mesh axis, every other prime factor at a random level, random permutations and
+    a random ``keep`` at the GLB and the RFs."""
+    x = draw(st.sampled_from([None, "C", "M", "Q"]))
+    y = draw(st.sampled_from([None, *(d for d in ("C", "M", "Q") if d != x)]))
+    rest = dict(BOUNDS)
+    for axis in (x, y):
+        if axis is not None:
+            rest[axis] //= 2
+    temporal = {level: dict.fromkeys(BOUNDS, 1) for level in LEVELS}
+    for dim, bound in rest.items():
+        for prime in _primes(bound):
+            temporal[draw(st.sampled_from(LEVELS))][dim] *= prime
+    directives = []
+    for level in LEVELS:
+        order = "".join(draw(st.permutations(list(BOUNDS))))
+        factors = " ".join(f"{d}={temporal[level][d]}" for d in BOUNDS)
+        directives.append({"target": level, "type": "temporal", "factors": factors,
+                           "permutation": order})
+    spatial = [d for d in (x, y) if d is not None]
+    others = [d for d in BOUNDS if d not in spatial]
+    directives.append({"target": "GLB", "type": "spatial",
+                       "factors": " ".join(f"{d}={2 if d in spatial else 1}" for d in BOUNDS),
+                       "permutation": "".join(spatial + others),
+                       "split": 1 if x is not None else 0})
+    for level in ("GLB", "RF"):
+        keep = draw(st.lists(st.sampled_from(["Inputs", "Weights", "Outputs"]), unique=True))
+        directives.append({"target": level, "type": "bypass", "keep": keep})
+    return {"mapping": directives}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(timeloop_mappings())
+def test_random_timeloop_mappings_model_equals_simulator(mapping):
+    """Timeloop's own files, mapped at random, imported and counted: the model equal to the
+    simulator under the conventions the import gives them."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "mapping.yaml"
+        path.write_text(yaml.safe_dump(mapping))
+        try:
+            nest = import_timeloop_files(FILES[0], FILES[1], FILES[2], path).value.nest
+            evaluate(nest)
+        except MappingError:  # a tile too big for its memory: the simulator refuses it too
+            with pytest.raises(MappingError):
+                simulate(import_timeloop_files(FILES[0], FILES[1], FILES[2], path).value.nest)
+            event("refused by both")
+            return
+        model_equal_to_simulation(nest)
