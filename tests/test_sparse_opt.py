@@ -113,3 +113,13 @@ def test_a_target_that_is_not_a_memory_is_refused(tmp_path):
     assert proc.returncode == 2
     assert str(spec.sparse_opt) in proc.stderr and "DummyBuffer" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_table_tells_what_the_optimisations_did():
+    spec = table7_specs()["conv3"]
+    proc = run_cli("evaluate", "--timeloop", str(spec.problem), str(spec.arch), str(spec.ert),
+                   str(spec.mapping), "--sparse-opt", str(spec.sparse_opt))
+    assert proc.returncode == 0, proc.stderr
+    flat = " ".join(proc.stdout.split())
+    assert "164,472,422.40 effectual of 598,081,536 MACs" in flat
+    assert "metadata and (de)compression" in flat
