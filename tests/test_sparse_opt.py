@@ -123,3 +123,15 @@ def test_the_table_tells_what_the_optimisations_did():
     flat = " ".join(proc.stdout.split())
     assert "164,472,422.40 effectual of 598,081,536 MACs" in flat
     assert "metadata and (de)compression" in flat
+
+
+def test_a_nest_outside_timeloops_multicast_is_refused():
+    """The words a child receives come from its parent's reads under Timeloop's multicast; the
+    seed case's memories multicast to the union of their children's needs."""
+    from ripple.api import seed_case_nests
+    from ripple.errors import ModelError
+    from ripple.model import evaluate
+    from ripple.model.sparse_opt import SparseOptimizations
+
+    with pytest.raises(ModelError, match="multicast"):
+        evaluate(seed_case_nests()[0], sparse_opt=SparseOptimizations({}))

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from ripple.errors import RippleInputError
+from ripple.errors import ModelError, RippleInputError
 from ripple.model.capacity import word_bits
 from ripple.model.components import tile_words
 from ripple.model.links import instance_loops
@@ -98,7 +98,17 @@ def apply_sparse_optimizations(result: LayerResult, view: NestFactors,
                                options: SparseOptimizations,
                                models: dict[Operand, DensityModel]) -> LayerResult:
     """``result`` (dense counts of the nest of ``view``) under Sparseloop's rules, with
-    ``models`` each operand's density."""
+    ``models`` each operand's density. The words each child receives follow from its parent's
+    reads under Timeloop's multicast (once per class of children that differ in a relevant
+    loop), so a memory serving several children another way is refused."""
+    arch = view.nest.arch
+    for level in arch.levels:
+        for memory in level.memories:
+            if arch.convention(memory, "multicast") != "irrelevant":
+                raise ModelError(f"memory {memory.name!r} multicasts "
+                                 f"{arch.convention(memory, 'multicast')!r}: Sparseloop's rules "
+                                 "count under Timeloop's (multicast: irrelevant)",
+                                 source=options.source, field="conventions")
     return _Rules(result, view, options, models).apply()
 
 
