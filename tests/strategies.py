@@ -98,6 +98,23 @@ def architectures(draw) -> Architecture:
                                         "conventions": conventions, "levels": levels})
 
 
+@st.composite
+def timeloop_architectures(draw) -> Architecture:
+    """Random architectures under Timeloop's conventions as ``--timeloop`` imports them: the
+    ``timeloop`` preset everywhere (delta fills, multicast per class of instances differing in a
+    relevant loop, returning partial sums into every instance of a reduction group, nothing
+    latched at the MACs, a partial sum's first update of each fill not read) and the operands
+    of a memory sharing its ports."""
+    data = draw(architectures()).model_dump()
+    data["conventions"] = "timeloop"
+    data["mac"] = {"energy_pj": data["mac"]["energy_pj"]}  # the preset's latch and first read
+    for level in data["levels"]:
+        for memory in level["memories"]:
+            memory.update(fills=None, multicast=None, output_first_read=None, split_fill=None,
+                          ports="shared")
+    return Architecture.model_validate(data)
+
+
 def _split(draw, bound: int) -> list[int]:
     """Loop sizes (outermost first) covering ``bound``; only the outermost may overhang."""
     if bound == 1:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ripple.errors import MappingError
 from ripple.mapping import bind
 from ripple.model import evaluate
 from ripple.sim import simulate
-from tests.strategies import architectures, layers, mappings
+from tests.strategies import architectures, layers, mappings, timeloop_architectures
 
 
 def _accesses(result):
@@ -34,13 +34,30 @@ def _accesses(result):
 def test_model_equals_simulator(data):
     layer = data.draw(layers(max_input=12), label="layer")
     arch = data.draw(architectures(), label="arch")
-    mapping = data.draw(mappings(layer, arch), label="mapping")
+    _model_equals_simulator(layer, arch, data.draw(mappings(layer, arch), label="mapping"))
+
+
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.data())
+def test_model_equals_simulator_under_timeloops_conventions(data):
+    """The whole ``timeloop`` preset at once (the random suite above mixes its options one
+    memory at a time), on sliding windows half of the time."""
+    layer = data.draw(layers(max_input=12), label="layer")
+    arch = data.draw(timeloop_architectures(), label="arch")
+    sliding = data.draw(st.booleans(), label="sliding")
+    _model_equals_simulator(layer, arch,
+                            data.draw(mappings(layer, arch, sliding=sliding), label="mapping"))
+
+
+def _model_equals_simulator(layer, arch, mapping) -> None:
     nest = bind(layer, arch, mapping)
     try:
         model = evaluate(nest)
     except MappingError:
         with pytest.raises(MappingError):  # both must reject the same mappings
             simulate(nest)
+        event("rejected by both")
         return
     sim = simulate(nest)
     assert sim.match, "the simulator's output differs from the golden convolution"

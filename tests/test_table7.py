@@ -1,5 +1,6 @@
-"""Sparseloop's Table 7 (Eyeriss v1, AlexNet conv1-5): cycles, energy, computes and
-per-component energy against the artifact's figures (SPEC section 7)."""
+"""Sparseloop's Table 7 (Eyeriss v1, AlexNet conv1-5) through the one model: cycles, energy,
+computes and per-component energy against the artifact's figures (SPEC section 7), and the
+table equal to ``ripple evaluate --timeloop ... --sparse-opt``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import filecmp
 import pytest
 
 from ripple.errors import RippleInputError
-from ripple.sparseloop.evaluate import evaluate_timeloop
-from ripple.sparseloop.table7 import ACCELFORGE, LAYERS, SPARSELOOP, table7_rows, table7_specs
+from ripple.sparseloop.table7 import (
+    ACCELFORGE,
+    LAYERS,
+    SPARSELOOP,
+    TimeloopSpec,
+    table7_rows,
+    table7_specs,
+)
 from ripple.workload.timeloop_import import import_timeloop_problem
 from tests.conftest import SHARED, cli_json, run_cli
 
@@ -41,6 +48,26 @@ def test_component_energies_within_ten_percent(rows, layer):
     assert set(components) == set(SPARSELOOP[layer].components_pj)
     for name, c in components.items():
         assert abs(c["rel_error"]) < 0.10, name
+    # the MACs, the spads and DRAM: Timeloop's dense counts and Sparseloop's rules exactly
+    # (the buffer's residual is the one known difference: docs/sparseloop.md)
+    for name in ("MACs", "psum_spad", "weights_spad", "ifmap_spad", "DRAM"):
+        assert abs(components[name]["rel_error"]) < 0.001, name
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_table7_is_evaluate_timeloop_with_sparse_opt(rows, layer):
+    """The table's figures are the one model's: ``ripple evaluate --timeloop P A E M
+    --sparse-opt F --json -`` prints the same cycles, energy and MACs."""
+    spec = table7_specs(REFERENCE_DIR)[layer]
+    document = cli_json("evaluate", "--timeloop", str(spec.problem), str(spec.arch),
+                        str(spec.ert), str(spec.mapping), "--sparse-opt", str(spec.sparse_opt))
+    row = rows[layer]
+    assert document["latency_cycles"] == row["cycles"]["ripple"]
+    assert document["energy_pj"] / 1e6 == pytest.approx(row["energy_uJ"]["ripple"], rel=1e-12)
+    assert document["macs"]["issued"] == pytest.approx(row["computes"]["ripple"], rel=1e-12)
+    assert document["sparse_opt"]["dense_macs"] == DENSE_COMPUTES[layer]
+    breakdown = document["energy_breakdown_pj"]
+    assert breakdown["mac"] / 1e6 == pytest.approx(row["components"]["MACs"]["ripple_uJ"])
 
 
 def test_effectual_computes_follow_the_input_density(rows):
@@ -51,13 +78,13 @@ def test_effectual_computes_follow_the_input_density(rows):
         assert rows[layer]["computes"]["ripple"] == pytest.approx(expected, rel=1e-12)
 
 
-def test_without_sparse_optimisations_every_mac_runs():
+def test_without_sparse_optimisations_every_mac_runs(rows):
     spec = table7_specs(REFERENCE_DIR)["conv3"]
-    dense = evaluate_timeloop(type(spec)(spec.problem, spec.arch, spec.ert, spec.mapping))
-    assert dense.computes == DENSE_COMPUTES["conv3"]
-    assert dense.cycles == DENSE_COMPUTES["conv3"] / 156  # 13 x 12 PEs, compute bound
-    sparse = evaluate_timeloop(spec)
-    assert sparse.energy_pj < dense.energy_pj and sparse.cycles < dense.cycles
+    dense = TimeloopSpec(spec.problem, spec.arch, spec.ert, spec.mapping).evaluate()
+    assert dense.macs_issued == DENSE_COMPUTES["conv3"]
+    assert dense.latency.compute == DENSE_COMPUTES["conv3"] / 156  # 13 x 12 PEs
+    assert rows["conv3"]["energy_uJ"]["ripple"] * 1e6 < dense.energy_pj
+    assert rows["conv3"]["cycles"]["ripple"] < dense.latency.compute
 
 
 def test_cli_json_gives_every_layer_and_component(rows):
@@ -92,5 +119,5 @@ def test_a_metadata_field_too_narrow_for_its_tile_names_the_file(tmp_path):
                       "              - format: CP\n                payload-word-bits: 2\n")
     spec = table7_specs(REFERENCE_DIR)["conv3"]
     with pytest.raises(RippleInputError) as raised:
-        evaluate_timeloop(type(spec)(spec.problem, spec.arch, spec.ert, spec.mapping, narrow))
+        TimeloopSpec(spec.problem, spec.arch, spec.ert, spec.mapping, narrow).evaluate()
     assert str(narrow) in str(raised.value) and "Outputs at DRAM" in str(raised.value)

@@ -1,7 +1,7 @@
 """Timeloop's files through the one model (docs/sparseloop.md, "Through the one model"):
 ``ripple evaluate --timeloop`` on the Eyeriss AlexNet mappings of Sparseloop's artifact against
-the Timeloop-convention counting engine (``ripple.sparseloop``, itself proven against a brute
-force and Sparseloop's figures), and the model equal to the simulator on a small layer over
+Sparseloop's own figures where its optimisations change nothing, and the model equal to the
+simulator on a small layer over
 the same Eyeriss architecture: split partial sums summed down the PE columns, multicast per
 class of instances, delta fills of sliding input windows.
 """
@@ -9,17 +9,17 @@ class of instances, delta fills of sliding input windows.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ripple.api import evaluate_timeloop_files, load_timeloop_nest
+from ripple.api import evaluate_timeloop_files, import_timeloop_files
 from ripple.arch import Architecture
 from ripple.mapping import bind, load_mapping
 from ripple.model import evaluate
-from ripple.sparseloop.evaluate import TimeloopSpec, evaluate_timeloop
-from ripple.workload.layer import Densities
+from ripple.sparseloop.table7 import SPARSELOOP
 from ripple.workload.sources import load_any_workload
 from tests.conftest import EXAMPLES, SHARED, model_equal_to_simulation, run_cli
 
@@ -37,20 +37,25 @@ def _total(value: float | dict) -> float:
 
 
 @pytest.mark.parametrize("layer", ["conv1", "conv2", "conv3", "conv4", "conv5"])
-def test_eyeriss_alexnet_dense_equals_the_timeloop_engine(layer):
-    """Every component's energy equal to the engine's (to 1e-4: Ripple charges whole
-    transactions per fill, the engine fractional blocks); compute cycles equal to Timeloop's
-    dense cycles."""
+def test_eyeriss_alexnet_dense_counts_every_mac_once_per_busy_pe(layer):
+    """Every MAC of the layer issued once, compute cycles the MACs over the busy PEs (the
+    product of the mapping's spatial factors)."""
     ripple = evaluate_timeloop_files(*_files(layer)).value
-    engine = evaluate_timeloop(TimeloopSpec(*_files(layer)), Densities(I=1.0, W=1.0, O=1.0))
-    ours = {name: _total(part) for name, part in ripple.to_dict()["energy_breakdown_pj"].items()}
-    theirs = engine.component_energy()
-    for memory in ("DRAM", "shared_glb", "ifmap_spad", "weights_spad", "psum_spad"):
-        assert ours[memory] == pytest.approx(theirs[memory], rel=1e-4), memory
-    assert ours["mac"] == pytest.approx(theirs["MACs"], rel=1e-9)
-    assert ripple.energy_pj == pytest.approx(engine.energy_pj, rel=1e-4)
-    assert ripple.latency.compute == engine.cycles
-    assert ripple.macs_issued == engine.dense_computes
+    nest = import_timeloop_files(*_files(layer)).value.nest
+    assert ripple.macs_issued == nest.layer.macs
+    assert ripple.latency.compute == nest.layer.macs // math.prod(
+        loop.size for loop in nest.spatial)
+
+
+def test_eyeriss_conv1_dense_spads_and_macs_are_sparseloops():
+    """conv1's sparse optimisation only compresses the outputs in DRAM, so the MACs and the
+    three spads of the dense evaluation are Sparseloop's own figures for them (to 0.05%)."""
+    breakdown = evaluate_timeloop_files(*_files("conv1")).value.to_dict()["energy_breakdown_pj"]
+    reference = SPARSELOOP["conv1"].components_pj
+    assert reference is not None
+    assert breakdown["mac"] == pytest.approx(reference["MACs"], rel=5e-4)
+    for memory in ("ifmap_spad", "weights_spad", "psum_spad"):
+        assert _total(breakdown[memory]) == pytest.approx(reference[memory], rel=5e-4), memory
 
 
 def test_evaluate_timeloop_cli_json(tmp_path):
@@ -90,7 +95,7 @@ def _small_layer(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_small_eyeriss_layer_model_equals_simulator(tmp_path):
     problem, mapping = _small_layer(tmp_path)
-    nest, _ = load_timeloop_nest(problem, ARCH, ERT, mapping).value
+    nest = import_timeloop_files(problem, ARCH, ERT, mapping).value.nest
     model = model_equal_to_simulation(nest)
     # delta fills: each of the 36 busy PEs receives its 3-input window whole once per C step
     # and then one new input per step of P (4 steps): (3 + 1 + 1 + 1) x 2 = 12 words each

@@ -82,14 +82,14 @@ CONV1_SPATIAL = {"shared_glb.X": [("K", 2), ("OY", 7)], "DummyBuffer.Y": [("FY",
 
 
 def _nest(name):
-    return api.load_timeloop_nest(TABLE7 / "workload" / f"{name}.yaml", ARCH, ERT,
+    return api.import_timeloop_files(TABLE7 / "workload" / f"{name}.yaml", ARCH, ERT,
                                   TABLE7 / "mappings_found" / f"{name}.yaml")
 
 
 @pytest.mark.parametrize("name", LAYERS)
 def test_mappings_bind(name):
     imported = _nest(name)
-    nest, densities = imported.value
+    nest, densities = imported.value.nest, imported.value.densities
     assert nest.layer.macs == math.prod(SHAPES[name][:7])
     assert densities.I < 1
     if name == "alexnet_conv1":
@@ -147,7 +147,7 @@ def _footprints(nest, order: str) -> dict[tuple[str, str], int]:
 def test_spatial_digit_order_keeps_tile_sizes(name):
     """Ripple makes spatial loops the innermost digits; Timeloop keeps them below their target.
     For these mappings every memory's tiles are the same size either way."""
-    nest = _nest(name).value[0]
+    nest = _nest(name).value.nest
     timeloop, ripple = _footprints(nest, "timeloop"), _footprints(nest, "ripple")
     assert timeloop == ripple
     assert timeloop[("psum_spad", "O")] == 16  # one output position, 16 output channels

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from ripple.arch import Architecture, load_architecture
-from ripple.arch.timeloop_import import import_timeloop_architecture
+from ripple.arch.timeloop_import import TimeloopArchitecture, import_timeloop_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.budget import SimulationLimits, simulation_budget
 from ripple.dse.constraints import Constraints, load_constraints
@@ -32,6 +32,7 @@ from ripple.sim import SimulationResult, simulate
 from ripple.sim.maclog import mac_log_file, temporary_log
 from ripple.sim.tensors import load_npy
 from ripple.sparse.dataflows import sparse_architecture
+from ripple.sparseloop.optimizations import model_options
 from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.densities import DensityTable
 from ripple.workload.onnx_export import save_onnx
@@ -132,7 +133,7 @@ def simulate_files(workload: str | Path | None, arch: str | Path | None,
     if animate is not None:
         animation.check_target(animate)  # before the work, not after it
     if timeloop is not None:
-        nest = load_timeloop_nest(*timeloop).value[0]
+        nest = import_timeloop_files(*timeloop).value.nest
     else:
         assert workload is not None and arch is not None, "give the files or timeloop"
         nest = load_nest(workload, arch, mapping, layer, dataflow, skip_unsupported)
@@ -207,8 +208,18 @@ def evaluate_zigzag(accelerator: str | Path, workload: str | Path, mapping: str 
     return Imported(evaluate(nest.value), nest.notes)
 
 
-def load_timeloop_nest(problem: str | Path, arch: str | Path, ert: str | Path,
-                       mapping: str | Path) -> Imported[tuple[LoopNest, Densities]]:
+@dataclasses.dataclass(frozen=True)
+class TimeloopFiles:
+    """Timeloop's four files imported: the bound nest, the problem's densities and the
+    imported architecture (with Timeloop's components, for the sparse optimisations)."""
+
+    nest: LoopNest
+    densities: Densities
+    hardware: TimeloopArchitecture
+
+
+def import_timeloop_files(problem: str | Path, arch: str | Path, ert: str | Path,
+                          mapping: str | Path) -> Imported[TimeloopFiles]:
     """A Timeloop problem, architecture (``arch.yaml`` and ``ERT.yaml``) and mapping as a bound
     loop nest, with the problem's densities and the notes of the imports. The mapping's
     keep/bypass directives decide which operands each imported memory holds."""
@@ -218,15 +229,22 @@ def load_timeloop_nest(problem: str | Path, arch: str | Path, ert: str | Path,
                                     hardware.value.storage)
     nest = bind(layer.value.layer, hardware.value.architecture, loops.value,
                 source=str(mapping))
-    return Imported((nest, layer.value.densities), layer.notes + hardware.notes + loops.notes)
+    return Imported(TimeloopFiles(nest, layer.value.densities, hardware.value),
+                    layer.notes + hardware.notes + loops.notes)
 
 
 def evaluate_timeloop_files(problem: str | Path, arch: str | Path, ert: str | Path,
-                            mapping: str | Path) -> Imported[LayerResult]:
-    """Timeloop's problem, architecture, ERT and mapping evaluated dense by Ripple's model under
-    Timeloop's conventions (docs/sparseloop.md, "Through the one model")."""
-    nest = load_timeloop_nest(problem, arch, ert, mapping)
-    return Imported(evaluate(nest.value[0]), nest.notes)
+                            mapping: str | Path, sparse_opt: str | Path | None = None
+                            ) -> Imported[LayerResult]:
+    """Timeloop's problem, architecture, ERT and mapping evaluated by Ripple's model under
+    Timeloop's conventions: dense, or with Sparseloop's sparse optimisations of the file
+    ``sparse_opt`` under the problem's densities (docs/sparseloop.md)."""
+    files = import_timeloop_files(problem, arch, ert, mapping)
+    if sparse_opt is None:
+        return Imported(evaluate(files.value.nest), files.notes)
+    memories = tuple(m.name for lvl in files.value.nest.arch.levels for m in lvl.memories)
+    options = model_options(sparse_opt, files.value.hardware.tree, memories)
+    return Imported(evaluate(files.value.nest, files.value.densities, options), files.notes)
 
 
 def seed_case_nests() -> list[LoopNest]:

@@ -17,8 +17,14 @@ How the pieces map:
   costliest variant) per transaction of the memory's ``width`` bits (``block_size`` words): the
   unit Timeloop charges. Ripple ties the transaction to the per-cycle bandwidth, so a memory moves
   one block per cycle; Timeloop's ``read_bandwidth``/``write_bandwidth`` (words per cycle) are
-  noted, not modelled. Bandwidth is shared by the data spaces of a memory (``ports: shared``).
-- capacity: ``depth x width`` bits (DRAM unbounded). MAC energy: ``mac_random``.
+  noted, and modelled by Sparseloop's rules only (``--sparse-opt``). Bandwidth is shared by the
+  data spaces of a memory (``ports: shared``).
+- words: Ripple counts the problem's 16-bit words; a transaction is a block (``block_size``,
+  else ``width / datawidth``; legacy ``block-size``, ``word-bits``) and a memory of other word
+  widths is noted. ``network-word-bits`` must equal the word width (a network moving other
+  words is not modelled); a component that is neither storage nor MACs is refused.
+- capacity: ``depth`` rows of a block (or ``entries`` words); DRAM unbounded. MAC energy:
+  ``mac_random``.
 - conventions: Timeloop's (``conventions: timeloop``): delta fills, multicast per class of
   instances differing in a relevant loop, partial sums returning to every psum spad of a
   reduction group, no operand latched at the MAC and no read of a partial sum's first update in
@@ -38,6 +44,8 @@ from ripple.imported import Imported
 from ripple.specio import read_yaml, validate
 
 _RANGE = re.compile(r"^(.*)\[(\d+)\.\.(\d+)\]$")
+#: Bits of the problem's words (the workload import's default precision).
+WORD_BITS = 16
 ALL_OPERANDS = ("I", "W", "O")
 
 
@@ -104,13 +112,6 @@ def read_ert(path: str | Path) -> dict[str, dict[str, float]]:
     return out
 
 
-@dataclass(frozen=True)
-class TimeloopArchitecture:
-    """The Ripple architecture and Timeloop's storage levels, outermost first, pass-throughs
-    included: the targets a Timeloop mapping names."""
-
-    architecture: Architecture
-    storage: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,16 @@ class TimeloopTree:
     energies: dict[str, dict[str, float]]
 
 
+@dataclass(frozen=True)
+class TimeloopArchitecture:
+    """The Ripple architecture and Timeloop's storage levels, outermost first, pass-throughs
+    included: the targets a Timeloop mapping names; ``tree`` the components it came from."""
+
+    architecture: Architecture
+    storage: tuple[str, ...]
+    tree: TimeloopTree
+
+
 def read_timeloop_tree(arch_path: str | Path, ert_path: str | Path) -> TimeloopTree:
     source = str(arch_path)
     data = read_yaml(arch_path)
@@ -151,6 +162,11 @@ def read_timeloop_tree(arch_path: str | Path, ert_path: str | Path) -> TimeloopT
                                    source=str(ert_path))
     macs = [c for c in components if any(a.startswith("mac") for a in energies[c.name])]
     storage = [c for c in components if "read" in energies[c.name]]
+    other = [c for c in components if c not in macs and c not in storage]
+    if other:
+        raise RippleInputError(f"component {other[0].name!r} is neither a storage (an ERT "
+                               "read) nor the MACs (an ERT mac_*): it is not modelled",
+                               source=source)
     if len(macs) != 1 or not storage:
         raise RippleInputError("expected storage levels and one MAC component", source=source)
     return TimeloopTree(root, storage, macs[0], energies)
@@ -176,14 +192,15 @@ def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
         if not operands:
             continue
         levels.append({"name": component.name, "memories": [
-            _memory(component, operands, served, energies[component.name], notes)]})
+            _memory(component, operands, served, energies[component.name], notes, source)]})
     array = {d: s for f in fanouts for d, s in f.dims().items()} or {"X": 1}
     name = _split_name(str(root["subtree"][0].get("name", "timeloop")))[0]
     arch = validate(Architecture, {
         "name": name, "array": array, "levels": levels, "conventions": "timeloop",
         "mac": {"energy_pj": energies[mac.name].get("mac_random", 0.0)},
     }, source)
-    return Imported(TimeloopArchitecture(arch, tuple(c.name for c in storage)), tuple(notes))
+    return Imported(TimeloopArchitecture(arch, tuple(c.name for c in storage), tree),
+                    tuple(notes))
 
 
 def _fanout(outer: TimeloopComponent, inner: TimeloopComponent, source: str) -> _Fanout:
@@ -197,20 +214,49 @@ def _fanout(outer: TimeloopComponent, inner: TimeloopComponent, source: str) -> 
 
 
 def _memory(component: TimeloopComponent, operands: list[str], served: list[str],
-            energy: dict[str, float], notes: list[str]) -> dict[str, Any]:
-    width = int(component.attr("width", "data_storage_width", default=0))
-    if width <= 0:
-        raise RippleInputError(f"storage {component.name!r} needs a width")
-    depth = component.depth
+            energy: dict[str, float], notes: list[str], source: str) -> dict[str, Any]:
+    block, word = _block_and_word(component, source)
+    network = component.attr("network-word-bits", "network_word_bits")
+    if network is not None and int(network) != word:
+        raise RippleInputError(f"network-word-bits {network} differs from its {word}-bit words; a "
+                               "network moving words of another width is not modelled",
+                               source=source, field=component.name)
+    if word != WORD_BITS:
+        notes.append(f"{component.name}: {word}-bit words counted as the problem's {WORD_BITS}-bit "
+                     f"words, {block} to a transaction")
+    bits = block * WORD_BITS  # one transaction: a block of the problem's words
+    rows = component.attr("depth", "data_storage_depth")
+    entries = component.attr("entries")
+    words = int(rows) * block if rows is not None else None if entries is None else int(entries)
     for kind in ("read", "write"):
         bandwidth = component.attr(f"{kind}_bandwidth")
         if bandwidth is not None:
-            notes.append(f"{component.name}: {kind}_bandwidth {bandwidth} words/cycle not "
-                         f"modelled; one {width}-bit block per cycle")
+            notes.append(f"{component.name}: {kind}_bandwidth {bandwidth} words/cycle modelled "
+                         f"by --sparse-opt only; dense, one {block}-word block per cycle")
     return {
         "name": component.name, "operands": operands,
-        "capacity_bits": None if depth is None else depth * width,
-        "read_bandwidth": width, "write_bandwidth": width,
+        "capacity_bits": None if words is None else words * WORD_BITS,
+        "read_bandwidth": bits, "write_bandwidth": bits,
         "read_energy_pj": energy["read"], "write_energy_pj": energy.get("write", energy["read"]),
+        "gated_read_energy_pj": energy.get("gated_read", 0.0),
+        "gated_write_energy_pj": energy.get("gated_write", 0.0),
         "served_dims": served, "ports": "shared",
     }
+
+
+def _block_and_word(component: TimeloopComponent, source: str) -> tuple[int, int]:
+    """Words a transaction moves (``block_size``, else ``width / datawidth``) and the bits of a
+    word (``datawidth``, else ``width / block_size``, else the problem's), from Timeloop's
+    names and their legacy spellings (``block-size``, ``word-bits``)."""
+    width = component.attr("width", "data_storage_width")
+    block = component.attr("block_size", "block-size")
+    word = component.attr("datawidth", "word-bits", "word_width")
+    if word is None:
+        word = int(width) // int(block) if width and block else WORD_BITS
+    if block is None:
+        block = max(1, int(width) // int(word)) if width else 1
+    block, word = int(block), int(word)
+    if block <= 0 or word <= 0 or (width is not None and int(width) != block * word):
+        raise RippleInputError(f"width {width} is not block_size {block} x datawidth {word}",
+                               source=source, field=component.name)
+    return block, word

@@ -52,13 +52,17 @@ if TYPE_CHECKING:
 
 def _evaluate(args: argparse.Namespace) -> int:
     notes: tuple[str, ...] = ()
+    if args.sparse_opt and not args.timeloop:
+        raise RippleInputError("--sparse-opt applies to --timeloop (Sparseloop's sparse "
+                               "optimisations of a Timeloop specification)",
+                               source=args.sparse_opt)
     if args.zigzag:
         accelerator, workload, mapping = args.zigzag
         imported = api.evaluate_zigzag(accelerator, workload, mapping,
                                        boundary=args.boundary or "filter", layer=args.layer)
         result, notes = imported.value, imported.notes
     elif args.timeloop:
-        imported = api.evaluate_timeloop_files(*args.timeloop)
+        imported = api.evaluate_timeloop_files(*args.timeloop, sparse_opt=args.sparse_opt)
         result, notes = imported.value, imported.notes
     elif args.dataflow:
         return _evaluate_network(args)
@@ -313,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--timeloop", nargs=4, metavar=("PROBLEM", "ARCH", "ERT", "MAPPING"),
                     help="Timeloop's problem, architecture, energy reference table and mapping "
                          "instead of -w -a -m: evaluated dense under Timeloop's conventions")
+    ev.add_argument("--sparse-opt", metavar="FILE",
+                    help="with --timeloop: Sparseloop's sparse_optimizations file (compressed "
+                         "formats, gating/skipping), under the problem's densities and "
+                         "Timeloop's latency (docs/sparseloop.md)")
     ev.add_argument("--boundary", choices=("filter", "scatter"),
                     help="with --zigzag, for input-indexed nests: filter (default) issues only "
                          "valid pairs, scatter is ZigZag's count")

@@ -61,7 +61,19 @@ class MappingFile(BaseModel):
 
 
 def directives(path: str | Path) -> list[Directive]:
-    return validate(MappingFile, read_yaml(path), str(path)).mapping
+    """The mapping's directives. ``stream`` lists data spaces a level passes through without a
+    tile of their own; Timeloop's mapper writes it at the backing store for data spaces it also
+    keeps, which counts as keep. A data space streamed and not kept has no Ripple counterpart
+    and is refused."""
+    found = validate(MappingFile, read_yaml(path), str(path)).mapping
+    for index, d in enumerate(found):
+        alone = [name for name in d.stream or [] if name not in (d.keep or [])]
+        if alone:
+            raise RippleInputError(f"stream {alone} at {d.target} without keep is not supported "
+                                   "(a data space passing through a level without a tile of its "
+                                   "own); use keep or bypass", source=str(path),
+                                   field=f"mapping[{index}].stream")
+    return found
 
 
 def timeloop_keep(path: str | Path) -> dict[str, list[str]]:
@@ -92,13 +104,12 @@ class TimeloopLoop:
     axis: str | None = None
 
 
-def timeloop_loops(path: str | Path, layer: Layer, storage: tuple[str, ...]
-                   ) -> list[TimeloopLoop]:
-    """The loops of a mapping file in Timeloop's nest order, outermost first: per target
-    (``storage`` outermost first) its temporal loops, then its spatial ones; sizes of 1 are
-    dropped, 0 factors resolved."""
+def timeloop_loops(path: str | Path, found: list[Directive], layer: Layer,
+                   storage: tuple[str, ...]) -> list[TimeloopLoop]:
+    """The loops of a mapping file (its directives ``found``, read from ``path``) in Timeloop's
+    nest order, outermost first: per target (``storage`` outermost first) its temporal loops,
+    then its spatial ones; sizes of 1 are dropped, 0 factors resolved."""
     source = str(path)
-    found = directives(path)
     indexed = [(i, d) for i, d in enumerate(found) if d.type in ("temporal", "spatial")]
     for i, d in indexed:
         if d.target not in storage:
@@ -125,7 +136,8 @@ def import_timeloop_mapping(path: str | Path, layer: Layer, arch: Architecture,
     """The mapping for ``layer`` on ``arch``; ``storage`` lists Timeloop's storage levels
     outermost first (the architecture import returns it)."""
     source = str(path)
-    loops = timeloop_loops(path, layer, storage)
+    found = directives(path)
+    loops = timeloop_loops(path, found, layer, storage)
     levels = [lvl.name for lvl in arch.levels]
     temporal: dict[str, list[tuple[str, int]]] = {}
     spatial: dict[str, list[tuple[str, int]]] = {}
@@ -136,7 +148,7 @@ def import_timeloop_mapping(path: str | Path, layer: Layer, arch: Architecture,
             temporal.setdefault(owner, []).append((dim, loop.size))
         else:
             spatial.setdefault(f"{loop.target}.{loop.axis}", []).append((dim, loop.size))
-    _check_keep(directives(path), arch, storage, source)
+    _check_keep(found, arch, storage, source)
     mapping = Mapping(name=Path(source).stem, spatial=spatial, temporal=temporal)
     return Imported(mapping, tuple(_digit_order_notes(
         [(loop.kind, loop.dim, loop.size) for loop in loops])))

@@ -15,7 +15,8 @@ from ripple.model.batch import SkeletonBatch
 from ripple.model.compression import coded_sides
 from ripple.model.memory_sparsity import ineffectual_sides
 from ripple.model.readiness import step_cycles
-from ripple.model.sparsity import DensitiesLike, expected_counts
+from ripple.model.sparse_opt import SparseOptimizations, apply_sparse_optimizations
+from ripple.model.sparsity import DensitiesLike, density_models, expected_counts
 from ripple.resources import check_model
 from ripple.results.compressed import with_formats
 from ripple.results.memory_sparse import with_memory_sparsity
@@ -23,7 +24,8 @@ from ripple.results.result import Latency, LayerResult, OperandAccess
 from ripple.results.sparse import with_sparsity
 
 
-def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
+def evaluate(nest: LoopNest, densities: DensitiesLike = None,
+             sparse_opt: SparseOptimizations | None = None) -> LayerResult:
     """Exact counts of ``nest`` without enumerating MACs or steps.
 
     When the architecture skips or gates MACs with a zero operand (``mac.sparsity``), the
@@ -33,7 +35,11 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
     Memories that store an operand compressed (``formats``) move its expected compressed
     size under the same densities (docs/sparsity.md, "Compressed formats"), and memories
     that skip or gate an operand's transfers serving only ineffectual MACs (``sparsity`` of a
-    memory) lose or gate their expected share ("Gating and skipping at a memory")."""
+    memory) lose or gate their expected share ("Gating and skipping at a memory").
+
+    ``sparse_opt``: Sparseloop's sparse optimisations (compressed formats with metadata,
+    gating or skipping conditioned on other operands, (de)compression counts) applied to the
+    dense counts, with Timeloop's latency (docs/sparseloop.md)."""
     layer = nest.layer
     check_model(layer.N * layer.K * layer.OY * layer.OX, f"layer {layer.name}", nest.source)
     batch = SkeletonBatch.of_nest(nest)
@@ -71,7 +77,10 @@ def evaluate(nest: LoopNest, densities: DensitiesLike = None) -> LayerResult:
                              f"{exc.detail}", source=nest.source, field="mac.sparsity") from exc
         result = with_sparsity(result, counts)
     result = with_memory_sparsity(result, ineffectual_sides(nest, batch.view, densities))
-    return with_formats(result, coded_sides(nest, batch.view, densities))
+    result = with_formats(result, coded_sides(nest, batch.view, densities))
+    if sparse_opt is None:
+        return result
+    return apply_sparse_optimizations(result, batch.view, sparse_opt, density_models(densities))
 
 
 def _blamed_field(nest: LoopNest, reason: str) -> str:

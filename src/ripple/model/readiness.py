@@ -54,7 +54,12 @@ def _extreme_ranks(factor: Factor, last: bool) -> IntArray:
 
 def step_cycles(view: NestFactors, last: bool) -> NDArray[np.int64]:
     """Cycle of each output's last (or first) MAC, shape ``(N, G, K, 1, Y, X)``; -1 where an
-    output receives no MAC."""
+    output receives no MAC.
+
+    Each loop position adds an outer product of per-factor vectors; the factors are split into
+    two halves whose outer products (one row per position) make two small matrices, so the sum
+    over positions is one integer matrix product instead of a pass over every output per
+    position."""
     factors = view.factors
     tables = [_StepTable(f) for f in factors]
     ranks = [_extreme_ranks(f, last) for f in factors]
@@ -62,21 +67,33 @@ def step_cycles(view: NestFactors, last: bool) -> NDArray[np.int64]:
     safe = [np.where(t, r, 0) for r, t in zip(ranks, touched, strict=True)]
     owner = {p: i for i, positions in enumerate(view.positions) for p in positions}
     shape = tuple(f.out_extent for f in factors)
-    cycle = np.zeros(shape, dtype=np.int64)
+    half = len(factors) // 2
+    # the touched outputs of each half; a last row of them makes the product touched x touched
+    # plus the cycle, so that subtracting one leaves -1 where an output receives no MAC. The
+    # left half's vectors change only at its own positions, so the right half's rows of the
+    # positions between are summed into one.
+    masks = (_outer(touched[:half]), _outer(touched[half:]))
+    rows: tuple[list[IntArray], list[IntArray]] = ([], [])
     seen = [0] * len(factors)  # digits of each factor before the current position
     for position in range(len(view.nest.temporal)):
         f_owner = owner[position]
-        term = np.ones(shape, dtype=np.int64)
-        for i, table in enumerate(tables):
-            if i == f_owner:
-                vec = table.smaller_at(seen[i], safe[i])
-            else:
-                vec = table.agreeing(seen[i], safe[i])
-            term = term * vec.reshape([-1 if j == i else 1 for j in range(len(factors))])
-        cycle += term
+        vecs = [table.smaller_at(seen[i], safe[i]) if i == f_owner
+                else table.agreeing(seen[i], safe[i]) for i, table in enumerate(tables)]
+        row = _outer(vecs[half:]) * masks[1]
+        if f_owner >= half and rows[0] and position > 0 and owner[position - 1] >= half:
+            rows[1][-1] = rows[1][-1] + row  # the left half has not moved: same left row
+        else:
+            rows[0].append(_outer(vecs[:half]) * masks[0])
+            rows[1].append(row)
         seen[f_owner] += 1
-    mask = np.ones(shape, dtype=bool)
-    for i, t in enumerate(touched):
-        mask &= t.reshape([-1 if j == i else 1 for j in range(len(factors))])
-    return np.where(mask, cycle, -1)
+    left, right = np.stack([*rows[0], masks[0]]), np.stack([*rows[1], masks[1]])
+    return (left.T @ right - 1).reshape(shape)
 
+
+def _outer(vectors: list[IntArray]) -> IntArray:
+    """The flattened outer product of ``vectors`` (integers or booleans; the first varying
+    slowest)."""
+    out = np.ones(1, dtype=np.int64)
+    for vec in vectors:
+        out = np.multiply.outer(out, vec.astype(np.int64)).ravel()
+    return out

@@ -27,6 +27,19 @@ def _sparsity_line(result: LayerResult) -> str:
             f"{dense['energy_pj']:,.2f} pJ")
 
 
+def _sparse_opt_line(result: LayerResult) -> str:
+    """What Sparseloop's optimisations did (``--sparse-opt``; empty without them): the MACs
+    left and the energy of the actions that are neither a read nor a write."""
+    report = result.extras.get("sparse_opt")
+    if report is None:
+        return ""
+    other = sum(pj for per_operand in result.action_energy_pj.values()
+                for actions in per_operand.values() for pj in actions.values())
+    return (f"\nSparseloop's optimisations: {_fmt(report['effectual_macs'])} effectual of "
+            f"{_fmt(report['dense_macs'])} MACs | metadata and (de)compression {other:,.2f} pJ "
+            "(in the energy, not in the columns)")
+
+
 def layer_table(result: LayerResult) -> Table:
     """Accesses and energy per memory and operand for one layer (expected values, with two
     decimals, for a sparse result of the model); the MACs' energy, neither a read nor a
@@ -41,6 +54,7 @@ def layer_table(result: LayerResult) -> Table:
             f"{_fmt(lat.fill)}, drain {_fmt(lat.drain)}) | energy {result.energy_pj:,.2f} pJ "
             f"(MACs {_fmt(mac_pj)} pJ, memories in the table) | "
             f"peak live psums {result.peak_live_psums:,}{_sparsity_line(result)}"
+            f"{_sparse_opt_line(result)}"
         ),
     )
     for column in ("memory", "operand", "reads", "writes", "final writes", "read pJ", "write pJ"):

@@ -95,6 +95,9 @@ class LayerResult:
     first: NDArray[np.int64]
     extras: dict[str, Any] = field(default_factory=dict)
     macs_gated: float = 0
+    #: memory -> operand -> action -> pJ of actions that are neither a read nor a write
+    #: (Sparseloop's metadata and (de)compression counts: docs/sparseloop.md)
+    action_energy_pj: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     # ----- derived -----------------------------------------------------------------------
     def energy_breakdown(self) -> dict[str, Any]:
@@ -120,6 +123,7 @@ class LayerResult:
                     + gated_reads * memory.gated_read_energy_pj,
                     "write": (writes - gated_writes) * memory.write_energy_pj
                     + gated_writes * memory.gated_write_energy_pj,
+                    **self.action_energy_pj.get(name, {}).get(op, {}),
                 }
         return out
 
@@ -129,7 +133,7 @@ class LayerResult:
         total = breakdown.pop("mac")
         for per_operand in breakdown.values():
             for actions in per_operand.values():
-                total += actions["read"] + actions["write"]
+                total += sum(actions.values())
         return float(total)
 
     @property

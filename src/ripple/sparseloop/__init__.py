@@ -1,10 +1,4 @@
-"""Sparseloop-compatible evaluation of Timeloop specifications.
-
-Ripple's own model counts accesses under its documented conventions (docs/accesses.md). To
-validate its sparsity rules against the published Sparseloop results, this package evaluates a
-Timeloop/Sparseloop specification (problem, architecture, energy reference table, mapping and
-sparse optimisations) under *Timeloop's* conventions, in closed form: sliding-window deltas
-between consecutive tiles, multicast of identical data, spatial reduction of partial sums, and
-Sparseloop's expected-value treatment of densities, compressed formats and gating
-(docs/sparseloop.md).
-"""
+"""Sparseloop's side of a Timeloop specification: its ``sparse_optimizations`` file read into
+the one model's option (``optimizations``), and Table 7 of the artifact evaluated through
+``ripple evaluate --timeloop ... --sparse-opt`` (``table7``). The counting is the one model's
+(:mod:`ripple.model.sparse_opt`, docs/sparseloop.md)."""

@@ -1,4 +1,7 @@
-"""Sparseloop's ``sparse_optimizations`` file: compressed formats and gating/skipping."""
+"""Sparseloop's ``sparse_optimizations`` file: compressed formats and gating/skipping, read
+into the one model's option (:class:`ripple.model.sparse_opt.SparseOptimizations`) with the
+figures of Timeloop's architecture each rule needs (metadata width, metadata and
+(de)compression energies, port bandwidths in words per cycle)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ripple.arch.timeloop_import import TimeloopTree
 from ripple.errors import RippleInputError
+from ripple.model.sparse_opt import ActionOptimization as ModelAction
+from ripple.model.sparse_opt import MemoryOptions, SparseOptimizations
 from ripple.sparse.formats import CP, RLE, UOP, B, RankFormat, U
 from ripple.specio import read_yaml, validate
 from ripple.workload.timeloop_import import DATASPACES
@@ -62,7 +68,7 @@ class SparseOptFile(_Strict):
     sparse_optimizations: Targets = Field(alias="sparse_optimizations")
 
 
-class SparseOptimizations:
+class ParsedOptimizations:
     """Formats per (level, operand) and action optimisations per (level, operand), with
     operands as Ripple names (``I``, ``W``, ``O``)."""
 
@@ -72,11 +78,11 @@ class SparseOptimizations:
         self.actions = actions
 
     @classmethod
-    def none(cls) -> SparseOptimizations:
+    def none(cls) -> ParsedOptimizations:
         return cls({}, {})
 
 
-def load_sparse_optimizations(path: str | Path, levels: tuple[str, ...]) -> SparseOptimizations:
+def load_sparse_optimizations(path: str | Path, levels: tuple[str, ...]) -> ParsedOptimizations:
     source = str(path)
     parsed = validate(SparseOptFile, read_yaml(path), source).sparse_optimizations
     formats: dict[tuple[str, str], list[Rank]] = {}
@@ -93,7 +99,7 @@ def load_sparse_optimizations(path: str | Path, levels: tuple[str, ...]) -> Spar
             for option in optimization.options:
                 actions[target.name, DATASPACES[option.target]] = (
                     optimization.type, frozenset(DATASPACES[c] for c in option.condition_on))
-    return SparseOptimizations(formats, actions)
+    return ParsedOptimizations(formats, actions)
 
 
 def rank_formats(ranks: list[Rank]) -> tuple[RankFormat, ...]:
@@ -104,3 +110,32 @@ def rank_formats(ranks: list[Rank]) -> tuple[RankFormat, ...]:
         "CP": lambda r: CP(r.payload_word_bits), "UOP": lambda r: UOP(r.metadata_word_bits),
     }
     return tuple(made[rank.format](rank) for rank in ranks)
+
+
+#: The ERT actions the rules charge beyond reads and writes.
+EXTRA_ACTIONS = ("metadata_read", "metadata_write", "decompression_count", "compression_count")
+
+
+def model_options(path: str | Path | None, tree: TimeloopTree,
+                  memories: tuple[str, ...]) -> SparseOptimizations:
+    """The one model's option for the file ``path`` (None: no optimisation, only Timeloop's
+    latency) on the architecture ``tree``, whose imported ``memories`` may be targets."""
+    opt = ParsedOptimizations.none() if path is None else load_sparse_optimizations(
+        path, memories)
+    out = {}
+    for component in tree.storage:
+        name = component.name
+        if name not in memories:
+            continue
+        bandwidths = [component.attr(f"{port}_bandwidth") for port in ("read", "write")]
+        out[name] = MemoryOptions(
+            formats={op: rank_formats(ranks) for (level, op), ranks in opt.formats.items()
+                     if level == name},
+            actions={op: ModelAction(kind, condition)  # type: ignore[arg-type]
+                     for (level, op), (kind, condition) in opt.actions.items() if level == name},
+            metadata_bits=int(component.attr("metadata_datawidth", default=0) or 0),
+            energies={a: tree.energies[name][a] for a in EXTRA_ACTIONS
+                      if a in tree.energies[name]},
+            read_words_per_cycle=None if bandwidths[0] is None else float(bandwidths[0]),
+            write_words_per_cycle=None if bandwidths[1] is None else float(bandwidths[1]))
+    return SparseOptimizations(out, source=str(path) if path is not None else "sparse_opt")

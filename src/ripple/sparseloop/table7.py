@@ -1,5 +1,6 @@
 """Table 7 of the Sparseloop artifact: Eyeriss v1 on AlexNet conv1-5.
 
+Each layer is evaluated by the one model (``ripple evaluate --timeloop ... --sparse-opt``).
 Inputs are the artifact's files (bundled in ``ripple/examples/sparseloop_table7``; ``--dir``
 points at another copy): conv1 with ``dense_iact_opt`` (compressed outputs in DRAM only), conv2-5
 with ``sparse_iact_opt`` (compressed inputs and outputs in DRAM, weight reads gated on zero
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from ripple.errors import RippleInputError
 from ripple.examples import example_path
-from ripple.sparseloop.evaluate import SparseloopResult, TimeloopSpec, evaluate_timeloop
+from ripple.results import LayerResult
 
 LAYERS = ("conv1", "conv2", "conv3", "conv4", "conv5")
 COMPONENTS = ("MACs", "psum_spad", "weights_spad", "ifmap_spad", "shared_glb", "DRAM")
@@ -51,6 +52,34 @@ ACCELFORGE = {"conv1": (2_838_528, 1_960.69), "conv2": (4_128_768, 3_045.16),
               "conv5": (958_464, 709.65)}
 
 
+@dataclass(frozen=True)
+class TimeloopSpec:
+    """Paths of one Sparseloop evaluation: problem, architecture, ERT, mapping and (optional)
+    sparse optimisations."""
+
+    problem: Path
+    arch: Path
+    ert: Path
+    mapping: Path
+    sparse_opt: Path | None = None
+
+    def evaluate(self) -> LayerResult:
+        """The one model's evaluation (``ripple evaluate --timeloop ... --sparse-opt``)."""
+        from ripple.api import evaluate_timeloop_files
+
+        return evaluate_timeloop_files(self.problem, self.arch, self.ert, self.mapping,
+                                       self.sparse_opt).value
+
+
+def component_energy(result: LayerResult) -> dict[str, float]:
+    """pJ per Timeloop component: the MACs and each memory (every operand and action)."""
+    breakdown = result.energy_breakdown()
+    out = {"MACs": breakdown.pop("mac")}
+    for name, per_operand in breakdown.items():
+        out[name] = sum(sum(actions.values()) for actions in per_operand.values())
+    return out
+
+
 def table7_specs(directory: str | Path | None = None) -> dict[str, TimeloopSpec]:
     root = Path(directory) if directory else example_path("sparseloop_table7")
     specs = {}
@@ -78,15 +107,15 @@ def table7_rows(directory: str | Path | None = None) -> list[dict[str, object]]:
     computes and (where the reference gives them) per-component energies."""
     rows = []
     for layer, spec in table7_specs(directory).items():
-        result = evaluate_timeloop(spec)
-        rows.append(_row(layer, spec, result))
+        rows.append(_row(layer, spec, spec.evaluate()))
     return rows
 
 
-def _row(layer: str, spec: TimeloopSpec, result: SparseloopResult) -> dict[str, object]:
+def _row(layer: str, spec: TimeloopSpec, result: LayerResult) -> dict[str, object]:
     ref = SPARSELOOP[layer]
     energy_uj = result.energy_pj / 1e6
-    measured = result.component_energy()
+    measured = component_energy(result)
+    cycles = result.latency.total
     components = {}
     for name in COMPONENTS:
         value = measured.get(name, 0.0) / 1e6
@@ -97,14 +126,15 @@ def _row(layer: str, spec: TimeloopSpec, result: SparseloopResult) -> dict[str, 
     accelforge_cycles, accelforge_energy = ACCELFORGE[layer]
     return {
         "layer": layer, "sparse_opt": spec.sparse_opt.stem if spec.sparse_opt else None,
-        "cycles": {"ripple": result.cycles, "sparseloop": ref.cycles,
-                   "rel_error": _relative(result.cycles, ref.cycles),
+        "cycles": {"ripple": cycles, "sparseloop": ref.cycles,
+                   "rel_error": _relative(cycles, ref.cycles),
                    "accelforge_rel_error": _relative(accelforge_cycles, ref.cycles)},
         "energy_uJ": {"ripple": energy_uj, "sparseloop": ref.energy_uj,
                       "rel_error": _relative(energy_uj, ref.energy_uj),
                       "accelforge_rel_error": _relative(accelforge_energy, ref.energy_uj)},
-        "computes": {"ripple": result.computes, "dense": result.dense_computes,
+        "computes": {"ripple": result.macs_issued,
+                     "dense": result.extras["sparse_opt"]["dense_macs"],
                      "sparseloop": ref.computes,
-                     "rel_error": _relative(result.computes, ref.computes)},
+                     "rel_error": _relative(result.macs_issued, ref.computes)},
         "components": components,
     }
