@@ -39,11 +39,12 @@ def layers(draw, max_input: int = 12) -> Layer:
     )
 
 
-def _memory(draw, name: str, operands: list[str], served: list[str] | None) -> dict:
+def _memory(draw, name: str, operands: list[str], served: list[str] | None,
+            narrow: bool = False) -> dict:
     bandwidths = {direction: draw(st.sampled_from(BANDWIDTHS)) for direction in ("read", "write")}
     # narrow accesses (ZigZag's bandwidth_min) on some memories, any width up to the bandwidth
     granules = {f"{direction}_granule_bits": draw(st.integers(1, width))
-                for direction, width in bandwidths.items() if draw(st.booleans())}
+                for direction, width in bandwidths.items() if narrow and draw(st.booleans())}
     return {
         "name": name, "operands": operands,
         "read_bandwidth": bandwidths["read"], "write_bandwidth": bandwidths["write"],
@@ -58,16 +59,17 @@ def _memory(draw, name: str, operands: list[str], served: list[str] | None) -> d
 
 
 @st.composite
-def architectures(draw) -> Architecture:
+def architectures(draw, narrow: bool = False) -> Architecture:
+    """``narrow``: some memories make narrow accesses (``*_granule_bits``)."""
     n_dims = draw(st.integers(1, 2))
     array = {f"D{i + 1}": draw(st.integers(1, 4)) for i in range(n_dims)}
     dims = list(array)
     levels = []
     top = draw(st.sampled_from((["I", "W", "O"], ["I"], ["I", "W"])))
     rest = [op for op in ("I", "W", "O") if op not in top]
-    memories = [_memory(draw, "top", top, None)]
+    memories = [_memory(draw, "top", top, None, narrow)]
     if rest:
-        memories.append(_memory(draw, "top2", rest, None))
+        memories.append(_memory(draw, "top2", rest, None, narrow))
     levels.append({"name": "L0", "memories": memories})
     for depth in range(draw(st.integers(0, 2))):
         held = draw(st.lists(st.sampled_from(("I", "W", "O")), min_size=1, max_size=3,
@@ -75,7 +77,7 @@ def architectures(draw) -> Architecture:
         memories = []
         for op in held:
             served = draw(st.none() | st.lists(st.sampled_from(dims), unique=True))
-            memories.append(_memory(draw, f"L{depth + 1}_{op}", [op], served))
+            memories.append(_memory(draw, f"L{depth + 1}_{op}", [op], served, narrow))
         levels.append({"name": f"L{depth + 1}", "memories": memories})
     latch = draw(st.sampled_from((["I", "W"], ["I"], ["W"], [])))
     mac = {"energy_pj": 0.5, "latch": latch,

@@ -32,7 +32,7 @@ def _with_capacities(data, arch: Architecture) -> Architecture:
 @given(st.data())
 def test_simulator_equals_model(data):
     layer = data.draw(layers(max_input=8))
-    arch = _with_capacities(data, data.draw(architectures()))
+    arch = _with_capacities(data, data.draw(architectures(narrow=True)))
     try:
         nest = bind(layer, arch, data.draw(mappings(layer, arch)))
     except MappingError:

@@ -144,8 +144,7 @@ def _random_nest(data: st.DataObject, kind: tuple[str, str], union: bool = False
     """A random nest of ``kind``; ``union``: every parent multicasts to the union of its
     children (what compressed formats need); ``whole``: every fill moves whole tiles (what
     compressed formats and memory-level sparsity need: the nests are made sparse after
-    binding, past the check that refuses delta fills there). Either leaves out narrow
-    accesses (``*_granule_bits``), which those do not take."""
+    binding, past the check that refuses delta fills there)."""
     layer = data.draw(layers(max_input=6), label="layer")
     arch = data.draw(architectures(), label="arch")
     if union or whole:
@@ -156,9 +155,6 @@ def _random_nest(data: st.DataObject, kind: tuple[str, str], union: bool = False
                 for level in spec["levels"]:
                     for memory in level["memories"]:
                         memory[option] = None
-        for level in spec["levels"]:
-            for memory in level["memories"]:
-                memory.update(read_granule_bits=None, write_granule_bits=None)
         arch = Architecture.model_validate(spec)
     mapping = data.draw(mappings(layer, arch), label="mapping")
     assume((mapping.index, mapping.boundary) == kind)
