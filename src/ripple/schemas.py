@@ -9,6 +9,7 @@ it (``ripple init`` copies those files out).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,46 +63,19 @@ class SpecKind:
             yield adapter.validate_python(data[self.wrapper] if self.wrapper else data)
 
 
-def _workload() -> Any:
-    from ripple.workload.loader import WorkloadFile
-
-    return WorkloadFile
-
-
-def _architecture() -> Any:
-    from ripple.arch.spec import Architecture
-
-    return Architecture
+def _lazy(module: str, name: str) -> Callable[[], Any]:
+    """The model ``name`` of ``module``, imported when first asked for (``ripple schema`` and
+    the reference need one kind's model, not every loader's imports)."""
+    return lambda: getattr(importlib.import_module(module), name)
 
 
-def _mapping() -> Any:
-    from ripple.mapping.spec import Mapping
-
-    return Mapping
-
-
-def _constraints() -> Any:
-    from ripple.dse.constraints import Constraints
-
-    return Constraints
-
-
-def _densities() -> Any:
-    from ripple.workload.densities import DensityFile
-
-    return DensityFile
-
-
-def _multicore() -> Any:
-    from ripple.multicore.spec import MulticoreSpec
-
-    return MulticoreSpec
-
-
-def _partition() -> Any:
-    from ripple.multicore.partition import PartitionSpec
-
-    return PartitionSpec
+_workload = _lazy("ripple.workload.loader", "WorkloadFile")
+_architecture = _lazy("ripple.arch.spec", "Architecture")
+_mapping = _lazy("ripple.mapping.spec", "Mapping")
+_constraints = _lazy("ripple.dse.constraints", "Constraints")
+_densities = _lazy("ripple.workload.densities", "DensityFile")
+_multicore = _lazy("ripple.multicore.spec", "MulticoreSpec")
+_partition = _lazy("ripple.multicore.partition", "PartitionSpec")
 
 
 _SEED = "seed_case/"
