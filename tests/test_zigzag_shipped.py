@@ -1,5 +1,6 @@
 """ZigZag's own tpu_like accelerator (``zigzag/inputs/hardware/tpu_like.yaml``, which writes a
-key twice and has 64-of-2048-bit narrow SRAM accesses on a 32x32 array) and its mapping hints,
+key twice and has 64-of-2048-bit narrow SRAM accesses on a 32x32 array) and ascend_like (whose
+DRAM serves fewer array dimensions than the memories below it), with their mapping hints,
 with an ONNX model: ZigZag's mapper chooses each layer's loops, and Ripple, given that choice,
 counts the same energy (docs/zigzag.md, "ZigZag's shipped accelerators").
 
@@ -59,20 +60,34 @@ def _chosen_mapping(dump: dict, path: Path) -> Path:
     return path
 
 
-def test_tpu_like_counts_zigzags_energy_for_its_own_choices(tmp_path):
+def _zigzag_choices(tmp_path: Path, accelerator: str) -> tuple[Path, Path, Path]:
+    """ZigZag's mapper run on the model and ``accelerator`` with its own mapping hints: the
+    model, the accelerator file and the dump folder."""
     model = _model(tmp_path / "shipped.onnx")
-    accelerator = INPUTS / "hardware" / "tpu_like.yaml"
+    hardware = INPUTS / "hardware" / f"{accelerator}.yaml"
     logging.disable(logging.WARNING)
     zigzag_api.get_hardware_performance_zigzag(
-        str(model), str(accelerator), str(INPUTS / "mapping" / "tpu_like.yaml"),
+        str(model), str(hardware), str(INPUTS / "mapping" / f"{accelerator}.yaml"),
         dump_folder=str(tmp_path / "dump"), opt="energy", loma_show_progress_bar=False)
     logging.disable(logging.NOTSET)
+    return model, hardware, tmp_path / "dump"
+
+
+@pytest.mark.parametrize("accelerator", ["tpu_like", "ascend_like"])
+def test_ripple_counts_zigzags_energy_for_its_own_choices(tmp_path, accelerator):
+    model, hardware, dumps = _zigzag_choices(tmp_path, accelerator)
     for name in ("down", "fc"):
-        dump = json.loads((tmp_path / "dump" / f"{name}_complete.json").read_text())
+        dump = json.loads((dumps / f"{name}_complete.json").read_text())
         mapping = _chosen_mapping(dump, tmp_path / f"{name}.yaml")
-        imported = evaluate_zigzag(accelerator, model, mapping, layer=name)
+        imported = evaluate_zigzag(hardware, model, mapping, layer=name)
         assert imported.value.energy_pj == pytest.approx(
             dump["outputs"]["energy"]["energy_total"], rel=1e-4), name
+    if accelerator == "tpu_like":
         assert any("duplicate key 'ports'" in note for note in imported.notes)
         sram = imported.value.arch.memory("sram_2MB")
         assert (sram.read_granule_bits, sram.read_bandwidth) == (64, 2048)
+    else:  # its DRAM lists D1, D2 only, above memories serving all four dimensions
+        assert imported.value.arch.served(imported.value.arch.memory("dram")) == [
+            "D1", "D2", "D3", "D4"]
+        assert any("dram: served_dimensions D1, D2 widened" in note
+                   for note in imported.notes)

@@ -95,6 +95,7 @@ FillStyle = Literal["whole", "delta"]
 Multicast = Literal["union", "irrelevant", "none"]
 FirstRead = Literal["elide", "read", "when_partial"]
 SplitFill = Literal["owner", "every"]
+OutputCapacity = Literal["larger", "final_above_reductions"]
 
 
 class Conventions(StrictModel):
@@ -113,6 +114,11 @@ class Conventions(StrictModel):
     Timeloop), or once per instance (``none``). ``split_fill``: partial sums returning to a
     memory whose instances hold parts of one reduction go to one instance of the group (``owner``;
     the others start from zero) or are written into every one (``every``, Timeloop).
+    ``output_capacity``: the bits a memory reserves per output word: the larger of the partial
+    and final precision (``larger``), or the final precision where no loop that leaves outputs
+    unreduced (over C, a tap, or, input-indexed, an input position) lies above the memory, in
+    its cut or unrolled along an array dimension it does not serve (``final_above_reductions``,
+    ZigZag's allocator).
     """
 
     output_first_read: FirstRead = Field(default="elide",
@@ -122,12 +128,15 @@ class Conventions(StrictModel):
                                  description="how often a parent reads a shared word")
     split_fill: SplitFill = Field(default="owner",
                                   description="where partial sums of a split reduction return")
+    output_capacity: OutputCapacity = Field(
+        default="larger", description="the bits a memory reserves per output word")
 
 
 #: Each peer's conventions, and the MAC conventions it implies where the file gives none.
 CONVENTION_PRESETS: dict[str, tuple[Conventions, dict[str, object]]] = {
     "ripple": (Conventions(), {}),
-    "zigzag": (Conventions(output_first_read="when_partial"),
+    "zigzag": (Conventions(output_first_read="when_partial",
+                           output_capacity="final_above_reductions"),
                {"latch": ["I", "W"], "first_read_elision": "when_partial"}),
     "timeloop": (Conventions(fills="delta", multicast="irrelevant", split_fill="every"),
                  {"latch": [], "first_read_elision": "per_fill"}),

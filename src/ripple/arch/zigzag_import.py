@@ -126,14 +126,16 @@ def zigzag_architecture_from_data(data: object, source: str,
                                field="operational_array.unit_energy")
     notes = list(duplicates)
     depth = _depths(accel)
+    served = _effective_served(accel, notes)
     levels: dict[int, list[dict[str, object]]] = {}
     for name, memory in accel.memories.items():
         operands = [to_ripple[op] for op in memory.operands if op in to_ripple]
         if not operands:
             notes.append(f"memory {name} holds no operand of the layer's links; left out")
             continue
-        levels.setdefault(depth[name], []).append(
-            _memory(name, memory, operands, source, notes))
+        entry = _memory(name, memory, operands, source, notes)
+        entry["served_dims"] = served[name]
+        levels.setdefault(depth[name], []).append(entry)
     data = {
         "name": accel.name,
         "array": dict(zip(array.dimensions, array.sizes, strict=True)),
@@ -156,6 +158,31 @@ def _depths(accel: ZigZagAccelerator) -> dict[str, int]:
         for op in memory.operands:
             top[op] = depth[name]
     return depth
+
+
+def _effective_served(accel: ZigZagAccelerator, notes: list[str]) -> dict[str, list[str]]:
+    """Each memory's served dimensions, widened by those of every memory below it.
+
+    ZigZag hands the array's spatial loops to the memories from the MACs up: a dimension
+    served (shared) by a lower memory has no loop left to replicate a higher one over. So a
+    higher memory that lists fewer served dimensions (``ascend_like``'s DRAM serves D1 and D2
+    only, above memories serving all four) is counted as ZigZag counts it: one instance per
+    combination of the dimensions that no memory of its chains serves.
+    """
+    below: dict[str, set[str]] = {}  # operand -> dimensions served by its memories so far
+    served: dict[str, list[str]] = {}
+    for name, memory in accel.memories.items():
+        own = list(memory.served_dimensions)
+        inherited = set().union(*(below.get(op, set()) for op in memory.operands))
+        widened = own + sorted(inherited - set(own))
+        if len(widened) > len(own):
+            notes.append(f"{name}: served_dimensions {', '.join(own) or 'none'} widened to "
+                         f"{', '.join(widened)}, as served by the memories below it (ZigZag "
+                         f"replicates no memory over a dimension a lower memory shares)")
+        served[name] = widened
+        for op in memory.operands:
+            below[op] = below.get(op, set()) | set(widened)
+    return served
 
 
 def _memory(name: str, memory: ZigZagMemory, operands: list[str], source: str,

@@ -20,7 +20,12 @@ from numpy.typing import NDArray
 from ripple.arch.spec import Architecture
 from ripple.mapping.nest import LoopNest, bind
 from ripple.mapping.skeleton import Skeleton
-from ripple.model.capacity import check_output_replication, overflow, word_bits
+from ripple.model.capacity import (
+    check_output_replication,
+    holds_final_outputs,
+    overflow,
+    word_bits,
+)
 from ripple.model.components import (
     PortPart,
     Transfer,
@@ -222,9 +227,9 @@ class SkeletonBatch:
 
     def _overflowing(self, tiles: dict[tuple[str, str], IntArray]) -> NDArray[np.bool_]:
         """Per order, whether some memory cannot hold its tiles (messages: ``overflows``)."""
-        bits = word_bits(self.layer.precision)
         need: dict[str, IntArray] = defaultdict(int)  # type: ignore[arg-type]
         for (name, op), words in tiles.items():
+            bits = word_bits(self.layer.precision, self._final_outputs(name))
             need[name] = need[name] + words * bits[op]
         over = np.zeros(len(next(iter(tiles.values()))), dtype=bool)
         for name, bits_needed in need.items():
@@ -233,6 +238,9 @@ class SkeletonBatch:
                 copies = 2 if memory.double_buffered else 1
                 over |= copies * bits_needed > memory.capacity_bits
         return over
+
+    def _final_outputs(self, name: str) -> bool:
+        return holds_final_outputs(self.nest, self.arch.memory(name))
 
     def overflows(self, tiles: dict[tuple[str, str], IntArray], row: int,
                   memories: set[str] | None = None) -> list[str]:
@@ -243,7 +251,8 @@ class SkeletonBatch:
         messages = []
         for name, words in per_memory.items():
             if memories is None or name in memories:
-                message = overflow(self.arch.memory(name), words, self.layer.precision)
+                message = overflow(self.arch.memory(name), words, self.layer.precision,
+                                   self._final_outputs(name))
                 if message:
                     messages.append(message)
         return messages

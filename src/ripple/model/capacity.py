@@ -10,16 +10,33 @@ from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
 from ripple.workload.layer import Operand, Precision
 
 
-def word_bits(precision: Precision) -> dict[Operand, int]:
-    """Bits a memory reserves per word: outputs at the larger of partial and final."""
-    return {"I": precision.I, "W": precision.W, "O": max(precision.O, precision.O_final)}
+def word_bits(precision: Precision, final_outputs: bool = False) -> dict[Operand, int]:
+    """Bits a memory reserves per word: outputs at the larger of partial and final, or at the
+    final precision in a memory that holds only ``final_outputs``."""
+    out = precision.O_final if final_outputs else max(precision.O, precision.O_final)
+    return {"I": precision.I, "W": precision.W, "O": out}
 
 
-def overflow(memory: Memory, tiles: dict[Operand, int], precision: Precision) -> str | None:
+def holds_final_outputs(nest: LoopNest, memory: Memory) -> bool:
+    """Whether ``memory`` reserves output words at the final precision: under
+    ``output_capacity: final_above_reductions``, when no loop that leaves outputs unreduced lies
+    above it (in its cut, or unrolled along an array dimension it does not serve)."""
+    if nest.arch.conventions.output_capacity != "final_above_reductions":
+        return False
+    cut = dict(nest.cuts["O"]).get(memory.name)
+    if cut is None:
+        return False
+    served = set(nest.arch.served(memory))
+    above = [*nest.temporal[:cut], *(lp for lp in nest.spatial if lp.array_dim not in served)]
+    return all(lp.dim in OUTPUT_PARALLEL_DIMS or lp.size == 1 for lp in above)
+
+
+def overflow(memory: Memory, tiles: dict[Operand, int], precision: Precision,
+             final_outputs: bool = False) -> str | None:
     """Why ``memory`` cannot hold its largest ``tiles`` (words per operand), or None."""
     if memory.capacity_bits is None:
         return None
-    bits = word_bits(precision)
+    bits = word_bits(precision, final_outputs)
     copies = 2 if memory.double_buffered else 1  # the next tile arrives beside the current
     need = copies * sum(words * bits[op] for op, words in tiles.items())
     if need <= memory.capacity_bits:

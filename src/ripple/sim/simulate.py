@@ -124,7 +124,7 @@ def simulate(nest: LoopNest, inputs: np.ndarray | None = None, weights: np.ndarr
                                   {"I": i_tensor.ravel(), "W": w_tensor.ravel()}, progress)
         for lvl in nest.arch.levels:
             for memory in lvl.memories:
-                check_capacity(layer, memory, counted.largest.get(memory.name, {}))
+                check_capacity(nest, memory, counted.largest.get(memory.name, {}))
         log_rows = log.rows if log is not None else 0
 
     ready, first = execution.readiness()
