@@ -5,7 +5,7 @@ with an ONNX model: ZigZag's mapper chooses each layer's loops, and Ripple, give
 counts the same energy (docs/zigzag.md, "ZigZag's shipped accelerators").
 
 The layers have no padding: ZigZag fetches the padding taps of a padded layer's inner
-transfers, Ripple generates them (docs/zigzag.md explains the 0.2-0.6% that makes on
+transfers, Ripple generates them (docs/zigzag.md gives what that makes on
 ResNet-18)."""
 
 from __future__ import annotations
