@@ -48,7 +48,7 @@ energy, latency, cmes = get_hardware_performance_zigzag(
     network, accelerator, mapping, opt="energy", dump_folder=dump,
     loma_show_progress_bar=False)
 layers = {}
-for cme, _ in cmes:
+for cme, _ in cmes[0][1]:  # the network's sum, then each layer's best
     layers[cme.layer.name] = layers.get(cme.layer.name, 0.0) + cme.energy_total
 print(json.dumps({"energy_pj": energy, "layers": layers}))
 """
