@@ -35,7 +35,6 @@ from ripple.sparse.dataflows import sparse_architecture
 from ripple.sparseloop.optimizations import model_options
 from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.densities import DensityTable
-from ripple.workload.onnx_export import save_onnx
 from ripple.workload.onnx_precision import ZIGZAG_ONNX_PRECISION
 from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
@@ -90,6 +89,8 @@ def zoo_networks() -> list[Workload]:
 
 def export_zoo(name: str, path: str | Path) -> Workload:
     """Write zoo network ``name`` as an ONNX model (weights as shaped graph inputs)."""
+    from ripple.workload.onnx_export import save_onnx  # onnx is slow to import
+
     workload = zoo_workload(name)
     save_onnx(workload, path)
     return workload

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from ripple import __version__, api
+from ripple import __version__
 from ripple.budget import DEFAULT_MAX_LOG_GB, DEFAULT_MAX_MACS, SimulationLimits
 from ripple.cli import flags
 from ripple.cli.common import (
@@ -33,16 +33,14 @@ from ripple.cli.save_mappings import add_save_options, check_save_options, save_
 from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import NothingToDo, RippleInputError
-from ripple.report import (
-    comparison_table,
-    dataflow_table,
-    explore_summary,
-    layer_table,
-)
+from ripple.lazy import lazy_module
 from ripple.report.console import output_console
-from ripple.report.workloads import workload_document, workload_table
 from ripple.resources import limited
-from ripple.workload import load_any_workload
+
+# Loaded when a command runs, not for --help (docs/architecture.md: start-up).
+api = lazy_module("ripple.api")
+report = lazy_module("ripple.report")
+workloads_report = lazy_module("ripple.report.workloads")
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -81,7 +79,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if json_only(args, result.to_dict()):
         return 0
     console = output_console()
-    console.print(layer_table(result))
+    console.print(report.layer_table(result))
     for note in notes:
         console.print(f"note: {note}", highlight=False)
     return 0
@@ -93,22 +91,22 @@ def _evaluate_network(args: argparse.Namespace) -> int:
         raise RippleInputError("give either -m MAPPING or --dataflow PRESET, not both")
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
-    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    network = api.load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
     layers = 1 if args.layer else len(network.mac_layers)
     with progress_bar(args, "evaluating", layers, "layers") as bar:
         result = api.evaluate_network(network, args.arch, args.dataflow, args.layer,
                                       densities_option(args), bar.advance)
     if json_only(args, result.to_dict()):
         return 0
-    output_console().print(dataflow_table([result]))
+    output_console().print(report.dataflow_table([result]))
     return 0
 
 
 def _workload(args: argparse.Namespace) -> int:
     imported = api.describe_workload(args.spec, args.skip_unsupported)
-    if json_only(args, workload_document(imported.value, imported.notes)):
+    if json_only(args, workloads_report.workload_document(imported.value, imported.notes)):
         return 0
-    output_console().print(workload_table(imported.value, imported.notes))
+    output_console().print(workloads_report.workload_table(imported.value, imported.notes))
     return 0
 
 
@@ -135,7 +133,8 @@ def _demo(args: argparse.Namespace) -> int:
     if json_only(args, {"seed_case": [r.to_dict() for r in results]}):
         return 0
     console = output_console()
-    console.print(comparison_table(results, "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
+    console.print(report.comparison_table(results,
+                                          "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
     console.print()
     ws, scatter, event = results
     invalid = scatter.macs_issued - scatter.macs_valid
@@ -175,7 +174,7 @@ def _simulate(args: argparse.Namespace) -> int:
                                  progress=bar.advance, on_total=bar.set_total)
     if not json_only(args, run.to_dict()):
         console = output_console()
-        console.print(layer_table(run.result))
+        console.print(report.layer_table(run.result))
         verdict = "passed" if run.match else "FAILED"
         console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
                       highlight=False)
@@ -193,7 +192,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from ripple.arch import load_architecture
 
-    workload = load_any_workload(args.network, skip_unsupported=args.skip_unsupported)
+    workload = api.load_any_workload(args.network, skip_unsupported=args.skip_unsupported)
     arch = load_architecture(args.arch)
     dataflows = args.dataflows.split(",")
     if args.density or args.digits:
@@ -207,7 +206,7 @@ def _compare(args: argparse.Namespace) -> int:
         plots.comparison_figures(results, args.plot)
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
-    output_console().print(dataflow_table(results))
+    output_console().print(report.dataflow_table(results))
     return 0
 
 
@@ -252,7 +251,7 @@ def _explore(args: argparse.Namespace) -> int:
     save_explored(args, document)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
-        output_console().print(explore_summary(document))
+        output_console().print(report.explore_summary(document))
     return status
 
 
@@ -269,7 +268,7 @@ def _multicore(args: argparse.Namespace) -> int:
     from ripple.multicore.run import progress_steps
     from ripple.report.multicore import multicore_table
 
-    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    network = api.load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
     with progress_bar(args, "scheduling", progress_steps(network, args.mode), "steps") as bar:
         result = api.multicore_files(network, args.arch, mode=args.mode,
                                      partition=args.partition, dataflow=args.dataflow,
