@@ -18,6 +18,7 @@ from ripple.dse.estimate import estimate as estimate_exploration
 from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
+from ripple.dse.unmappable import no_valid_mapping
 from ripple.errors import MappingError, RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
@@ -350,6 +351,10 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
         on_estimate(cost)
     run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
                   resume=resume, batch_size=batch_size, limit=limit, progress=progress)
+    for lyr in layers if run.complete else ():
+        valid = run.of_layer(lyr.name).arrays()[4]
+        if not valid.any():
+            raise no_valid_mapping(Path(export), lyr, architecture, len(valid), limit)
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
                               f"{network.name} on {architecture.name}", limit, cost.space)
 
