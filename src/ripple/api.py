@@ -12,6 +12,7 @@ from ripple.arch import Architecture, load_architecture
 from ripple.arch.timeloop_import import TimeloopArchitecture, import_timeloop_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.budget import SimulationLimits, simulation_budget
+from ripple.dse.cluster import SchedulerTLS, scheduler_security
 from ripple.dse.constraints import Constraints, load_constraints
 from ripple.dse.estimate import ExplorationEstimate
 from ripple.dse.estimate import estimate as estimate_exploration
@@ -334,12 +335,14 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   limit: int | None = None, batch_size: int = 16_384,
                   progress: Callable[[int], None] | None = None,
-                  on_estimate: Callable[[ExplorationEstimate], None] | None = None
-                  ) -> ExplorationOutcome:
+                  on_estimate: Callable[[ExplorationEstimate], None] | None = None,
+                  tls: SchedulerTLS | None = None) -> ExplorationOutcome:
     """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture.
     ``limit``: at most this many mappings of each layer. The run is costed first
     (:mod:`ripple.dse.estimate`: the mappings and the memory) and refused past the memory
-    limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate."""
+    limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate. ``scheduler``: a
+    Dask scheduler (trusted code: it exchanges pickles), over TLS with the files of ``tls``."""
+    security = scheduler_security(scheduler, tls)
     network = load_any_workload(workload, skip_unsupported=skip_unsupported)
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
     rules = load_constraints(constraints) if constraints else Constraints()
@@ -350,7 +353,8 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
     if on_estimate is not None:
         on_estimate(cost)
     run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
-                  resume=resume, batch_size=batch_size, limit=limit, progress=progress)
+                  resume=resume, batch_size=batch_size, limit=limit, progress=progress,
+                  security=security)
     for lyr in layers if run.complete else ():
         valid = run.of_layer(lyr.name).arrays()[4]
         if not valid.any():

@@ -32,6 +32,7 @@ from ripple.cli.progress import progress_bar, wanted
 from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
 from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
+from ripple.dse.cluster import SchedulerTLS
 from ripple.errors import NothingToDo, RippleInputError
 from ripple.lazy import lazy_module
 from ripple.report.console import output_console
@@ -241,7 +242,8 @@ def _explore(args: argparse.Namespace) -> int:
                                     scheduler=args.scheduler, resume=args.resume,
                                     limit=args.limit, batch_size=args.batch_size,
                                     progress=advance,
-                                    on_estimate=lambda cost: _announce(args, bar, task, cost))
+                                    on_estimate=lambda cost: _announce(args, bar, task, cost),
+                                    tls=SchedulerTLS(args.tls_ca, args.tls_cert, args.tls_key))
     if args.plot:
         from ripple.viz.explore import mapspace_scatter
 
@@ -415,7 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--workers", type=flags.worker_count, default=1,
                     help=f"local worker processes, at most the processors available "
                          f"({flags.cpu_count()} here)")
-    ex.add_argument("--scheduler", help="a Dask scheduler address (instead of --workers)")
+    ex.add_argument("--scheduler", metavar="ADDRESS",
+                    help="a Dask scheduler, tcp://HOST:PORT or tls://HOST:PORT (instead of "
+                         "--workers); it exchanges pickles with this process: trusted code only")
+    ex.add_argument("--tls-ca", metavar="PEM", help="with a tls:// scheduler: the CA that "
+                    "signed its certificate")
+    ex.add_argument("--tls-cert", metavar="PEM", help="with a tls:// scheduler: this client's "
+                    "certificate (with its key, or --tls-key)")
+    ex.add_argument("--tls-key", metavar="PEM", help="with a tls:// scheduler: this client's "
+                    "private key")
     ex.add_argument("--resume", action="store_true", help="finish an interrupted run")
     ex.add_argument("--report", action="store_true",
                     help="what one objective's optimum loses against another's")
