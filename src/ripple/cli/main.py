@@ -32,7 +32,6 @@ from ripple.cli.progress import progress_bar, wanted
 from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
 from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
-from ripple.dse.cluster import SchedulerTLS
 from ripple.errors import NothingToDo, RippleInputError
 from ripple.lazy import lazy_module
 from ripple.report.console import output_console
@@ -122,8 +121,8 @@ def _zoo_list(args: argparse.Namespace) -> int:
 
 
 def _zoo_export(args: argparse.Namespace) -> int:
-    net = api.export_zoo(args.name, args.file)
-    print(f"wrote {args.file}: {net.name}, {len(net.mac_layers)} MAC layers, "
+    net = api.export_zoo(args.name, args.output)
+    print(f"wrote {args.output}: {net.name}, {len(net.mac_layers)} MAC layers, "
           f"{net.dense_macs:,} dense MACs")
     return 0
 
@@ -220,6 +219,8 @@ def _explore(args: argparse.Namespace) -> int:
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+
+    from ripple.dse.cluster import SchedulerTLS
 
     check_save_options(args)
     columns = [TextColumn("exploring"), BarColumn(), MofNCompleteColumn(),
@@ -350,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     zoo.add_parser("list", help="list the networks and their MACs").set_defaults(run=_zoo_list)
     export = zoo.add_parser("export", help="write a network as an ONNX model")
     export.add_argument("name", help="network name (see 'ripple zoo list')")
-    export.add_argument("file", help="the .onnx file to write")
+    export.add_argument("output", metavar="FILE", help="the .onnx file to write")
     export.set_defaults(run=_zoo_export)
 
     cmp = commands.add_parser("compare", help="one workload under several dataflows")

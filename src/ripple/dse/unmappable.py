@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ripple.arch.spec import Architecture, Memory
+from ripple.dse.rows import csv_options
 from ripple.errors import RippleInputError
 from ripple.model.capacity import word_bits
 from ripple.workload.layer import Layer
@@ -54,7 +55,11 @@ class SmallestTile:
 def no_valid_mapping(export: Path, layer: Layer, arch: Architecture, explored: int,
                      limit: int | None) -> RippleInputError:
     """The error of a complete run whose ``explored`` mappings of ``layer`` in ``export``
-    are all invalid."""
+    are all invalid (an empty space: no export, nothing to scan)."""
+    if explored == 0:
+        return RippleInputError(f"no valid mapping of layer {layer.name!r}: under these "
+                                "constraints the architecture offers it no mapping at all",
+                                source=str(export), field="--export")
     smallest, reason = _scan(export, layer, arch)
     within = (f"none of the {explored:,} mappings explored (--limit {limit:,}) is valid"
               if limit else f"none of its {explored:,} mappings is valid")
@@ -107,6 +112,5 @@ def _batches(export: Path) -> Iterator[pa.Table]:
         for batch in pq.ParquetFile(export).iter_batches():
             yield pa.Table.from_batches([batch])
         return
-    options = pacsv.ConvertOptions(column_types={"layer": pa.string(), "reason": pa.string()})
-    for batch in pacsv.open_csv(export, convert_options=options):
+    for batch in pacsv.open_csv(export, convert_options=csv_options()):
         yield pa.Table.from_batches([batch])
