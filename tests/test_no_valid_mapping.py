@@ -74,3 +74,17 @@ def test_presets_and_mappings_name_the_memory_that_overflows(tmp_path, command):
     line = _one_error_line(run_main(command[0], "-w", str(SEED / "workload.yaml"), "-a",
                                     str(arch), *command[1:], "--json", "-"))
     assert "overflows" in line and "capacity is 16 bits" in line
+
+
+def test_an_empty_space_is_refused_before_any_file_is_written(tmp_path):
+    """A utilisation floor of half of the Eyeriss-like 168 PEs on the seed layer (8 filters of
+    one channel, 9 outputs a row): no unrolling qualifies, the space has no mapping."""
+    constraints = tmp_path / "c.yaml"
+    constraints.write_text("utilisation_floor: 0.5\n")
+    out = tmp_path / "out"
+    line = _one_error_line(run_main("explore", "-w", str(SEED / "workload.yaml"), "-a",
+                                    str(EXAMPLES / "eyeriss_like" / "arch.yaml"),
+                                    "--constraints", str(constraints),
+                                    "--export", str(out / "x.parquet")))
+    assert "no valid mapping of layer 'seed_conv'" in line and "no mapping at all" in line
+    assert not out.exists()

@@ -350,6 +350,8 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
     cost = estimate_exploration(layers, architecture, rules, limit, batch_size,
                                 tasks_in_flight=1 if scheduler else 2 * workers)
     cost.check(str(export))
+    if cost.space == 0:  # said before any file is written
+        raise no_valid_mapping(Path(export), layers[0], architecture, 0, limit)
     if on_estimate is not None:
         on_estimate(cost)
     run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
