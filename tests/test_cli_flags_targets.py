@@ -140,3 +140,19 @@ def test_limit_on_a_network_bounds_every_layer(tmp_path):
     assert document["total"]["energy_pj"] == pytest.approx(
         sum(layer["best"]["energy_pj"] for layer in document["layers"]))
     assert document["limit_per_layer"] == 40
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_file_targets_in_a_missing_folder_are_made(tmp_path, command):
+    """A target whose folder does not exist yet: its writer makes the folder (the MAC log and
+    the export's lock used to fail there with a traceback), and the run leaves the file."""
+    if "animate" in command:
+        pytest.skip("an animation takes seconds; its writer is the same figure path")
+    target = tmp_path / "new" / "deeper" / ("out.csv" if "--log" in command or "export" in
+                                            command else "out.json")
+    argv = [a.format(target=target, ok=tmp_path / "ok") for a in COMMANDS[command]]
+    proc = run_main(*argv)
+    assert proc.returncode == 0, proc.stderr
+    assert target.is_file()
+    assert sorted(p.name for p in target.parent.iterdir()) == sorted(
+        [target.name] + ([f"{target.name}.status.json"] if "export" in command else []))

@@ -140,3 +140,30 @@ def test_an_interrupted_run_resumed_with_another_batch_size_names_it(seed, tmp_p
                     "--export", str(export), "--batch-size", "300", "--resume")
     assert proc.returncode == 2
     assert "--batch-size (was 200, now 300) changed since the interrupted run" in proc.stderr
+
+
+def test_an_interrupted_csv_export_with_empty_text_columns_reads_back_as_parquet(tmp_path):
+    """The seed layer's first tasks unroll nothing: their ``spatial`` column is all empty
+    strings, which a CSV reader would take for nulls. Interrupted after two tasks, the CSV
+    export's findings equal the Parquet export's, empty strings included."""
+    from ripple.api import explore_files
+
+    documents = {}
+    for suffix in (".parquet", ".csv"):
+        seen = {"tasks": 0}
+
+        def interrupt(_rows: int, seen=seen) -> None:
+            seen["tasks"] += 1
+            if seen["tasks"] == 2:
+                raise KeyboardInterrupt
+
+        outcome = explore_files(SEED / "workload.yaml", SEED / "arch.yaml",
+                                export=tmp_path / f"run{suffix}", batch_size=50,
+                                progress=interrupt)
+        assert not outcome.run.complete
+        document = outcome.document("energy", front=True)
+        del document["export"]
+        documents[suffix] = document
+    assert documents[".csv"] == documents[".parquet"]
+    best = documents[".csv"]["layers"][0]["best"]
+    assert best["spatial"] == "" and best["loops"].startswith("sram: ")

@@ -9,7 +9,7 @@ import pytest
 
 from ripple.dse.estimate import BASE_BYTES as EXPLORE_BASE
 from ripple.dse.estimate import BYTES_PER_ROW, BYTES_PER_TASK_ROW, MAX_COUNTED_SKELETONS
-from ripple.resources import BASE_BYTES, MODEL_BYTES_PER_OUTPUT, size
+from ripple.resources import BASE_BYTES, FACTOR_BYTES_PER_ELEMENT, MODEL_BYTES_PER_OUTPUT, size
 from tests.conftest import EXAMPLES, run_main
 
 SEED = EXAMPLES / "seed_case"
@@ -74,3 +74,21 @@ def test_a_space_too_large_to_count_needs_a_limit(tmp_path):
                            f"count (more than {MAX_COUNTED_SKELETONS:,} unrollings and tilings):"
                            " give --limit N (mappings a layer) or --force to explore it all\n")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["evaluate", "--dataflow", "ed"],
+                                     ["simulate", "--dataflow", "ws"],
+                                     ["explore", "--limit", "10", "--export", "EXPORT"]])
+def test_a_dimension_of_2_31_is_refused_before_its_table(tmp_path, command):
+    """N = 2^31 - 1 on the seed layer: the model's table of N alone would take 16 GiB per
+    array; every path to the model refuses it first, with the table's estimate."""
+    seed = (SEED / "workload.yaml").read_text()
+    assert "\nN: 1\n" in seed
+    workload = tmp_path / "wide.yaml"
+    workload.write_text(seed.replace("\nN: 1\n", f"\nN: {2**31 - 1}\n"))
+    argv = [str(tmp_path / "out" / "x.csv") if a == "EXPORT" else a for a in command]
+    line = _refused(run_main(argv[0], "-w", str(workload), "-a", str(SEED / "arch.yaml"),
+                             *argv[1:], "--max-memory", "8"))
+    estimate = size(BASE_BYTES + (2**31 - 1) * FACTOR_BYTES_PER_ELEMENT)
+    assert f"factor N: a table of {2**31 - 1:,} elements, about {estimate} of memory" in line
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

@@ -83,3 +83,26 @@ def test_zoo_cli(tmp_path):
     assert shown.returncode == 0 and '"dense_macs": 15470264320' in shown.stdout
     unknown = run_cli("zoo", "export", "resnet101", str(tmp_path / "x.onnx"))
     assert unknown.returncode == 2 and "unknown zoo network 'resnet101'" in unknown.stderr
+
+
+def test_zoo_export_is_atomic(tmp_path, monkeypatch):
+    """The model goes to a temporary name and is renamed whole: a failure before the rename
+    leaves neither the model nor its temporary file, and a folder as the target is one line
+    before any work."""
+    import os
+
+    from ripple.cli.main import main
+
+    def refuse(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError, match="No space left"):
+        main(["zoo", "export", "lenet5", str(tmp_path / "lenet5.onnx")])
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    folder = run_cli("zoo", "export", "lenet5", str(tmp_path))
+    assert folder.returncode == 2 and len(folder.stderr.splitlines()) == 1
+    assert "expected a file to write" in folder.stderr
+    assert run_cli("zoo", "export", "lenet5", str(tmp_path / "a" / "l.onnx")).returncode == 0
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["l.onnx"]

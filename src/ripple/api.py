@@ -12,12 +12,14 @@ from ripple.arch import Architecture, load_architecture
 from ripple.arch.timeloop_import import TimeloopArchitecture, import_timeloop_architecture
 from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.budget import SimulationLimits, simulation_budget
+from ripple.dse.cluster import SchedulerTLS, scheduler_security
 from ripple.dse.constraints import Constraints, load_constraints
 from ripple.dse.estimate import ExplorationEstimate
 from ripple.dse.estimate import estimate as estimate_exploration
 from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
+from ripple.dse.unmappable import no_valid_mapping
 from ripple.errors import MappingError, RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
@@ -35,7 +37,6 @@ from ripple.sparse.dataflows import sparse_architecture
 from ripple.sparseloop.optimizations import model_options
 from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.densities import DensityTable
-from ripple.workload.onnx_export import save_onnx
 from ripple.workload.onnx_precision import ZIGZAG_ONNX_PRECISION
 from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
@@ -90,6 +91,8 @@ def zoo_networks() -> list[Workload]:
 
 def export_zoo(name: str, path: str | Path) -> Workload:
     """Write zoo network ``name`` as an ONNX model (weights as shaped graph inputs)."""
+    from ripple.workload.onnx_export import save_onnx  # onnx is slow to import
+
     workload = zoo_workload(name)
     save_onnx(workload, path)
     return workload
@@ -332,12 +335,14 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   workers: int = 1, scheduler: str | None = None, resume: bool = False,
                   limit: int | None = None, batch_size: int = 16_384,
                   progress: Callable[[int], None] | None = None,
-                  on_estimate: Callable[[ExplorationEstimate], None] | None = None
-                  ) -> ExplorationOutcome:
+                  on_estimate: Callable[[ExplorationEstimate], None] | None = None,
+                  tls: SchedulerTLS | None = None) -> ExplorationOutcome:
     """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture.
     ``limit``: at most this many mappings of each layer. The run is costed first
     (:mod:`ripple.dse.estimate`: the mappings and the memory) and refused past the memory
-    limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate."""
+    limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate. ``scheduler``: a
+    Dask scheduler (trusted code: it exchanges pickles), over TLS with the files of ``tls``."""
+    security = scheduler_security(scheduler, tls)
     network = load_any_workload(workload, skip_unsupported=skip_unsupported)
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
     rules = load_constraints(constraints) if constraints else Constraints()
@@ -345,10 +350,17 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
     cost = estimate_exploration(layers, architecture, rules, limit, batch_size,
                                 tasks_in_flight=1 if scheduler else 2 * workers)
     cost.check(str(export))
+    if cost.space == 0:  # said before any file is written
+        raise no_valid_mapping(Path(export), layers[0], architecture, 0, limit)
     if on_estimate is not None:
         on_estimate(cost)
     run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
-                  resume=resume, batch_size=batch_size, limit=limit, progress=progress)
+                  resume=resume, batch_size=batch_size, limit=limit, progress=progress,
+                  security=security)
+    for lyr in layers if run.complete else ():
+        valid = run.of_layer(lyr.name).arrays()[4]
+        if not valid.any():
+            raise no_valid_mapping(Path(export), lyr, architecture, len(valid), limit)
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
                               f"{network.name} on {architecture.name}", limit, cost.space)
 

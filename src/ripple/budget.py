@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ripple.errors import ModelError, RippleInputError
-from ripple.mapping import LoopNest
 from ripple.resources import check_memory, duration, size
+
+if TYPE_CHECKING:
+    from ripple.mapping import LoopNest
 
 MACS_PER_SECOND = 600_000  # the slowest simulation rate measured (eyeriss_like, ws)
 BASE_BYTES = 180 * 2**20  # the interpreter, NumPy, the nest and its plan

@@ -30,6 +30,11 @@ from ripple.errors import RippleInputError
 BASE_BYTES = 180 * 2**20  # the interpreter, NumPy, the nest
 MODEL_BYTES_PER_OUTPUT = 260  # readiness (first and last cycle) and their intermediates
 MODEL_SECONDS_PER_OUTPUT = 2.5e-6  # the slowest measured, for the message only
+#: Per element of one factor's table (a dimension's indices, or an axis's (position, tap)
+#: pairs): its coordinates, loop digits and group histograms. Measured: ``evaluate
+#: --dataflow ed`` of the seed layer at N = 4M and 16M took 0.83 and 3.0 GB, 176 bytes per
+#: element of N; rounded up.
+FACTOR_BYTES_PER_ELEMENT = 200
 MACHINE_SHARE = 0.8
 
 #: The memory limit in bytes; None: no limit (``--force``).
@@ -75,6 +80,15 @@ def check_model(outputs: int, what: str, source: str | None = None) -> None:
     check_memory(estimate, f"{what}: {outputs:,} outputs, about {size(estimate)} of memory and "
                  f"{duration(outputs * MODEL_SECONDS_PER_OUTPUT)} to evaluate its readiness",
                  source)
+
+
+def check_factor(elements: int, what: str) -> None:
+    """The table of one factor of the model (``elements`` long), refused past the limit: a
+    dimension of 2^31 once asked NumPy for 16 GiB at a time, under every path to the model
+    (presets, explorations, networks), before any per-output estimate was made."""
+    estimate = BASE_BYTES + elements * FACTOR_BYTES_PER_ELEMENT
+    check_memory(estimate, f"{what}: a table of {elements:,} elements, about {size(estimate)} "
+                 "of memory", None)
 
 
 def duration(seconds: float) -> str:

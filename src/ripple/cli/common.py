@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ripple.report import write_json
-from ripple.workload.densities import DensityTable
+from ripple.report.json_out import write_json
+
+if TYPE_CHECKING:
+    from ripple.workload.densities import DensityTable
 
 
 def json_only(args: argparse.Namespace, document: object) -> bool:
@@ -47,4 +50,6 @@ def skip_unsupported_option(parser: argparse.ArgumentParser) -> None:
 
 def densities_option(args: argparse.Namespace) -> DensityTable | None:
     """The --density options as a table (None when none is given)."""
+    from ripple.workload.densities import DensityTable
+
     return DensityTable.parse(args.density) if args.density else None

@@ -8,7 +8,6 @@ import sys
 
 import yaml
 
-from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.report.json_out import write_text
 
 
@@ -24,6 +23,8 @@ def add_convert_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from ripple.arch.zigzag_import import import_zigzag_architecture
+
     imported = import_zigzag_architecture(args.spec)
     header = [f"# converted by 'ripple convert --from zigzag' from {args.spec}"]
     header += [f"# note: {note}" for note in imported.notes]

@@ -9,12 +9,10 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.table import Table
 
-from ripple import __version__, api
+from ripple import __version__
 from ripple.budget import DEFAULT_MAX_LOG_GB, DEFAULT_MAX_MACS, SimulationLimits
 from ripple.cli import flags
 from ripple.cli.common import (
@@ -25,29 +23,22 @@ from ripple.cli.common import (
     workload_and_arch,
 )
 from ripple.cli.convert import add_convert_command
+from ripple.cli.explore import add_explore_command
 from ripple.cli.init import add_init_command
 from ripple.cli.mapping_show import add_mapping_commands
 from ripple.cli.outputs import check_outputs
-from ripple.cli.progress import progress_bar, wanted
-from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
+from ripple.cli.progress import progress_bar
 from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import NothingToDo, RippleInputError
-from ripple.report import (
-    comparison_table,
-    dataflow_table,
-    explore_summary,
-    layer_table,
-)
+from ripple.lazy import lazy_module
 from ripple.report.console import output_console
-from ripple.report.workloads import workload_document, workload_table
 from ripple.resources import limited
-from ripple.workload import load_any_workload
 
-if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
-
-    from ripple.dse.estimate import ExplorationEstimate
+# Loaded when a command runs, not for --help (docs/architecture.md: start-up).
+api = lazy_module("ripple.api")
+report = lazy_module("ripple.report")
+workloads_report = lazy_module("ripple.report.workloads")
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -81,7 +72,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if json_only(args, result.to_dict()):
         return 0
     console = output_console()
-    console.print(layer_table(result))
+    console.print(report.layer_table(result))
     for note in notes:
         console.print(f"note: {note}", highlight=False)
     return 0
@@ -93,22 +84,22 @@ def _evaluate_network(args: argparse.Namespace) -> int:
         raise RippleInputError("give either -m MAPPING or --dataflow PRESET, not both")
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
-    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    network = api.load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
     layers = 1 if args.layer else len(network.mac_layers)
     with progress_bar(args, "evaluating", layers, "layers") as bar:
         result = api.evaluate_network(network, args.arch, args.dataflow, args.layer,
                                       densities_option(args), bar.advance)
     if json_only(args, result.to_dict()):
         return 0
-    output_console().print(dataflow_table([result]))
+    output_console().print(report.dataflow_table([result]))
     return 0
 
 
 def _workload(args: argparse.Namespace) -> int:
     imported = api.describe_workload(args.spec, args.skip_unsupported)
-    if json_only(args, workload_document(imported.value, imported.notes)):
+    if json_only(args, workloads_report.workload_document(imported.value, imported.notes)):
         return 0
-    output_console().print(workload_table(imported.value, imported.notes))
+    output_console().print(workloads_report.workload_table(imported.value, imported.notes))
     return 0
 
 
@@ -123,8 +114,8 @@ def _zoo_list(args: argparse.Namespace) -> int:
 
 
 def _zoo_export(args: argparse.Namespace) -> int:
-    net = api.export_zoo(args.name, args.file)
-    print(f"wrote {args.file}: {net.name}, {len(net.mac_layers)} MAC layers, "
+    net = api.export_zoo(args.name, args.output)
+    print(f"wrote {args.output}: {net.name}, {len(net.mac_layers)} MAC layers, "
           f"{net.dense_macs:,} dense MACs")
     return 0
 
@@ -135,7 +126,8 @@ def _demo(args: argparse.Namespace) -> int:
     if json_only(args, {"seed_case": [r.to_dict() for r in results]}):
         return 0
     console = output_console()
-    console.print(comparison_table(results, "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
+    console.print(report.comparison_table(results,
+                                          "Seed case: 5x5 input, 8 filters 3x3, K over 8 NPEs"))
     console.print()
     ws, scatter, event = results
     invalid = scatter.macs_issued - scatter.macs_valid
@@ -175,7 +167,7 @@ def _simulate(args: argparse.Namespace) -> int:
                                  progress=bar.advance, on_total=bar.set_total)
     if not json_only(args, run.to_dict()):
         console = output_console()
-        console.print(layer_table(run.result))
+        console.print(report.layer_table(run.result))
         verdict = "passed" if run.match else "FAILED"
         console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
                       highlight=False)
@@ -193,7 +185,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from ripple.arch import load_architecture
 
-    workload = load_any_workload(args.network, skip_unsupported=args.skip_unsupported)
+    workload = api.load_any_workload(args.network, skip_unsupported=args.skip_unsupported)
     arch = load_architecture(args.arch)
     dataflows = args.dataflows.split(",")
     if args.density or args.digits:
@@ -207,69 +199,15 @@ def _compare(args: argparse.Namespace) -> int:
         plots.comparison_figures(results, args.plot)
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
-    output_console().print(dataflow_table(results))
+    output_console().print(report.dataflow_table(results))
     return 0
-
-
-def _explore(args: argparse.Namespace) -> int:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    check_save_options(args)
-    columns = [TextColumn("exploring"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]} mappings/s"), TimeElapsedColumn(),
-               TextColumn("ETA"), TimeRemainingColumn()]
-    console = Console(stderr=True)
-    with Progress(*columns, transient=True, console=console,
-                  disable=not wanted(args, console)) as bar:
-        task = bar.add_task("explore", total=args.limit, rate="-")
-
-        def advance(rows: int) -> None:
-            bar.advance(task, rows)
-            elapsed = bar.tasks[0].elapsed or 0.0
-            done = bar.tasks[0].completed
-            bar.update(task, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
-
-        outcome = api.explore_files(args.workload, args.arch, constraints=args.constraints,
-                                    skip_unsupported=args.skip_unsupported,
-                                    layer=args.layer, export=args.export, workers=args.workers,
-                                    scheduler=args.scheduler, resume=args.resume,
-                                    limit=args.limit, batch_size=args.batch_size,
-                                    progress=advance,
-                                    on_estimate=lambda cost: _announce(args, bar, task, cost))
-    if args.plot:
-        from ripple.viz.explore import mapspace_scatter
-
-        for layer in outcome.layers:
-            mapspace_scatter(outcome.run, outcome.title, layer, args.plot)
-    document = outcome.document(args.objective, report=args.report, front=bool(args.save_front))
-    save_explored(args, document)
-    status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
-    if not json_only(args, document):
-        output_console().print(explore_summary(document))
-    return status
-
-
-def _announce(args: argparse.Namespace, bar: Progress, task: TaskID,
-              cost: ExplorationEstimate) -> None:
-    """Before the run: the size of the space, on stdout with the summary to come (not beside
-    a JSON document there)."""
-    bar.update(task, total=cost.explored)
-    if args.json != "-":
-        Console().print(f"exploring: {cost.describe()}", highlight=False, soft_wrap=True)
 
 
 def _multicore(args: argparse.Namespace) -> int:
     from ripple.multicore.run import progress_steps
     from ripple.report.multicore import multicore_table
 
-    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    network = api.load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
     with progress_bar(args, "scheduling", progress_steps(network, args.mode), "steps") as bar:
         result = api.multicore_files(network, args.arch, mode=args.mode,
                                      partition=args.partition, dataflow=args.dataflow,
@@ -349,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     zoo.add_parser("list", help="list the networks and their MACs").set_defaults(run=_zoo_list)
     export = zoo.add_parser("export", help="write a network as an ONNX model")
     export.add_argument("name", help="network name (see 'ripple zoo list')")
-    export.add_argument("file", help="the .onnx file to write")
+    export.add_argument("output", metavar="FILE", help="the .onnx file to write")
     export.set_defaults(run=_zoo_export)
 
     cmp = commands.add_parser("compare", help="one workload under several dataflows")
@@ -405,30 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     flags.resource_options(sim)
     sim.set_defaults(run=_simulate)
 
-    ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
-    workload_and_arch(ex, "architecture YAML")
-    ex.add_argument("--layer", help="explore this MAC layer only (default: every MAC layer)")
-    ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, preset)")
-    ex.add_argument("--objective", choices=("energy", "latency", "edp", "pareto"),
-                    default="energy")
-    ex.add_argument("--export", required=True, help="FILE.parquet or FILE.csv: one row a mapping")
-    ex.add_argument("--plot", metavar="DIR", help="scatter of the space with the Pareto front")
-    ex.add_argument("--workers", type=flags.worker_count, default=1,
-                    help=f"local worker processes, at most the processors available "
-                         f"({flags.cpu_count()} here)")
-    ex.add_argument("--scheduler", help="a Dask scheduler address (instead of --workers)")
-    ex.add_argument("--resume", action="store_true", help="finish an interrupted run")
-    ex.add_argument("--report", action="store_true",
-                    help="what one objective's optimum loses against another's")
-    ex.add_argument("--limit", type=flags.positive_count, metavar="N",
-                    help="explore the first N mappings of each layer (not of the network)")
-    ex.add_argument("--batch-size", type=flags.positive_count, default=16_384,
-                    help="mappings per task")
-    ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
-    report_html_option(ex)
-    add_save_options(ex)
-    flags.resource_options(ex)
-    ex.set_defaults(run=_explore)
+    add_explore_command(commands)
 
     mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
                              "layer by layer, fused tiles, or event-driven rows")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ripple.mapping import load_mapping
-from ripple.mapping.show import loop_nest_text
-
 
 def add_mapping_commands(commands: argparse._SubParsersAction) -> None:
     mapping = commands.add_parser("mapping", help="read a mapping file").add_subparsers(
@@ -17,5 +14,8 @@ def add_mapping_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from ripple.mapping import load_mapping
+    from ripple.mapping.show import loop_nest_text
+
     print(loop_nest_text(load_mapping(args.file)))
     return 0

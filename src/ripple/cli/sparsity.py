@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ripple import api
 from ripple.cli.common import json_only, report_html_option
 from ripple.cli.progress import progress_bar
 from ripple.errors import RippleInputError
+from ripple.lazy import lazy_module
 from ripple.report.console import output_console
-from ripple.workload.densities import DensityTable
+
+api = lazy_module("ripple.api")  # loaded when a command runs, not for --help
 
 if TYPE_CHECKING:
     from ripple.arch import Architecture
@@ -31,6 +32,8 @@ def compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Archite
 
         densities = measured_densities()
     else:
+        from ripple.workload.densities import DensityTable
+
         densities = DensityTable.parse(args.density)
     total = 2 * len(workload.mac_layers) * len(dataflows)
     with progress_bar(args, "comparing", total, "layers") as bar:

@@ -8,6 +8,7 @@ the export is merged in task order, so all three give the same export row for ro
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -20,6 +21,7 @@ from numpy.typing import NDArray
 
 from ripple.arch.spec import Architecture
 from ripple.dse import space
+from ripple.dse.cluster import connect
 from ripple.dse.constraints import Constraints
 from ripple.dse.lock import ExportLock
 from ripple.dse.rows import batch_table
@@ -29,6 +31,8 @@ from ripple.workload.layer import Layer
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from distributed import Client
+    from distributed.security import Security
 
 
 @dataclass
@@ -121,20 +125,25 @@ class _Interrupted(Exception):
 def explore(layers: list[Layer], arch: Architecture, constraints: Constraints, export: str | Path,
             *, workers: int = 1, scheduler: str | None = None, resume: bool = False,
             batch_size: int = 16_384, limit: int | None = None,
-            progress: Callable[[int], None] | None = None) -> Exploration:
+            progress: Callable[[int], None] | None = None,
+            security: Security | None = None) -> Exploration:
     """Explore the mapspace of ``layers`` on ``arch``; every mapping becomes a row of
     ``export``. An interrupted run leaves a partial export marked as such; ``resume`` finishes
-    it without redoing finished tasks."""
-    with ExportLock(Path(export)):
+    it without redoing finished tasks. ``scheduler``: a Dask scheduler's address, reached with
+    ``security`` (TLS: :func:`ripple.dse.cluster.scheduler_security`), before the export is
+    touched (a scheduler out of reach leaves nothing behind)."""
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(connect(scheduler, security)) if scheduler else None
+        stack.enter_context(ExportLock(Path(export)))
         store = PartStore(export, fingerprint((layers, arch, constraints), batch_size, limit),
                           resume)
-        return _run(store, layers, arch, constraints, workers=workers, scheduler=scheduler,
+        return _run(store, layers, arch, constraints, workers=workers, client=client,
                     batch_size=batch_size, limit=limit, progress=progress)
 
 
 def _run(store: PartStore, layers: list[Layer], arch: Architecture, constraints: Constraints,
-         *, workers: int, scheduler: str | None, batch_size: int, limit: int | None,
-         progress: Callable[[int], None] | None) -> Exploration:
+         *, workers: int, client: Client | None, batch_size: int,
+         limit: int | None, progress: Callable[[int], None] | None) -> Exploration:
     done = store.done()  # empty unless resuming
     result = Exploration()
 
@@ -155,8 +164,8 @@ def _run(store: PartStore, layers: list[Layer], arch: Architecture, constraints:
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
-        if scheduler is not None:
-            _run_dask(scheduler, arch, pending(), store, record)
+        if client is not None:
+            _run_dask(client, arch, pending(), store, record)
         elif workers > 1:
             _run_pool(workers, arch, pending(), store, record)
         else:
@@ -191,21 +200,20 @@ def _run_pool(workers: int, arch: Architecture, pending: Iterator[Task], store: 
             record(future.result())
 
 
-def _run_dask(address: str, arch: Architecture, pending: Iterator[Task], store: PartStore,
+def _run_dask(client: Client, arch: Architecture, pending: Iterator[Task], store: PartStore,
               record: Callable[[TaskSummary], None]) -> None:
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    with Client(address) as client:
-        arch_future = client.scatter(arch, broadcast=True)
-        window = 2 * max(1, len(client.scheduler_info()["workers"]))
-        futures = as_completed()
-        for task in pending:
-            futures.add(client.submit(run_task, arch_future, task,
-                                      str(store.part_path(task.task_id)), pure=False))
-            if futures.count() >= window:
-                record(next(futures).result())
-        for future in futures:
-            record(future.result())
+    arch_future = client.scatter(arch, broadcast=True)
+    window = 2 * max(1, len(client.scheduler_info()["workers"]))
+    futures = as_completed()
+    for task in pending:
+        futures.add(client.submit(run_task, arch_future, task,
+                                  str(store.part_path(task.task_id)), pure=False))
+        if futures.count() >= window:
+            record(next(futures).result())
+    for future in futures:
+        record(future.result())
 
 
 def _summary_of_part(task_id: int, table: pa.Table) -> TaskSummary:

@@ -26,6 +26,7 @@ class ExportLock:
         self._fd: int | None = None
 
     def __enter__(self) -> ExportLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # the export's folder, made here
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from ripple.dse.analysis import findings
 from ripple.dse.explore import Exploration
+from ripple.dse.rows import csv_options
 
 ROW_COLUMNS = ["task", "row", "layer", "index", "boundary", "spatial", "loops", "energy_pj",
                "latency_cycles", "edp"]
@@ -47,8 +48,7 @@ class ExplorationOutcome:
 
     def _tables_holding(self, tasks: list[int]) -> Iterator[pa.Table]:
         if self.export.suffix != ".parquet":
-            options = pacsv.ConvertOptions(include_columns=ROW_COLUMNS)
-            for chunk in pacsv.open_csv(self.export, convert_options=options):
+            for chunk in pacsv.open_csv(self.export, convert_options=csv_options(ROW_COLUMNS)):
                 yield pa.Table.from_batches([chunk])
             return
         export = pq.ParquetFile(self.export)

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
 from ripple.arch.spec import Architecture
 from ripple.mapping.skeleton import Skeleton
 from ripple.model.batch import BatchColumns
+
+#: The export's text columns. A CSV reader infers a column's type from what it holds, and a
+#: column of empty strings (no unrolling, every mapping valid) reads as nulls: these are read
+#: as text, so that a CSV export reads back as its Parquet twin does.
+TEXT_COLUMNS = ("layer", "index", "boundary", "spatial", "loops", "reason")
+
+
+def csv_options(columns: list[str] | None = None) -> pacsv.ConvertOptions:
+    """How to read an export's CSV (``columns``: only those)."""
+    return pacsv.ConvertOptions(include_columns=columns or [], strings_can_be_null=False,
+                                column_types={name: pa.string() for name in TEXT_COLUMNS})
 
 
 def loop_strings(skeleton: Skeleton, arch: Architecture, orders: NDArray[np.int64]) -> list[str]:

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.model.relevance import is_relevant
+from ripple.resources import check_factor
 from ripple.workload.layer import OPERANDS, IndexKind, Layer, Operand
 
 IntArray = NDArray[np.int64]
@@ -147,4 +148,10 @@ def _axis_factor(kind: NestKind, spec: FactorSpec) -> Factor:
 
 
 def build_factor(kind: NestKind, spec: FactorSpec) -> Factor:
+    if spec.name in ("Y", "X"):
+        geom = kind.layer.axis("y" if spec.name == "Y" else "x")
+        elements = (geom.outputs if kind.index == "output" else geom.inputs) * geom.taps
+    else:
+        elements = kind.layer.bound(spec.name)
+    check_factor(elements, f"layer {kind.layer.name}, factor {spec.name}")
     return _axis_factor(kind, spec) if spec.name in ("Y", "X") else _dim_factor(kind, spec)

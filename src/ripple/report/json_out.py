@@ -25,22 +25,29 @@ def write_json(document: Any, target: str) -> None:
 
 
 def write_text(text: str, target: str) -> None:
-    """Write ``text`` and a newline to ``target`` (``-`` for stdout) atomically: a temporary
-    file beside it, renamed when complete, so that no partial file is left as if whole."""
+    """Write ``text`` and a newline to ``target`` (``-`` for stdout) atomically
+    (:func:`write_atomic`)."""
     if target == "-":
         sys.stdout.write(text + "\n")
         return
+    write_atomic((text + "\n").encode(), target)
+
+
+def write_atomic(data: bytes, target: str | Path) -> None:
+    """Write ``data`` to the file ``target`` atomically: a temporary file beside it, renamed
+    when complete, so that no partial file is left as if whole."""
     path = Path(target)
     if path.is_dir():
-        raise RippleInputError("is a directory; expected a file to write", source=target)
+        raise RippleInputError("is a directory; expected a file to write", source=str(target))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except OSError as exc:
-        raise RippleInputError(f"cannot write here ({exc.strerror})", source=target) from None
+        raise RippleInputError(f"cannot write here ({exc.strerror})",
+                               source=str(target)) from None
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text + "\n")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it owner-only; a result is for everyone

@@ -89,6 +89,7 @@ class MacLogWriter:
         self._writer: pq.ParquetWriter | pa_csv.CSVWriter | None = None
 
     def __enter__(self) -> MacLogWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # as every output's writer does
         try:  # a signal may arrive once the file exists and before the block has begun
             if self.parquet:
                 self._writer = pq.ParquetWriter(str(self.tmp), self.schema)

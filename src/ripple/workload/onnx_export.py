@@ -46,7 +46,11 @@ def workload_to_onnx(workload: Workload) -> ModelProto:
 
 
 def save_onnx(workload: Workload, path: str | Path) -> None:
-    onnx.save(workload_to_onnx(workload), str(path))
+    """Write ``workload`` as an ONNX model, atomically (an interrupted export leaves no
+    truncated model behind)."""
+    from ripple.report.json_out import write_atomic
+
+    write_atomic(workload_to_onnx(workload).SerializeToString(), path)
 
 
 class _Builder:

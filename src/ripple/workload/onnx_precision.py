@@ -10,10 +10,13 @@ import; without them a node gets the importer's default (16 bits, or ZigZag's un
 
 from __future__ import annotations
 
-from onnx import NodeProto, helper
+from typing import TYPE_CHECKING
 
 from ripple.errors import RippleInputError
 from ripple.workload.layer import Precision
+
+if TYPE_CHECKING:  # onnx takes most of a second to import: only where a model is read
+    from onnx import NodeProto
 
 #: What ZigZag's ONNX parser gives a node without size attributes.
 ZIGZAG_ONNX_PRECISION = Precision(I=8, W=8, O=16, O_final=8)
@@ -22,6 +25,8 @@ SIZE_ATTRIBUTES = ("act_size", "weight_size", "output_size")
 
 def node_precision(node: NodeProto, default: Precision, source: str, where: str) -> Precision:
     """``default``, overridden by the node's size attributes as ZigZag reads them."""
+    from onnx import helper
+
     sizes: dict[str, int] = {}
     for attribute in node.attribute:
         if attribute.name in SIZE_ATTRIBUTES:

@@ -14,7 +14,6 @@ from ripple.specio import read_peer_yaml, read_yaml
 from ripple.workload.layer import Precision
 from ripple.workload.loader import workload_from_data
 from ripple.workload.network import Workload
-from ripple.workload.onnx_import import import_onnx
 from ripple.workload.timeloop_import import import_timeloop_problem
 from ripple.workload.zigzag_import import import_zigzag_workload
 from ripple.workload.zoo import zoo_workload
@@ -36,6 +35,8 @@ def import_any_workload(spec: str | Path, *, skip_unsupported: bool = False,
     if text.startswith(ZOO_PREFIX):
         return Imported(zoo_workload(text[len(ZOO_PREFIX):]))
     if text.lower().endswith(".onnx"):
+        from ripple.workload.onnx_import import import_onnx  # onnx is slow to import
+
         result = import_onnx(text, skip_unsupported=skip_unsupported, precision=onnx_precision)
         notes = tuple(f"skipped node {s.name} ({s.op_type}): {s.reason}" for s in result.skipped)
         return Imported(result.workload, result.folded + notes)

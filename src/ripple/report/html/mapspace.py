@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from ripple.dse.analysis import pareto_front
+from ripple.dse.rows import csv_options
 
 BINS = 120
 SAMPLE = 2_000
@@ -73,8 +74,7 @@ def mapspace_view(export: Path, layer: str) -> MapspaceView:
 def _read(export: Path, columns: list[str]) -> pa.Table:
     if export.suffix == ".parquet":
         return pq.read_table(export, columns=columns, read_dictionary=["layer"])
-    options = pacsv.ConvertOptions(include_columns=columns)
-    return pacsv.read_csv(export, convert_options=options)
+    return pacsv.read_csv(export, convert_options=csv_options(columns))
 
 
 def _mappings(export: Path, positions: NDArray[np.int64]) -> dict[int, str]:
