@@ -16,15 +16,18 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from onnx import TensorProto, helper, numpy_helper
 
-from ripple.api import evaluate_zigzag
+from ripple.api import evaluate_zigzag, explore_files
 
 pytestmark = pytest.mark.slow
 zigzag_api = pytest.importorskip("zigzag.api", reason="ZigZag is an optional test extra")
 INPUTS = Path(zigzag_api.__file__).parent / "inputs"
+ACCELERATOR = INPUTS / "hardware" / "tpu_like.yaml"
+HINTS = INPUTS / "mapping" / "tpu_like.yaml"
 
 
 def _model(path: Path) -> Path:
@@ -59,20 +62,51 @@ def _chosen_mapping(dump: dict, path: Path) -> Path:
     return path
 
 
-def test_tpu_like_counts_zigzags_energy_for_its_own_choices(tmp_path):
-    model = _model(tmp_path / "shipped.onnx")
-    accelerator = INPUTS / "hardware" / "tpu_like.yaml"
+@pytest.fixture(scope="module")
+def zigzag_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ZigZag's mapper (energy) on the two layers with the shipped mapping hints, once: the
+    folder holding the model and ZigZag's dump."""
+    folder = tmp_path_factory.mktemp("shipped")
+    model = _model(folder / "shipped.onnx")
     logging.disable(logging.WARNING)
     zigzag_api.get_hardware_performance_zigzag(
-        str(model), str(accelerator), str(INPUTS / "mapping" / "tpu_like.yaml"),
-        dump_folder=str(tmp_path / "dump"), opt="energy", loma_show_progress_bar=False)
+        str(model), str(ACCELERATOR), str(HINTS), dump_folder=str(folder / "dump"),
+        opt="energy", loma_show_progress_bar=False)
     logging.disable(logging.NOTSET)
+    return folder
+
+
+def _dump(folder: Path, layer: str) -> dict:
+    return json.loads((folder / "dump" / f"{layer}_complete.json").read_text())
+
+
+def test_tpu_like_counts_zigzags_energy_for_its_own_choices(zigzag_run, tmp_path):
+    model = zigzag_run / "shipped.onnx"
     for name in ("down", "fc"):
-        dump = json.loads((tmp_path / "dump" / f"{name}_complete.json").read_text())
+        dump = _dump(zigzag_run, name)
         mapping = _chosen_mapping(dump, tmp_path / f"{name}.yaml")
-        imported = evaluate_zigzag(accelerator, model, mapping, layer=name)
+        imported = evaluate_zigzag(ACCELERATOR, model, mapping, layer=name)
         assert imported.value.energy_pj == pytest.approx(
             dump["outputs"]["energy"]["energy_total"], rel=1e-4), name
         assert any("duplicate key 'ports'" in note for note in imported.notes)
         sram = imported.value.arch.memory("sram_2MB")
         assert (sram.read_granule_bits, sram.read_bandwidth) == (64, 2048)
+
+
+def test_explore_with_zigzags_hints_finds_its_choice_or_better(zigzag_run, tmp_path):
+    """``ripple explore`` with the shipped hints as constraints: every mapping has the
+    unrolling ZigZag used, and the optimum costs no more than ZigZag's choice counted by
+    Ripple (docs/zigzag.md, "Mapping hints")."""
+    model = zigzag_run / "shipped.onnx"
+    dump = _dump(zigzag_run, "down")
+    chosen = evaluate_zigzag(ACCELERATOR, model, _chosen_mapping(dump, tmp_path / "down.yaml"),
+                             layer="down").value.energy_pj
+    outcome = explore_files(model, ACCELERATOR, constraints=HINTS, layer="down",
+                            export=tmp_path / "space.parquet")
+    unrolling = " ".join(f"{dim}{size}@{oa}" for oa, loops in
+                         dump["inputs"]["layer"]["user_spatial_mapping"].items()
+                         for dim, size in loops.items())
+    spatial = pq.read_table(tmp_path / "space.parquet", columns=["spatial"])["spatial"]
+    assert set(spatial.to_pylist()) == {unrolling}
+    best = outcome.document("energy")["layers"][0]["best"]["energy_pj"]
+    assert best <= chosen * (1 + 1e-12)

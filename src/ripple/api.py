@@ -18,6 +18,7 @@ from ripple.dse.estimate import estimate as estimate_exploration
 from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
+from ripple.dse.zigzag_hints import zigzag_constraints, zigzag_mapping_file
 from ripple.errors import MappingError, RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
@@ -26,6 +27,7 @@ from ripple.mapping.timeloop_import import import_timeloop_mapping, timeloop_kee
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
 from ripple.multicore import MulticoreResult, load_multicore, load_partition, run_multicore
+from ripple.peer_workload import load_workload_for, precision_notes
 from ripple.results import LayerResult, NetworkResult, Unmapped
 from ripple.results.network import Comparison
 from ripple.sim import SimulationResult, simulate
@@ -68,8 +70,8 @@ def load_nest(workload: str | Path, arch: str | Path, mapping: str | Path | None
     if (mapping is None) == (dataflow is None):
         raise RippleInputError("give either a mapping file or a dataflow preset, not both",
                                field="mapping")
-    chosen = choose_layer(load_any_workload(workload, skip_unsupported=skip_unsupported), layer,
-                          str(workload))
+    chosen = choose_layer(load_workload_for(workload, arch, skip_unsupported=skip_unsupported),
+                          layer, str(workload))
     architecture = load_architecture(arch)
     if dataflow is not None:
         preset = resolve(dataflow).name
@@ -188,15 +190,33 @@ def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str
     loops = import_zigzag_mapping(mapping, chosen, arch.value, operator_type=operator_type,
                                   boundary=boundary)
     nest = bind(chosen, arch.value, loops.value, source=str(mapping))
-    return Imported(nest, imported.notes + arch.notes + loops.notes)
+    return Imported(nest, precision_notes(workload, accelerator) + imported.notes + arch.notes
+                    + loops.notes)
 
 
 def _zigzag_operator_type(workload: str | Path, layer: Layer) -> str:
-    """The ``operator_type`` by which ZigZag picks a layer's mapping entry: its own workload
-    file's field, else the ONNX operator ZigZag's ONNX parser takes it from."""
+    """The ``operator_type`` by which ZigZag picks a layer's mapping entry."""
+    return _zigzag_operator_types(workload, [layer])[layer.name]
+
+
+def _zigzag_operator_types(workload: str | Path, layers: list[Layer]) -> dict[str, str]:
+    """Each layer's ``operator_type``, by which ZigZag picks its mapping entry: its own
+    workload file's field, else the ONNX operator ZigZag's ONNX parser takes it from."""
     if zigzag_workload_file(workload):
-        return zigzag_operator_types(workload)[layer.name]
-    return "Conv" if layer.operator == "conv" else "Gemm"
+        return zigzag_operator_types(workload)
+    return {lyr.name: "Conv" if lyr.operator == "conv" else "Gemm" for lyr in layers}
+
+
+def exploration_constraints(path: str | Path | None, workload: str | Path, network: Workload,
+                            layers: list[Layer]) -> Imported[Constraints]:
+    """The constraints file of ``ripple explore``: Ripple's, or a ZigZag mapping file (told
+    apart by content) turned into each layer's constraints (:mod:`ripple.dse.zigzag_hints`)."""
+    if path is None:
+        return Imported(Constraints())
+    if zigzag_mapping_file(path):
+        return zigzag_constraints(path, network, layers,
+                                  _zigzag_operator_types(workload, layers))
+    return Imported(load_constraints(path))
 
 
 def evaluate_zigzag(accelerator: str | Path, workload: str | Path, mapping: str | Path, *,
@@ -298,7 +318,7 @@ def evaluate_network(workload: str | Path | Workload, arch: str | Path, dataflow
     """A workload (or its file: YAML, ONNX or zoo:NAME) under a dataflow preset: every MAC
     layer, or the one named ``layer``."""
     loaded = isinstance(workload, Workload)
-    network = workload if loaded else load_any_workload(workload)
+    network = workload if loaded else load_workload_for(workload, arch)
     if layer is not None:
         chosen = choose_layer(network, layer, network.name if loaded else str(workload))
         network = network.model_copy(update={"layers": [chosen]})
@@ -338,19 +358,20 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
     ``limit``: at most this many mappings of each layer. The run is costed first
     (:mod:`ripple.dse.estimate`: the mappings and the memory) and refused past the memory
     limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate."""
-    network = load_any_workload(workload, skip_unsupported=skip_unsupported)
+    network = load_workload_for(workload, arch, skip_unsupported=skip_unsupported)
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
-    rules = load_constraints(constraints) if constraints else Constraints()
+    rules = exploration_constraints(constraints, workload, network, layers)
     architecture = load_architecture(arch)
-    cost = estimate_exploration(layers, architecture, rules, limit, batch_size,
+    cost = estimate_exploration(layers, architecture, rules.value, limit, batch_size,
                                 tasks_in_flight=1 if scheduler else 2 * workers)
     cost.check(str(export))
     if on_estimate is not None:
         on_estimate(cost)
-    run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
+    run = explore(layers, architecture, rules.value, export, workers=workers, scheduler=scheduler,
                   resume=resume, batch_size=batch_size, limit=limit, progress=progress)
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
-                              f"{network.name} on {architecture.name}", limit, cost.space)
+                              f"{network.name} on {architecture.name}", limit, cost.space,
+                              precision_notes(workload, arch) + rules.notes)
 
 
 def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",

@@ -33,6 +33,7 @@ from ripple.cli.save_mappings import add_save_options, check_save_options, save_
 from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import NothingToDo, RippleInputError
+from ripple.peer_workload import import_workload_for, precision_notes
 from ripple.report import (
     comparison_table,
     dataflow_table,
@@ -78,6 +79,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                                    "its boundary")
         result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer,
                                     densities_option(args), args.skip_unsupported)
+        notes = precision_notes(args.workload, args.arch)
     if json_only(args, result.to_dict()):
         return 0
     console = output_console()
@@ -93,15 +95,25 @@ def _evaluate_network(args: argparse.Namespace) -> int:
         raise RippleInputError("give either -m MAPPING or --dataflow PRESET, not both")
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
-    network = load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    imported = import_workload_for(args.workload, args.arch,
+                                   skip_unsupported=args.skip_unsupported)
+    network = imported.value
     layers = 1 if args.layer else len(network.mac_layers)
     with progress_bar(args, "evaluating", layers, "layers") as bar:
         result = api.evaluate_network(network, args.arch, args.dataflow, args.layer,
                                       densities_option(args), bar.advance)
     if json_only(args, result.to_dict()):
         return 0
-    output_console().print(dataflow_table([result]))
+    print_notes(dataflow_table([result]), imported.notes)
     return 0
+
+
+def print_notes(table: Table, notes: tuple[str, ...]) -> None:
+    """A result's table, then what the imports decided, one ``imported:`` line each."""
+    console = output_console()
+    console.print(table)
+    for note in notes:
+        console.print(f"imported: {note}", highlight=False)
 
 
 def _workload(args: argparse.Namespace) -> int:
@@ -179,6 +191,8 @@ def _simulate(args: argparse.Namespace) -> int:
         verdict = "passed" if run.match else "FAILED"
         console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
                       highlight=False)
+        for note in precision_notes(args.workload or "", args.arch):
+            console.print(f"imported: {note}", highlight=False)
         for what, path in (("MAC log", args.log), ("animation", args.animate),
                            ("figures", args.plot)):
             if path is not None:
@@ -193,8 +207,9 @@ def _simulate(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from ripple.arch import load_architecture
 
-    workload = load_any_workload(args.network, skip_unsupported=args.skip_unsupported)
-    arch = load_architecture(args.arch)
+    imported = import_workload_for(args.network, args.arch,
+                                   skip_unsupported=args.skip_unsupported)
+    workload, arch = imported.value, load_architecture(args.arch)
     dataflows = args.dataflows.split(",")
     if args.density or args.digits:
         return compare_sparsity(args, workload, arch, dataflows)
@@ -207,7 +222,7 @@ def _compare(args: argparse.Namespace) -> int:
         plots.comparison_figures(results, args.plot)
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
-    output_console().print(dataflow_table(results))
+    print_notes(dataflow_table(results), imported.notes)
     return 0
 
 
@@ -252,7 +267,10 @@ def _explore(args: argparse.Namespace) -> int:
     save_explored(args, document)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
-        output_console().print(explore_summary(document))
+        console = output_console()
+        console.print(explore_summary(document))
+        for note in document.get("imported", []):
+            console.print(f"imported: {note}", highlight=False)
     return status
 
 
@@ -408,7 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
     workload_and_arch(ex, "architecture YAML")
     ex.add_argument("--layer", help="explore this MAC layer only (default: every MAC layer)")
-    ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, preset)")
+    ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, "
+                    "preset, per layer), or a ZigZag mapping file")
     ex.add_argument("--objective", choices=("energy", "latency", "edp", "pareto"),
                     default="energy")
     ex.add_argument("--export", required=True, help="FILE.parquet or FILE.csv: one row a mapping")
