@@ -1,7 +1,7 @@
 """``ripple convert --from zigzag`` and ``--to zigzag`` back and forth over every accelerator
 ZigZag ships that is not in-memory computing: the Ripple architecture is unchanged, ZigZag's
 own validator and factory accept what Ripple writes, and writing it again gives the same file
-(docs/zigzag.md, "Back to ZigZag")."""
+(docs/zigzag.md, "Back to ZigZag"); the same for every shipped mapping file, as constraints."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from tests.conftest import EXAMPLES, run_main
 zigzag = pytest.importorskip("zigzag", reason="ZigZag is an optional test extra")
 from zigzag.parser.accelerator_factory import AcceleratorFactory  # noqa: E402
 from zigzag.parser.accelerator_validator import AcceleratorValidator  # noqa: E402
+from zigzag.parser.mapping_validator import MappingValidator  # noqa: E402
 
 HARDWARE = Path(zigzag.__file__).parent / "inputs" / "hardware"
 SHIPPED = sorted(path for path in HARDWARE.glob("*.yaml")
@@ -88,3 +89,36 @@ def test_an_array_dimension_zigzag_cannot_name_is_refused(tmp_path):
     done = run_main("convert", "--to", "zigzag", str(path), "-o", str(out))
     assert done.returncode == 2 and not out.exists()
     assert "arch.yaml" in done.stderr and "array.cols" in done.stderr
+
+
+MAPPINGS = sorted((HARDWARE.parent / "mapping").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("mapping", MAPPINGS, ids=lambda path: path.stem)
+def test_mapping_hints_back_and_forth_change_nothing(mapping, tmp_path):
+    """A shipped mapping file as the constraints of a workload's layers, written back as a
+    ZigZag mapping file (one entry per layer, which ZigZag's validator accepts) and read
+    again: the same constraints."""
+    from tests.test_zigzag_shipped import _model
+
+    model = str(_model(tmp_path / "two.onnx"))
+    first, written, second = (tmp_path / name for name in ("c.yaml", "m.yaml", "c2.yaml"))
+    _convert("--from", "zigzag", str(mapping), "-w", model, "-o", str(first))
+    _convert("--to", "zigzag", str(first), "-o", str(written))
+    _convert("--from", "zigzag", str(written), "-w", model, "-o", str(second))
+    assert yaml.safe_load(first.read_text()) == yaml.safe_load(second.read_text())
+    entries = yaml.safe_load(written.read_text())
+    assert [entry["name"] for entry in entries] == ["default", "down", "fc"]
+    validator = MappingValidator(entries)
+    assert validator.validate()
+
+
+def test_constraints_zigzag_cannot_hold_are_noted(tmp_path):
+    out = tmp_path / "m.yaml"
+    _convert("--to", "zigzag", str(EXAMPLES / "seed_case" / "constraints.yaml"), "-o", str(out))
+    notes = [line for line in out.read_text().splitlines() if line.startswith("# note: ")]
+    assert sorted(note.split(":")[1].strip() for note in notes) == [
+        "max_loops_per_level", "partial_order", "utilisation_floor"]
+    assert yaml.safe_load(out.read_text()) == [{
+        "name": "default", "spatial_mapping": {"D1": ["K, 8"]},
+        "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"}}]

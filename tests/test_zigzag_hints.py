@@ -138,3 +138,16 @@ def test_zigzags_layers_without_macs_are_listed_as_skipped(tmp_path):
     assert ("skipped 2 layer(s) without MACs, which ZigZag evaluates and Ripple does not "
             "(Pooling 1, Add 1): l1, l2") in imported.notes
     assert any("l3: operand_source I = 2 dropped" in note for note in imported.notes)
+
+
+def test_a_star_size_is_what_the_unrolling_and_the_other_loops_leave(tmp_path):
+    """ZigZag's ``[K, "*"]``: K 512 over 32 on the array, and 4 in another loop, leaves 4."""
+    hints = tmp_path / "hints.yaml"
+    hints.write_text(yaml.safe_dump([{
+        "name": "default", "spatial_mapping": {"D1": ["K, 32"], "D2": ["C, 32"]},
+        "temporal_ordering": [["C", "*"], ["OX", 7], ["OY", 7], ["K", 4], ["K", "*"]]}]))
+    network = load_any_workload(RESNET)
+    layer = next(lyr for lyr in network.mac_layers if lyr.name == DOWNSAMPLE)
+    assert (layer.K, layer.C) == (512, 256)
+    rules = exploration_constraints(hints, RESNET, network, [layer]).value.for_layer(DOWNSAMPLE)
+    assert rules.loops == [("K", 4), ("K", 4), ("OY", 7), ("OX", 7), ("C", 8)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from ripple.arch.zigzag_import import DEFAULT_LINKS
 from ripple.dse.constraints import Constraints, LayerConstraints
@@ -79,8 +80,12 @@ def _layer_constraints(entry: ZigZagMappingEntry, index: int, layer: Layer, sour
     spatial = zigzag_spatial(entry, index, layer, source, said)
     loops = None
     if entry.temporal_ordering:
-        loops = zigzag_temporal(entry, index, layer, source, said)
-        _check_cover(layer, spatial, loops, source, f"[{index}].temporal_ordering")
+        loops = zigzag_temporal(entry, index, layer, spatial, source, said) or None
+        if loops is None:
+            said.append("no loop of the temporal_ordering runs over a dimension of the layer; "
+                        "the explorer chooses the loops")
+        else:
+            _check_cover(layer, spatial, loops, source, f"[{index}].temporal_ordering")
     rules = LayerConstraints(index=["output"], spatial=spatial,  # type: ignore[arg-type]
                              loops=loops)  # type: ignore[arg-type]
     notes += [f"{layer.name}: entry [{index}] {entry.name!r}: {note}" for note in said]
@@ -100,3 +105,41 @@ def _check_cover(layer: Layer, spatial: dict[str, list[tuple[str, int]]],
                                    f"{layer.name} needs {wanted} ({dim} {layer.bound(dim)} "
                                    f"over the unrolling's {unrolled})", source=source,
                                    field=field)
+
+
+#: What a constraint field is by default, for those ZigZag's mapping format cannot hold.
+_NOT_IN_ZIGZAG = ("dataflow", "order", "partial_order", "level_of", "utilisation_floor",
+                  "boundary", "max_loops_per_level", "index")
+_RIPPLE_TO_ZIGZAG = {"N": "B"}
+
+
+def zigzag_mapping_entries(rules: Constraints) -> Imported[list[dict[str, Any]]]:
+    """Constraints written as a ZigZag mapping file: a ``default`` entry from the fields for
+    every layer (ZigZag requires one), one entry per layer under ``layers:`` (its ``spatial``
+    and ``loops``); a note per field ZigZag's format cannot hold."""
+    entries = [_entry("default", rules)]
+    entries += [_entry(name, rules.for_layer(name)) for name in rules.layers]
+    defaults = LayerConstraints()
+    notes = [f"{where}{field}: {getattr(given, field)!r} is not in ZigZag's mapping format; "
+             "left out"
+             for where, given in [("", rules), *((f"layers.{name}.", own)
+                                                 for name, own in rules.layers.items())]
+             for field in _NOT_IN_ZIGZAG
+             if field in given.model_fields_set
+             and getattr(given, field) != getattr(defaults, field)
+             and not (field == "index" and getattr(given, field) == ["output"])]
+    return Imported(entries, tuple(notes))
+
+
+def _entry(name: str, rules: LayerConstraints) -> dict[str, Any]:
+    def dim(d: str) -> str:
+        return _RIPPLE_TO_ZIGZAG.get(d, d)
+
+    entry: dict[str, Any] = {"name": name}
+    if rules.spatial is not None:
+        entry["spatial_mapping"] = {array_dim: [f"{dim(d)}, {s}" for d, s in loops]
+                                    for array_dim, loops in rules.spatial.items()}
+    if rules.loops is not None:
+        entry["temporal_ordering"] = [[dim(d), s] for d, s in reversed(rules.loops)]
+    entry["memory_operand_links"] = {op: DEFAULT_LINKS[op] for op in "OWI"}
+    return entry

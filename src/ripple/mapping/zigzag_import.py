@@ -15,6 +15,7 @@ clipped to it, as ZigZag clips it.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Literal
@@ -91,23 +92,31 @@ def zigzag_spatial(entry: ZigZagMappingEntry, index: int, layer: Layer, source: 
     return spatial
 
 
-def zigzag_temporal(entry: ZigZagMappingEntry, index: int, layer: Layer, source: str,
+def zigzag_temporal(entry: ZigZagMappingEntry, index: int, layer: Layer,
+                    spatial: dict[str, list[tuple[str, int]]], source: str,
                     notes: list[str]) -> list[tuple[str, int]]:
     """The entry's ``temporal_ordering`` as loops OUTERMOST first (ZigZag lists them innermost
-    first); loops over a dimension the layer lacks dropped, with a note."""
+    first); loops over a dimension the layer lacks dropped, with a note. A ``*`` size is what
+    the unrolling and the other loops leave of the dimension, as ZigZag reads it."""
     assert entry.temporal_ordering, "only entries with a temporal_ordering"
-    temporal = []
-    for i, (dim, size) in enumerate(reversed(entry.temporal_ordering)):
-        position = len(entry.temporal_ordering) - 1 - i
-        if size == "*":
-            raise RippleInputError("a '*' size leaves the loop to ZigZag's mapper; Ripple needs "
-                                   "every size", source=source,
-                                   field=f"[{index}].temporal_ordering[{position}]")
-        dim = ZIGZAG_TO_RIPPLE.get(dim.upper(), dim.upper())
+    given: list[tuple[str, int | Literal["*"], int]] = []
+    for position, (name, size) in enumerate(entry.temporal_ordering):
+        dim = ZIGZAG_TO_RIPPLE.get(name.upper(), name.upper())
         if dim not in _layer_dims(layer):
             notes.append(f"temporal loop {dim}{size} dropped: the layer has no {dim}")
             continue
-        temporal.append((dim, size))
+        given.append((dim, size, position))
+    temporal = []
+    for dim, size, position in reversed(given):
+        if size == "*":
+            if sum(1 for d, s, _ in given if d == dim and s == "*") > 1:
+                raise RippleInputError(f"{dim} has several '*' sizes; ZigZag leaves one "
+                                       "loop of a dimension to its mapper", source=source,
+                                       field=f"[{index}].temporal_ordering[{position}]")
+            unrolled = math.prod(s for per in spatial.values() for d, s in per if d == dim)
+            fixed = math.prod(int(s) for d, s, _ in given if d == dim and s != "*")
+            size = -(-layer.bound(dim) // (unrolled * fixed))
+        temporal.append((dim, int(size)))
     return temporal
 
 
@@ -126,7 +135,7 @@ def import_zigzag_mapping(path: str | Path, layer: Layer, arch: Architecture, *,
         raise RippleInputError("no temporal_ordering: ZigZag's mapper (LOMA) would choose the "
                                "loops; give the file to 'ripple explore --constraints', whose "
                                "explorer chooses them", source=source, field=f"[{index}]")
-    temporal = zigzag_temporal(entry, index, layer, source, notes)
+    temporal = zigzag_temporal(entry, index, layer, spatial, source, notes)
     if len(arch.levels) == 1:
         return Imported(Mapping(name=entry.name, boundary=boundary, spatial=spatial,
                                 temporal={arch.levels[0].name: temporal}), tuple(notes))
