@@ -72,8 +72,11 @@ def test_what_zigzags_format_cannot_hold_is_noted(tmp_path):
     written = zigzag_accelerator(arch, "arch_gated.yaml")
     assert any(".sparsity" in note for note in written.notes)
     assert any(note.startswith("conventions.") for note in written.notes)
-    assert not any(".read_energy_pj" in note or "capacity_bits" in note
+    assert not any(".read_energy_pj" in note or "capacity_bits" in note or "served" in note
                    for note in written.notes)
+    served = {m.name: arch.served(m) for level in arch.levels for m in level.memories}
+    assert {name: m["served_dimensions"] for name, m in written.value["memories"].items()} == \
+        served  # a memory without served_dims serves every array dimension
     out = tmp_path / "accel.yaml"
     _convert("--to", "zigzag", str(EXAMPLES / "seed_case" / "arch_gated.yaml"), "-o", str(out))
     assert "# note: " in out.read_text()

@@ -151,3 +151,16 @@ def test_a_star_size_is_what_the_unrolling_and_the_other_loops_leave(tmp_path):
     assert (layer.K, layer.C) == (512, 256)
     rules = exploration_constraints(hints, RESNET, network, [layer]).value.for_layer(DOWNSAMPLE)
     assert rules.loops == [("K", 4), ("K", 4), ("OY", 7), ("OX", 7), ("C", 8)]
+
+
+def test_links_other_than_the_default_are_refused_by_the_explorer(tmp_path):
+    hints = tmp_path / "hints.yaml"
+    hints.write_text(yaml.safe_dump([{"name": "default",
+                                      "spatial_mapping": {"D1": ["K, 32"]},
+                                      "memory_operand_links": {"O": "O", "W": "I1", "I": "I2"}}]))
+    export = tmp_path / "space.csv"
+    done = run_main("explore", "-a", str(TPU), "-w", str(RESNET), "--layer", DOWNSAMPLE,
+                    "--constraints", str(hints), "--export", str(export))
+    assert done.returncode == 2 and not export.exists()
+    assert done.stderr.count("\n") == 1
+    assert "hints.yaml" in done.stderr and "[0].memory_operand_links" in done.stderr

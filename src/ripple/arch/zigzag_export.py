@@ -42,6 +42,10 @@ def zigzag_accelerator(arch: Architecture, source: str) -> Imported[dict[str, An
                              "unit_energy": arch.mac.energy_pj}
     if arch.mac.area is not None:
         array["unit_area"] = arch.mac.area
+    # every array dimension when served_dims is left out, as Ripple reads it
+    arch = arch.model_copy(update={"levels": [level.model_copy(update={"memories": [
+        memory.model_copy(update={"served_dims": arch.served(memory)})
+        for memory in level.memories]}) for level in arch.levels]})
     memories = {memory.name: _memory(memory, f"levels[{i}].memories[{j}]", source)
                 for i, level in reversed(list(enumerate(arch.levels)))
                 for j, memory in enumerate(level.memories)}
