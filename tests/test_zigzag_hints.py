@@ -93,18 +93,24 @@ def test_a_temporal_ordering_fixes_the_loops_and_the_explorer_cuts_them(tmp_path
     assert len(cuts) == len(rows) > 1  # distinct cuts of the one sequence into levels
 
 
-def test_a_temporal_ordering_that_does_not_cover_the_layer_is_refused(tmp_path):
-    hints = tmp_path / "hints.yaml"
-    hints.write_text(yaml.safe_dump([{"name": "default",
-                                      "spatial_mapping": {"D1": ["K, 32"], "D2": ["C, 32"]},
-                                      "temporal_ordering": [["K", 4]]}]))
-    export = tmp_path / "space.csv"
+def _refused(folder: Path, entry: dict, field: str) -> str:
+    """``ripple explore`` with the one-entry mapping file: exit 2, one line naming the file
+    and ``field``, no export; the line."""
+    hints = folder / "hints.yaml"
+    hints.write_text(yaml.safe_dump([{"name": "default", **entry}]))
+    export = folder / "space.csv"
     done = run_main("explore", "-a", str(TPU), "-w", str(RESNET), "--layer", DOWNSAMPLE,
                     "--constraints", str(hints), "--export", str(export))
     assert done.returncode == 2 and not export.exists()
     assert done.stderr.count("\n") == 1
-    assert "hints.yaml" in done.stderr and "[0].temporal_ordering" in done.stderr
-    assert "the loops over K run 4 times" in done.stderr
+    assert "hints.yaml" in done.stderr and field in done.stderr
+    return done.stderr
+
+
+def test_a_temporal_ordering_that_does_not_cover_the_layer_is_refused(tmp_path):
+    line = _refused(tmp_path, {"spatial_mapping": {"D1": ["K, 32"], "D2": ["C, 32"]},
+                               "temporal_ordering": [["K", 4]]}, "[0].temporal_ordering")
+    assert "the loops over K run 4 times" in line
 
 
 def test_an_onnx_model_under_a_zigzag_accelerator_takes_zigzags_precisions(tmp_path):
@@ -154,13 +160,6 @@ def test_a_star_size_is_what_the_unrolling_and_the_other_loops_leave(tmp_path):
 
 
 def test_links_other_than_the_default_are_refused_by_the_explorer(tmp_path):
-    hints = tmp_path / "hints.yaml"
-    hints.write_text(yaml.safe_dump([{"name": "default",
-                                      "spatial_mapping": {"D1": ["K, 32"]},
-                                      "memory_operand_links": {"O": "O", "W": "I1", "I": "I2"}}]))
-    export = tmp_path / "space.csv"
-    done = run_main("explore", "-a", str(TPU), "-w", str(RESNET), "--layer", DOWNSAMPLE,
-                    "--constraints", str(hints), "--export", str(export))
-    assert done.returncode == 2 and not export.exists()
-    assert done.stderr.count("\n") == 1
-    assert "hints.yaml" in done.stderr and "[0].memory_operand_links" in done.stderr
+    _refused(tmp_path, {"spatial_mapping": {"D1": ["K, 32"]},
+                        "memory_operand_links": {"O": "O", "W": "I1", "I": "I2"}},
+             "[0].memory_operand_links")
