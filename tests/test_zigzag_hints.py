@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from ripple.api import exploration_constraints, explore_files, load_nest
+from ripple.peer_workload import import_workload_for
 from ripple.workload import load_any_workload
 from ripple.workload.layer import Precision
 from ripple.workload.zigzag_import import import_zigzag_workload
@@ -163,3 +164,19 @@ def test_links_other_than_the_default_are_refused_by_the_explorer(tmp_path):
     _refused(tmp_path, {"spatial_mapping": {"D1": ["K, 32"]},
                         "memory_operand_links": {"O": "O", "W": "I1", "I": "I2"}},
              "[0].memory_operand_links")
+
+
+def test_zigzags_networks_leave_out_what_zigzags_onnx_parser_leaves_out():
+    """ZigZag's MobileNetV2 and AlexNet under its tpu_like: every Conv, Gemm and MatMul node is
+    a MAC layer, the rest (Clip; LRN, Softmax) counted in one note."""
+    import onnx
+
+    for name, skipped in (("mobilenetv2", "(Clip 35;"), ("alexnet", "(LRN 2, Softmax 1;")):
+        model = INPUTS / "workload" / f"{name}.onnx"
+        imported = import_workload_for(model, TPU)
+        nodes = onnx.load(str(model), load_external_data=False).graph.node
+        assert len(imported.value.mac_layers) == sum(
+            node.op_type in ("Conv", "Gemm", "MatMul") for node in nodes)
+        assert any(skipped in note for note in imported.notes), imported.notes
+        assert {layer.precision for layer in imported.value.mac_layers} == {
+            Precision(I=8, W=8, O=16, O_final=8)}

@@ -27,7 +27,7 @@ from ripple.mapping.timeloop_import import import_timeloop_mapping, timeloop_kee
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
 from ripple.multicore import MulticoreResult, load_multicore, load_partition, run_multicore
-from ripple.peer_workload import load_workload_for, precision_notes
+from ripple.peer_workload import import_workload_for, load_workload_for
 from ripple.results import LayerResult, NetworkResult, Unmapped
 from ripple.results.network import Comparison
 from ripple.sim import SimulationResult, simulate
@@ -38,7 +38,6 @@ from ripple.sparseloop.optimizations import model_options
 from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.densities import DensityTable
 from ripple.workload.onnx_export import save_onnx
-from ripple.workload.onnx_precision import ZIGZAG_ONNX_PRECISION
 from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
 from ripple.workload.zigzag_import import zigzag_operator_types, zigzag_workload_file
@@ -182,7 +181,7 @@ def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str
     The mapping entry chosen for the layer supplies ``memory_operand_links`` for the
     accelerator, as in ZigZag; an ONNX model's nodes get ZigZag's precisions.
     """
-    imported = import_any_workload(workload, onnx_precision=ZIGZAG_ONNX_PRECISION)
+    imported = import_workload_for(workload, accelerator)
     chosen = choose_layer(imported.value, layer, str(workload))
     operator_type = _zigzag_operator_type(workload, chosen)
     _, entry = read_zigzag_mapping(mapping, chosen.name, operator_type)
@@ -190,8 +189,7 @@ def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str
     loops = import_zigzag_mapping(mapping, chosen, arch.value, operator_type=operator_type,
                                   boundary=boundary)
     nest = bind(chosen, arch.value, loops.value, source=str(mapping))
-    return Imported(nest, precision_notes(workload, accelerator) + imported.notes + arch.notes
-                    + loops.notes)
+    return Imported(nest, imported.notes + arch.notes + loops.notes)
 
 
 def _zigzag_operator_type(workload: str | Path, layer: Layer) -> str:
@@ -358,7 +356,8 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
     ``limit``: at most this many mappings of each layer. The run is costed first
     (:mod:`ripple.dse.estimate`: the mappings and the memory) and refused past the memory
     limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate."""
-    network = load_workload_for(workload, arch, skip_unsupported=skip_unsupported)
+    imported = import_workload_for(workload, arch, skip_unsupported=skip_unsupported)
+    network = imported.value
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
     rules = exploration_constraints(constraints, workload, network, layers)
     architecture = load_architecture(arch)
@@ -371,7 +370,7 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   resume=resume, batch_size=batch_size, limit=limit, progress=progress)
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
                               f"{network.name} on {architecture.name}", limit, cost.space,
-                              precision_notes(workload, arch) + rules.notes)
+                              imported.notes + rules.notes)
 
 
 def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",

@@ -33,7 +33,7 @@ from ripple.cli.save_mappings import add_save_options, check_save_options, save_
 from ripple.cli.schema import add_schema_command
 from ripple.cli.sparsity import add_sparsity_commands, compare_sparsity
 from ripple.errors import NothingToDo, RippleInputError
-from ripple.peer_workload import import_workload_for, precision_notes
+from ripple.peer_workload import import_workload_for
 from ripple.report import (
     comparison_table,
     dataflow_table,
@@ -79,7 +79,8 @@ def _evaluate(args: argparse.Namespace) -> int:
                                    "its boundary")
         result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer,
                                     densities_option(args), args.skip_unsupported)
-        notes = precision_notes(args.workload, args.arch)
+        notes = import_workload_for(args.workload, args.arch,
+                                    skip_unsupported=args.skip_unsupported).notes
     if json_only(args, result.to_dict()):
         return 0
     console = output_console()
@@ -191,8 +192,10 @@ def _simulate(args: argparse.Namespace) -> int:
         verdict = "passed" if run.match else "FAILED"
         console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
                       highlight=False)
-        for note in precision_notes(args.workload or "", args.arch):
-            console.print(f"imported: {note}", highlight=False)
+        if args.workload and args.arch:
+            for note in import_workload_for(args.workload, args.arch,
+                                            skip_unsupported=args.skip_unsupported).notes:
+                console.print(f"imported: {note}", highlight=False)
         for what, path in (("MAC log", args.log), ("animation", args.animate),
                            ("figures", args.plot)):
             if path is not None:
