@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
 
 from ripple.report import write_json
+from ripple.report.console import output_console
 from ripple.workload.densities import DensityTable
 
 
@@ -48,3 +50,10 @@ def skip_unsupported_option(parser: argparse.ArgumentParser) -> None:
 def densities_option(args: argparse.Namespace) -> DensityTable | None:
     """The --density options as a table (None when none is given)."""
     return DensityTable.parse(args.density) if args.density else None
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    """What the imports decided, after a result's table: one ``imported:`` line each."""
+    console = output_console()
+    for note in notes:
+        console.print(f"imported: {note}", highlight=False)

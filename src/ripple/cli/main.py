@@ -20,6 +20,7 @@ from ripple.cli import flags
 from ripple.cli.common import (
     densities_option,
     json_only,
+    print_notes,
     report_html_option,
     skip_unsupported_option,
     workload_and_arch,
@@ -105,16 +106,9 @@ def _evaluate_network(args: argparse.Namespace) -> int:
                                       densities_option(args), bar.advance)
     if json_only(args, result.to_dict()):
         return 0
-    print_notes(dataflow_table([result]), imported.notes)
+    output_console().print(dataflow_table([result]))
+    print_notes(imported.notes)
     return 0
-
-
-def print_notes(table: Table, notes: tuple[str, ...]) -> None:
-    """A result's table, then what the imports decided, one ``imported:`` line each."""
-    console = output_console()
-    console.print(table)
-    for note in notes:
-        console.print(f"imported: {note}", highlight=False)
 
 
 def _workload(args: argparse.Namespace) -> int:
@@ -193,9 +187,8 @@ def _simulate(args: argparse.Namespace) -> int:
         console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
                       highlight=False)
         if args.workload and args.arch:
-            for note in import_workload_for(args.workload, args.arch,
-                                            skip_unsupported=args.skip_unsupported).notes:
-                console.print(f"imported: {note}", highlight=False)
+            print_notes(import_workload_for(args.workload, args.arch,
+                                            skip_unsupported=args.skip_unsupported).notes)
         for what, path in (("MAC log", args.log), ("animation", args.animate),
                            ("figures", args.plot)):
             if path is not None:
@@ -225,7 +218,8 @@ def _compare(args: argparse.Namespace) -> int:
         plots.comparison_figures(results, args.plot)
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
-    print_notes(dataflow_table(results), imported.notes)
+    output_console().print(dataflow_table(results))
+    print_notes(imported.notes)
     return 0
 
 
@@ -270,10 +264,8 @@ def _explore(args: argparse.Namespace) -> int:
     save_explored(args, document)
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
-        console = output_console()
-        console.print(explore_summary(document))
-        for note in document.get("imported", []):
-            console.print(f"imported: {note}", highlight=False)
+        output_console().print(explore_summary(document))
+        print_notes(document.get("imported", []))
     return status
 
 
@@ -300,8 +292,7 @@ def _multicore(args: argparse.Namespace) -> int:
         return 0
     console = output_console()
     console.print(multicore_table(result))
-    for note in result.machine.notes:
-        console.print(f"imported: {note}", highlight=False)
+    print_notes(result.machine.notes)
     for what, path in (("Gantt chart", args.plot), ("Perfetto trace", args.trace)):
         if path is not None:
             console.print(f"wrote the {what}: {path}", highlight=False)
