@@ -91,3 +91,21 @@ def test_bad_constraints_file(tmp_path):
     assert proc.returncode == 2
     assert f"{bad}: order[1]" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_per_layer_constraints_replace_the_ones_for_every_layer(tmp_path):
+    """``layers:`` gives conv2 its own unrolling (C over the NPEs) and fixed loops; conv1
+    keeps the unrolling for every layer."""
+    from ripple.dse.constraints import LayerConstraints
+
+    arch = load_architecture(SEED / "arch.yaml")
+    conv1 = Layer(name="conv1", K=6, C=1, IY=32, IX=32, FY=5, FX=5)
+    fixed = [("K", 16), ("OY", 10), ("OX", 10), ("FY", 5), ("FX", 5)]
+    rules = Constraints(index=["output"], spatial={"D1": [("K", 6)]}, layers={
+        "conv2": LayerConstraints(spatial={"D1": [("C", 6)]}, loops=fixed)})
+    assert rules.for_layer("conv2").index == ["output"]  # not given for conv2: kept
+    rows = _rows(tmp_path, [conv1, CONV2], arch, rules)
+    by_layer = {name: [r for r in rows if r["layer"] == name] for name in ("conv1", "conv2")}
+    assert by_layer["conv1"] and {r["spatial"] for r in by_layer["conv1"]} == {"K6@D1"}
+    assert {r["spatial"] for r in by_layer["conv2"]} == {"C6@D1"}
+    assert {r["loops"] for r in by_layer["conv2"]} == {"sram: K16 OY10 OX10 FY5 FX5"}

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from onnx import TensorProto, helper, numpy_helper
 
-from ripple.api import evaluate_zigzag
+from ripple.api import evaluate_zigzag, explore_files
 
 pytestmark = pytest.mark.slow
 zigzag_api = pytest.importorskip("zigzag.api", reason="ZigZag is an optional test extra")
@@ -60,24 +61,41 @@ def _chosen_mapping(dump: dict, path: Path) -> Path:
     return path
 
 
-def _zigzag_choices(tmp_path: Path, accelerator: str) -> tuple[Path, Path, Path]:
-    """ZigZag's mapper run on the model and ``accelerator`` with its own mapping hints: the
-    model, the accelerator file and the dump folder."""
-    model = _model(tmp_path / "shipped.onnx")
-    hardware = INPUTS / "hardware" / f"{accelerator}.yaml"
+def _hardware(accelerator: str) -> Path:
+    return INPUTS / "hardware" / f"{accelerator}.yaml"
+
+
+def _hints(accelerator: str) -> Path:
+    return INPUTS / "mapping" / f"{accelerator}.yaml"
+
+
+@pytest.fixture(scope="module")
+def zigzag_run(request: pytest.FixtureRequest,
+               tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """ZigZag's mapper (energy) on the two layers with the accelerator's shipped mapping
+    hints, once per accelerator (``request.param``): its name and the folder holding the
+    model and ZigZag's dump."""
+    accelerator = request.param
+    folder = tmp_path_factory.mktemp(accelerator)
+    model = _model(folder / "shipped.onnx")
     logging.disable(logging.WARNING)
     zigzag_api.get_hardware_performance_zigzag(
-        str(model), str(hardware), str(INPUTS / "mapping" / f"{accelerator}.yaml"),
-        dump_folder=str(tmp_path / "dump"), opt="energy", loma_show_progress_bar=False)
+        str(model), str(_hardware(accelerator)), str(_hints(accelerator)),
+        dump_folder=str(folder / "dump"), opt="energy", loma_show_progress_bar=False)
     logging.disable(logging.NOTSET)
-    return model, hardware, tmp_path / "dump"
+    return accelerator, folder
 
 
-@pytest.mark.parametrize("accelerator", ["tpu_like", "ascend_like"])
-def test_ripple_counts_zigzags_energy_for_its_own_choices(tmp_path, accelerator):
-    model, hardware, dumps = _zigzag_choices(tmp_path, accelerator)
+def _dump(folder: Path, layer: str) -> dict:
+    return json.loads((folder / "dump" / f"{layer}_complete.json").read_text())
+
+
+@pytest.mark.parametrize("zigzag_run", ["tpu_like", "ascend_like"], indirect=True)
+def test_ripple_counts_zigzags_energy_for_its_own_choices(zigzag_run, tmp_path):
+    accelerator, folder = zigzag_run
+    hardware, model = _hardware(accelerator), folder / "shipped.onnx"
     for name in ("down", "fc"):
-        dump = json.loads((dumps / f"{name}_complete.json").read_text())
+        dump = _dump(folder, name)
         mapping = _chosen_mapping(dump, tmp_path / f"{name}.yaml")
         imported = evaluate_zigzag(hardware, model, mapping, layer=name)
         assert imported.value.energy_pj == pytest.approx(
@@ -91,3 +109,24 @@ def test_ripple_counts_zigzags_energy_for_its_own_choices(tmp_path, accelerator)
             "D1", "D2", "D3", "D4"]
         assert any("dram: served_dimensions D1, D2 widened" in note
                    for note in imported.notes)
+
+
+@pytest.mark.parametrize("zigzag_run", ["tpu_like"], indirect=True)
+def test_explore_with_zigzags_hints_finds_its_choice_or_better(zigzag_run, tmp_path):
+    """``ripple explore`` with the shipped hints as constraints: every mapping has the
+    unrolling ZigZag used, and the optimum costs no more than ZigZag's choice counted by
+    Ripple (docs/zigzag.md, "Mapping hints")."""
+    accelerator, folder = zigzag_run
+    hardware, model = _hardware(accelerator), folder / "shipped.onnx"
+    dump = _dump(folder, "down")
+    chosen = evaluate_zigzag(hardware, model, _chosen_mapping(dump, tmp_path / "down.yaml"),
+                             layer="down").value.energy_pj
+    outcome = explore_files(model, hardware, constraints=_hints(accelerator), layer="down",
+                            export=tmp_path / "space.parquet")
+    unrolling = " ".join(f"{dim}{size}@{oa}" for oa, loops in
+                         dump["inputs"]["layer"]["user_spatial_mapping"].items()
+                         for dim, size in loops.items())
+    spatial = pq.read_table(tmp_path / "space.parquet", columns=["spatial"])["spatial"]
+    assert set(spatial.to_pylist()) == {unrolling}
+    best = outcome.document("energy")["layers"][0]["best"]["energy_pj"]
+    assert best <= chosen * (1 + 1e-12)

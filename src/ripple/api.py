@@ -20,6 +20,7 @@ from ripple.dse.explore import explore
 from ripple.dse.outcome import ExplorationOutcome
 from ripple.dse.presets import preset_mapping, resolve
 from ripple.dse.unmappable import no_valid_mapping
+from ripple.dse.zigzag_hints import zigzag_constraints, zigzag_mapping_file
 from ripple.errors import MappingError, RippleInputError
 from ripple.examples import SEED_MAPPINGS, example_path
 from ripple.imported import Imported
@@ -28,6 +29,7 @@ from ripple.mapping.timeloop_import import import_timeloop_mapping, timeloop_kee
 from ripple.mapping.zigzag_import import import_zigzag_mapping, read_zigzag_mapping
 from ripple.model import evaluate
 from ripple.multicore import MulticoreResult, load_multicore, load_partition, run_multicore
+from ripple.peer_workload import import_workload_for, load_workload_for
 from ripple.results import LayerResult, NetworkResult, Unmapped
 from ripple.results.network import Comparison
 from ripple.sim import SimulationResult, simulate
@@ -37,7 +39,6 @@ from ripple.sparse.dataflows import sparse_architecture
 from ripple.sparseloop.optimizations import model_options
 from ripple.workload import Densities, Layer, Workload, load_any_workload
 from ripple.workload.densities import DensityTable
-from ripple.workload.onnx_precision import ZIGZAG_ONNX_PRECISION
 from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
 from ripple.workload.zigzag_import import zigzag_operator_types, zigzag_workload_file
@@ -69,8 +70,8 @@ def load_nest(workload: str | Path, arch: str | Path, mapping: str | Path | None
     if (mapping is None) == (dataflow is None):
         raise RippleInputError("give either a mapping file or a dataflow preset, not both",
                                field="mapping")
-    chosen = choose_layer(load_any_workload(workload, skip_unsupported=skip_unsupported), layer,
-                          str(workload))
+    chosen = choose_layer(load_workload_for(workload, arch, skip_unsupported=skip_unsupported),
+                          layer, str(workload))
     architecture = load_architecture(arch)
     if dataflow is not None:
         preset = resolve(dataflow).name
@@ -183,7 +184,7 @@ def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str
     The mapping entry chosen for the layer supplies ``memory_operand_links`` for the
     accelerator, as in ZigZag; an ONNX model's nodes get ZigZag's precisions.
     """
-    imported = import_any_workload(workload, onnx_precision=ZIGZAG_ONNX_PRECISION)
+    imported = import_workload_for(workload, accelerator)
     chosen = choose_layer(imported.value, layer, str(workload))
     operator_type = _zigzag_operator_type(workload, chosen)
     _, entry = read_zigzag_mapping(mapping, chosen.name, operator_type)
@@ -195,11 +196,28 @@ def load_zigzag_nest(accelerator: str | Path, workload: str | Path, mapping: str
 
 
 def _zigzag_operator_type(workload: str | Path, layer: Layer) -> str:
-    """The ``operator_type`` by which ZigZag picks a layer's mapping entry: its own workload
-    file's field, else the ONNX operator ZigZag's ONNX parser takes it from."""
+    """The ``operator_type`` by which ZigZag picks a layer's mapping entry."""
+    return _zigzag_operator_types(workload, [layer])[layer.name]
+
+
+def _zigzag_operator_types(workload: str | Path, layers: list[Layer]) -> dict[str, str]:
+    """Each layer's ``operator_type``, by which ZigZag picks its mapping entry: its own
+    workload file's field, else the ONNX operator ZigZag's ONNX parser takes it from."""
     if zigzag_workload_file(workload):
-        return zigzag_operator_types(workload)[layer.name]
-    return "Conv" if layer.operator == "conv" else "Gemm"
+        return zigzag_operator_types(workload)
+    return {lyr.name: "Conv" if lyr.operator == "conv" else "Gemm" for lyr in layers}
+
+
+def exploration_constraints(path: str | Path | None, workload: str | Path, network: Workload,
+                            layers: list[Layer]) -> Imported[Constraints]:
+    """The constraints file of ``ripple explore``: Ripple's, or a ZigZag mapping file (told
+    apart by content) turned into each layer's constraints (:mod:`ripple.dse.zigzag_hints`)."""
+    if path is None:
+        return Imported(Constraints())
+    if zigzag_mapping_file(path):
+        return zigzag_constraints(path, network, layers,
+                                  _zigzag_operator_types(workload, layers))
+    return Imported(load_constraints(path))
 
 
 def evaluate_zigzag(accelerator: str | Path, workload: str | Path, mapping: str | Path, *,
@@ -301,7 +319,7 @@ def evaluate_network(workload: str | Path | Workload, arch: str | Path, dataflow
     """A workload (or its file: YAML, ONNX or zoo:NAME) under a dataflow preset: every MAC
     layer, or the one named ``layer``."""
     loaded = isinstance(workload, Workload)
-    network = workload if loaded else load_any_workload(workload)
+    network = workload if loaded else load_workload_for(workload, arch)
     if layer is not None:
         chosen = choose_layer(network, layer, network.name if loaded else str(workload))
         network = network.model_copy(update={"layers": [chosen]})
@@ -343,26 +361,28 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
     limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate. ``scheduler``: a
     Dask scheduler (trusted code: it exchanges pickles), over TLS with the files of ``tls``."""
     security = scheduler_security(scheduler, tls)
-    network = load_any_workload(workload, skip_unsupported=skip_unsupported)
+    imported = import_workload_for(workload, arch, skip_unsupported=skip_unsupported)
+    network = imported.value
     layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
-    rules = load_constraints(constraints) if constraints else Constraints()
+    rules = exploration_constraints(constraints, workload, network, layers)
     architecture = load_architecture(arch)
-    cost = estimate_exploration(layers, architecture, rules, limit, batch_size,
+    cost = estimate_exploration(layers, architecture, rules.value, limit, batch_size,
                                 tasks_in_flight=1 if scheduler else 2 * workers)
     cost.check(str(export))
     if cost.space == 0:  # said before any file is written
         raise no_valid_mapping(Path(export), layers[0], architecture, 0, limit)
     if on_estimate is not None:
         on_estimate(cost)
-    run = explore(layers, architecture, rules, export, workers=workers, scheduler=scheduler,
-                  resume=resume, batch_size=batch_size, limit=limit, progress=progress,
-                  security=security)
+    run = explore(layers, architecture, rules.value, export, workers=workers,
+                  scheduler=scheduler, resume=resume, batch_size=batch_size, limit=limit,
+                  progress=progress, security=security)
     for lyr in layers if run.complete else ():
         valid = run.of_layer(lyr.name).arrays()[4]
         if not valid.any():
             raise no_valid_mapping(Path(export), lyr, architecture, len(valid), limit)
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
-                              f"{network.name} on {architecture.name}", limit, cost.space)
+                              f"{network.name} on {architecture.name}", limit, cost.space,
+                              imported.notes + rules.notes)
 
 
 def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",

@@ -18,15 +18,21 @@ from ripple.specio import read_peer_yaml, read_yaml, validate
 ZIGZAG_KEYS = frozenset({"operational_array", "memories"})
 
 
+def is_zigzag_accelerator(path: str | Path) -> bool:
+    """Whether ``path`` holds a ZigZag accelerator (its ``operational_array`` and
+    ``memories``) rather than a Ripple architecture."""
+    data, _ = read_peer_yaml(path, "ZigZag")
+    return isinstance(data, dict) and data.keys() >= ZIGZAG_KEYS
+
+
 def load_architecture(path: str | Path) -> Architecture:
     """Read an architecture file: Ripple's YAML, or a ZigZag accelerator (recognised by its
     ``operational_array`` and ``memories``), converted as ``ripple convert --from zigzag``
     does (docs/zigzag.md)."""
-    data, _ = read_peer_yaml(path, "ZigZag")
-    if isinstance(data, dict) and data.keys() >= ZIGZAG_KEYS:
+    if is_zigzag_accelerator(path):
         return import_zigzag_architecture(path).value
     return validate(Architecture, read_yaml(path), str(path))
 
 
 __all__ = ["Architecture", "Level", "MacSparsity", "MacUnit", "Memory", "MemorySparsity",
-           "StoredFormat", "load_architecture"]
+           "StoredFormat", "is_zigzag_accelerator", "load_architecture"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,3 +54,12 @@ def densities_option(args: argparse.Namespace) -> DensityTable | None:
     from ripple.workload.densities import DensityTable
 
     return DensityTable.parse(args.density) if args.density else None
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    """What the imports decided, after a result's table: one ``imported:`` line each."""
+    from ripple.report.console import output_console
+
+    console = output_console()
+    for note in notes:
+        console.print(f"imported: {note}", highlight=False)

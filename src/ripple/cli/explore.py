@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ripple.cli import flags
-from ripple.cli.common import json_only, report_html_option, workload_and_arch
+from ripple.cli.common import (
+    json_only,
+    print_notes,
+    report_html_option,
+    workload_and_arch,
+)
 from ripple.cli.progress import wanted
 from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
 from ripple.lazy import lazy_module
@@ -28,7 +33,8 @@ def add_explore_command(commands: argparse._SubParsersAction) -> None:
     ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
     workload_and_arch(ex, "architecture YAML")
     ex.add_argument("--layer", help="explore this MAC layer only (default: every MAC layer)")
-    ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, preset)")
+    ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, "
+                    "preset, per layer), or a ZigZag mapping file")
     ex.add_argument("--objective", choices=("energy", "latency", "edp", "pareto"),
                     default="energy")
     ex.add_argument("--export", required=True, help="FILE.parquet or FILE.csv: one row a mapping")
@@ -104,6 +110,7 @@ def _explore(args: argparse.Namespace) -> int:
     status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
         output_console().print(report.explore_summary(document))
+        print_notes(document.get("imported", []))
     return status
 
 

@@ -18,6 +18,7 @@ from ripple.cli import flags
 from ripple.cli.common import (
     densities_option,
     json_only,
+    print_notes,
     report_html_option,
     skip_unsupported_option,
     workload_and_arch,
@@ -69,6 +70,8 @@ def _evaluate(args: argparse.Namespace) -> int:
                                    "its boundary")
         result = api.evaluate_files(args.workload, args.arch, args.mapping, args.layer,
                                     densities_option(args), args.skip_unsupported)
+        notes = api.import_workload_for(args.workload, args.arch,
+                                        skip_unsupported=args.skip_unsupported).notes
     if json_only(args, result.to_dict()):
         return 0
     console = output_console()
@@ -84,7 +87,9 @@ def _evaluate_network(args: argparse.Namespace) -> int:
         raise RippleInputError("give either -m MAPPING or --dataflow PRESET, not both")
     if args.workload is None or args.arch is None:
         raise RippleInputError("--dataflow needs -w WORKLOAD and -a ARCH")
-    network = api.load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    imported = api.import_workload_for(args.workload, args.arch,
+                                       skip_unsupported=args.skip_unsupported)
+    network = imported.value
     layers = 1 if args.layer else len(network.mac_layers)
     with progress_bar(args, "evaluating", layers, "layers") as bar:
         result = api.evaluate_network(network, args.arch, args.dataflow, args.layer,
@@ -92,6 +97,7 @@ def _evaluate_network(args: argparse.Namespace) -> int:
     if json_only(args, result.to_dict()):
         return 0
     output_console().print(report.dataflow_table([result]))
+    print_notes(imported.notes)
     return 0
 
 
@@ -171,6 +177,9 @@ def _simulate(args: argparse.Namespace) -> int:
         verdict = "passed" if run.match else "FAILED"
         console.print(f"golden check {verdict}: max abs error {run.max_abs_error}",
                       highlight=False)
+        if args.workload and args.arch:
+            print_notes(api.import_workload_for(args.workload, args.arch,
+                                                skip_unsupported=args.skip_unsupported).notes)
         for what, path in (("MAC log", args.log), ("animation", args.animate),
                            ("figures", args.plot)):
             if path is not None:
@@ -185,8 +194,9 @@ def _simulate(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from ripple.arch import load_architecture
 
-    workload = api.load_any_workload(args.network, skip_unsupported=args.skip_unsupported)
-    arch = load_architecture(args.arch)
+    imported = api.import_workload_for(args.network, args.arch,
+                                       skip_unsupported=args.skip_unsupported)
+    workload, arch = imported.value, load_architecture(args.arch)
     dataflows = args.dataflows.split(",")
     if args.density or args.digits:
         return compare_sparsity(args, workload, arch, dataflows)
@@ -200,6 +210,7 @@ def _compare(args: argparse.Namespace) -> int:
     if json_only(args, {"comparison": [r.to_dict() for r in results]}):
         return 0
     output_console().print(report.dataflow_table(results))
+    print_notes(imported.notes)
     return 0
 
 
@@ -217,8 +228,7 @@ def _multicore(args: argparse.Namespace) -> int:
         return 0
     console = output_console()
     console.print(multicore_table(result))
-    for note in result.machine.notes:
-        console.print(f"imported: {note}", highlight=False)
+    print_notes(result.machine.notes)
     for what, path in (("Gantt chart", args.plot), ("Perfetto trace", args.trace)):
         if path is not None:
             console.print(f"wrote the {what}: {path}", highlight=False)

@@ -81,14 +81,14 @@ def estimate(layers: list[Layer], arch: Architecture, constraints: Constraints,
     in_flight = batch_size * tasks_in_flight
     per_layer = []
     for layer in layers:
-        in_layer = 0
-        for skeleton in space.skeletons(layer, arch, constraints):
+        in_layer, rules = 0, constraints.for_layer(layer.name)
+        for skeleton in space.skeletons(layer, arch, rules):
             skeletons += 1
             if skeletons > MAX_COUNTED_SKELETONS:  # explored: at most every layer's limit
                 bound = None if limit is None else limit * len(layers)
                 return ExplorationEstimate(None, bound, limit, in_flight)
             if space.skeleton_batch(layer, arch, skeleton) is not None:  # else: no task
-                in_layer += space.count_orders(skeleton, constraints)
+                in_layer += space.count_orders(skeleton, rules)
         per_layer.append(in_layer)
     explored = sum(per_layer if limit is None else (min(n, limit) for n in per_layer))
     return ExplorationEstimate(sum(per_layer), explored, limit, in_flight)

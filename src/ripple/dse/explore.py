@@ -70,7 +70,8 @@ def tasks(layers: list[Layer], arch: Architecture, constraints: Constraints, bat
     over every layer's best of its first ``limit`` mappings, never one layer's alone."""
     task_id = 0
     for layer in layers:
-        for chunk_task in _layer_tasks(layer, arch, constraints, batch_size, limit):
+        for chunk_task in _layer_tasks(layer, arch, constraints.for_layer(layer.name),
+                                       batch_size, limit):
             yield Task(task_id, *chunk_task)
             task_id += 1
 

@@ -29,6 +29,7 @@ class ExplorationOutcome:
     title: str
     limit: int | None = None  # --limit: the mappings explored of each layer
     space: int | None = None  # the mappings of the space (None: too large to count)
+    notes: tuple[str, ...] = ()  # what reading the constraints decided (a ZigZag mapping)
 
     def _rows(self, keys: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
         """The export's rows ``(task, row)``, reading only what holds them: a Parquet export's
@@ -113,4 +114,6 @@ class ExplorationOutcome:
         }
         if objective != "pareto":
             document["total"] = total
+        if self.notes:
+            document["imported"] = list(self.notes)
         return document

@@ -7,6 +7,9 @@
   down to ``max_loops_per_level``), placed on levels bottom-up where the tiles fit;
 - orders: every distinct permutation within each level. Permutations of identical loops give
   identical nests and are dropped; nothing else is (no order is dropped that could differ).
+
+Fixed ``loops`` (a ZigZag ``temporal_ordering``) replace the prime-factor loops and their
+orders: the explorer then only cuts the fixed sequence into levels.
 """
 
 from __future__ import annotations
@@ -136,6 +139,13 @@ def _sub_multisets(loops: list[Loop]) -> Iterator[tuple[Loop, ...]]:
         yield tuple(k for k, n in zip(kinds, picks, strict=True) for _ in range(n))
 
 
+def _innermost(loops: list[Loop]) -> Iterator[tuple[Loop, ...]]:
+    """The innermost ``n`` loops of a fixed sequence, for every ``n``: what a level may hold
+    when the loops keep their order."""
+    for n in range(len(loops) + 1):
+        yield tuple(loops[len(loops) - n:])
+
+
 def placements(layer: Layer, arch: Architecture, index: IndexKind, boundary: str,
                spatial: Spatial, loops: list[Loop], constraints: Constraints
                ) -> Iterator[Skeleton]:
@@ -148,6 +158,8 @@ def placements(layer: Layer, arch: Architecture, index: IndexKind, boundary: str
             raise RippleInputError(f"unknown level {name!r} for {dim}", field=f"level_of.{dim}")
     pinned = {d: level_names.index(n) for d, n in constraints.level_of.items()}
 
+    fixed = constraints.loops is not None
+
     def place(level: int, remaining: list[Loop], below: tuple[tuple[Loop, ...], ...]
               ) -> Iterator[Skeleton]:
         if level == 0:
@@ -155,12 +167,13 @@ def placements(layer: Layer, arch: Architecture, index: IndexKind, boundary: str
             if all(pinned.get(d, 0) == 0 for d, _ in top):
                 yield Skeleton(index, boundary, False, spatial, (top, *below))
             return
-        for here in _sub_multisets(remaining):
-            if len(here) > constraints.max_loops_per_level:
+        for here in _innermost(remaining) if fixed else _sub_multisets(remaining):
+            if len(here) > constraints.max_loops_per_level and not fixed:
                 continue
             if any(pinned.get(d, level) != level for d, _ in here):
                 continue
-            rest = list((Counter(remaining) - Counter(here)).elements())
+            rest = (remaining[:len(remaining) - len(here)] if fixed
+                    else list((Counter(remaining) - Counter(here)).elements()))
             here_dims, rest_dims = {d for d, _ in here}, {d for d, _ in rest}
             if any(o in here_dims and i in rest_dims for o, i in constraints.partial_order):
                 continue  # an inner dimension's loop would sit above an outer one's
@@ -187,7 +200,8 @@ def skeletons(layer: Layer, arch: Architecture, constraints: Constraints) -> Ite
             unrollings = [tuple((d, s, a) for a in arch.array
                                 for d, s in preset.spatial.get(a, []))]
         for spatial in unrollings:
-            loops = temporal_loops(layer, index, spatial, constraints.max_loops_per_level)
+            loops = ([(d, s) for d, s in constraints.loops] if constraints.loops is not None
+                     else temporal_loops(layer, index, spatial, constraints.max_loops_per_level))
             yield from placements(layer, arch, index, boundary, spatial, loops, constraints)
 
 
@@ -250,6 +264,10 @@ def _level_choices(skeleton: Skeleton, constraints: Constraints) -> list[NDArray
                   if d not in order]
     per_level, start = [], 0
     for level in skeleton.levels:
+        if constraints.loops is not None:  # fixed loops keep their order
+            per_level.append(np.arange(start, start + len(level), dtype=np.int64)[None, :])
+            start += len(level)
+            continue
         per_level.append(_level_orders(level, order, constraints.partial_order) + start)
         start += len(level)
     return per_level

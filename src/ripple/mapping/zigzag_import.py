@@ -15,6 +15,7 @@ clipped to it, as ZigZag clips it.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Literal
@@ -48,28 +49,33 @@ class ZigZagMappingFile(RootModel[list[ZigZagMappingEntry]]):
     root: list[ZigZagMappingEntry] = Field(min_length=1)
 
 
-def read_zigzag_mapping(path: str | Path, layer_name: str,
-                        operator_type: str) -> tuple[int, ZigZagMappingEntry]:
+def read_zigzag_entries(path: str | Path) -> list[ZigZagMappingEntry]:
+    """Every entry of a ZigZag mapping file."""
+    return validate(ZigZagMappingFile, read_peer_yaml(path, "ZigZag")[0], str(path)).root
+
+
+def choose_entry(entries: list[ZigZagMappingEntry], layer_name: str, operator_type: str,
+                 source: str) -> tuple[int, ZigZagMappingEntry]:
     """The entry ZigZag would use for the layer, and its index in the file."""
-    entries = validate(ZigZagMappingFile, read_peer_yaml(path, "ZigZag")[0], str(path)).root
     for wanted in (layer_name, operator_type, "default"):
         for index, entry in enumerate(entries):
             if entry.name == wanted:
                 return index, entry
     raise RippleInputError(f"no entry named {layer_name!r}, {operator_type!r} or 'default'",
-                           source=str(path))
+                           source=source)
 
 
-def import_zigzag_mapping(path: str | Path, layer: Layer, arch: Architecture, *,
-                          operator_type: str = "Conv",
-                          boundary: Literal["filter", "scatter"] = "filter") -> Imported[Mapping]:
-    """The mapping for ``layer`` on ``arch`` (an architecture imported with the same entry's
-    ``memory_operand_links``)."""
-    source = str(path)
-    index, entry = read_zigzag_mapping(path, layer.name, operator_type)
-    notes = list(read_peer_yaml(path, "ZigZag")[1])
-    if entry.spatial_mapping_hint:
-        notes.append(f"[{index}].spatial_mapping_hint is for ZigZag's mapper; ignored")
+def read_zigzag_mapping(path: str | Path, layer_name: str,
+                        operator_type: str) -> tuple[int, ZigZagMappingEntry]:
+    """The entry ZigZag would use for the layer, and its index in the file."""
+    return choose_entry(read_zigzag_entries(path), layer_name, operator_type, str(path))
+
+
+def zigzag_spatial(entry: ZigZagMappingEntry, index: int, layer: Layer, source: str,
+                   notes: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """The entry's ``spatial_mapping`` for ``layer``: per array dimension its loops (several:
+    mixed unrolling), loops over a dimension the layer lacks dropped and loops larger than the
+    layer clipped to it, as ZigZag does (each with a note)."""
     spatial: dict[str, list[tuple[str, int]]] = {}
     for array_dim, unrollings in (entry.spatial_mapping or {}).items():
         for i, text in enumerate(unrollings):
@@ -83,22 +89,53 @@ def import_zigzag_mapping(path: str | Path, layer: Layer, arch: Architecture, *,
                 size = layer.bound(dim)
             if size > 1:
                 spatial.setdefault(array_dim, []).append((dim, size))
-    if not entry.temporal_ordering:
-        raise RippleInputError("no temporal_ordering: ZigZag's mapper (LOMA) would choose the "
-                               "loops; Ripple imports fixed mappings only", source=source,
-                               field=f"[{index}]")
-    temporal = []
-    for i, (dim, size) in enumerate(reversed(entry.temporal_ordering)):
-        position = len(entry.temporal_ordering) - 1 - i
-        if size == "*":
-            raise RippleInputError("a '*' size leaves the loop to ZigZag's mapper; Ripple needs "
-                                   "every size", source=source,
-                                   field=f"[{index}].temporal_ordering[{position}]")
-        dim = ZIGZAG_TO_RIPPLE.get(dim.upper(), dim.upper())
+    return spatial
+
+
+def zigzag_temporal(entry: ZigZagMappingEntry, index: int, layer: Layer,
+                    spatial: dict[str, list[tuple[str, int]]], source: str,
+                    notes: list[str]) -> list[tuple[str, int]]:
+    """The entry's ``temporal_ordering`` as loops OUTERMOST first (ZigZag lists them innermost
+    first); loops over a dimension the layer lacks dropped, with a note. A ``*`` size is what
+    the unrolling and the other loops leave of the dimension, as ZigZag reads it."""
+    assert entry.temporal_ordering, "only entries with a temporal_ordering"
+    given: list[tuple[str, int | Literal["*"], int]] = []
+    for position, (name, size) in enumerate(entry.temporal_ordering):
+        dim = ZIGZAG_TO_RIPPLE.get(name.upper(), name.upper())
         if dim not in _layer_dims(layer):
             notes.append(f"temporal loop {dim}{size} dropped: the layer has no {dim}")
             continue
-        temporal.append((dim, size))
+        given.append((dim, size, position))
+    temporal = []
+    for dim, size, position in reversed(given):
+        if size == "*":
+            if sum(1 for d, s, _ in given if d == dim and s == "*") > 1:
+                raise RippleInputError(f"{dim} has several '*' sizes; ZigZag leaves one "
+                                       "loop of a dimension to its mapper", source=source,
+                                       field=f"[{index}].temporal_ordering[{position}]")
+            unrolled = math.prod(s for per in spatial.values() for d, s in per if d == dim)
+            fixed = math.prod(int(s) for d, s, _ in given if d == dim and s != "*")
+            size = -(-layer.bound(dim) // (unrolled * fixed))
+        temporal.append((dim, int(size)))
+    return temporal
+
+
+def import_zigzag_mapping(path: str | Path, layer: Layer, arch: Architecture, *,
+                          operator_type: str = "Conv",
+                          boundary: Literal["filter", "scatter"] = "filter") -> Imported[Mapping]:
+    """The mapping for ``layer`` on ``arch`` (an architecture imported with the same entry's
+    ``memory_operand_links``)."""
+    source = str(path)
+    index, entry = read_zigzag_mapping(path, layer.name, operator_type)
+    notes = list(read_peer_yaml(path, "ZigZag")[1])
+    if entry.spatial_mapping_hint:
+        notes.append(f"[{index}].spatial_mapping_hint is for ZigZag's mapper; ignored")
+    spatial = zigzag_spatial(entry, index, layer, source, notes)
+    if not entry.temporal_ordering:
+        raise RippleInputError("no temporal_ordering: ZigZag's mapper (LOMA) would choose the "
+                               "loops; give the file to 'ripple explore --constraints', whose "
+                               "explorer chooses them", source=source, field=f"[{index}]")
+    temporal = zigzag_temporal(entry, index, layer, spatial, source, notes)
     if len(arch.levels) == 1:
         return Imported(Mapping(name=entry.name, boundary=boundary, spatial=spatial,
                                 temporal={arch.levels[0].name: temporal}), tuple(notes))

@@ -21,6 +21,7 @@ LeNet-5 example omits the pooling layers) is dropped with a note rather than inv
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -94,11 +95,19 @@ def import_zigzag_workload(path: str | Path) -> Imported[Workload]:
     notes = list(duplicates)
     layers: list[Layer] = []
     by_id: dict[int, Layer] = {}
+    skipped = [entry for entry in entries if entry.operator_type not in MAC_OPERATORS]
     for index, entry in enumerate(entries):
+        if entry.operator_type not in MAC_OPERATORS:
+            continue
         layer = _layer(entry, index, source, notes)
-        layer = _with_edge(layer, entry, index, by_id, source, notes)
+        layer = _with_edge(layer, entry, index, by_id, {e.id for e in skipped}, source, notes)
         layers.append(layer)
         by_id[entry.id] = layer
+    if skipped:
+        notes.insert(0, _skipped_note(skipped))
+    if not layers:
+        raise RippleInputError(f"no MAC layer ({', '.join(MAC_OPERATORS)}); Ripple models "
+                               "layers with MACs", source=source, field="[0].operator_type")
     name = Path(source).stem
     return Imported(validate(Workload, {"name": name, "layers": layers}, source), tuple(notes))
 
@@ -122,11 +131,16 @@ def _fail(message: str, source: str, index: int, field: str) -> RippleInputError
     return RippleInputError(message, source=source, field=f"[{index}].{field}")
 
 
+def _skipped_note(skipped: list[ZigZagLayer]) -> str:
+    """The layers ZigZag evaluates and Ripple does not (no MACs: ``Add``, ``Pooling``), with
+    their count per operator type, so that none is dropped silently."""
+    counts = Counter(entry.operator_type for entry in skipped)
+    kinds = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+    return (f"skipped {len(skipped)} layer(s) without MACs, which ZigZag evaluates and Ripple "
+            f"does not ({kinds}): {', '.join(entry.label for entry in skipped)}")
+
+
 def _layer(entry: ZigZagLayer, index: int, source: str, notes: list[str]) -> Layer:
-    if entry.operator_type not in MAC_OPERATORS:
-        raise _fail(f"{entry.operator_type} is not a MAC layer; Ripple imports "
-                    f"{', '.join(MAC_OPERATORS)} from ZigZag workloads", source, index,
-                    "operator_type")
     sizes: dict[str, int] = {}
     for dim, size in zip(entry.loop_dims, entry.loop_sizes, strict=True):
         dim = dim.upper()
@@ -253,14 +267,19 @@ def _input_indexed(entry: ZigZagLayer, sizes: dict[str, int],
 
 
 def _with_edge(layer: Layer, entry: ZigZagLayer, index: int, by_id: dict[int, Layer],
-               source: str, notes: list[str]) -> Layer:
-    """Attach the producer of I named by ``operand_source``, when its shape fits."""
+               skipped: set[int], source: str, notes: list[str]) -> Layer:
+    """Attach the producer of I named by ``operand_source``, when its shape fits and it was
+    not skipped."""
     w_source = entry.operand_source.get("W", entry.id)
     if w_source != entry.id:
         raise _fail(f"W comes from layer {w_source}; Ripple layers have constant weights",
                     source, index, "operand_source.W")
     i_source = entry.operand_source.get("I", entry.id)
     if i_source == entry.id:
+        return layer
+    if i_source in skipped:
+        notes.append(f"{layer.name}: operand_source I = {i_source} dropped: that layer has no "
+                     "MACs and was skipped")
         return layer
     producer = by_id.get(i_source)
     if producer is None:
