@@ -3,7 +3,8 @@ following its producer.
 
 The search (``split: auto`` on a MAC layer) tries the layer split by output channels and by
 output rows over its cores, cuts each into the mode's tiles, and keeps the one whose busiest
-core has the fewest cycles of work (ties: less energy; then channels). A core's work is its
+core has the fewest cycles of work (ties: less energy; then channels; for the energy and edp
+objectives, the least energy or busiest cycles x energy first). A core's work is its
 tiles' cycles plus the cycles to bring in its data as if alone on the links: a channel share
 needs only its weights but every input row, a row share every weight but only its rows and
 halo, and rows produced on the same core need no transfer. A split whose tiles do not map
@@ -16,7 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ripple.errors import RippleInputError
-from ripple.multicore.costs import CostModel, TileDoesNotMap, access_energy, weight_bits
+from ripple.multicore.costs import (
+    CostModel,
+    TileDoesNotMap,
+    access_energy,
+    rank,
+    weight_bits,
+)
 from ripple.multicore.partition import (
     NodePlacementSpec,
     PartitionSpec,
@@ -91,7 +98,7 @@ def _search(workload: Workload, layer: Layer, cores: list[str], weights: list[fl
             costs: CostModel, mode: Mode, rows_per_tile: int,
             placed: dict[str, Placement]) -> Placement:
     splits: list[Split] = ["channels", "rows"] if output_map(layer).h > 1 else ["channels"]
-    best: tuple[tuple[int, float], Placement] | None = None
+    best: tuple[tuple[float, ...], Placement] | None = None
     failures: list[TileDoesNotMap] = []
     for split in splits:
         placement = even_placement(layer, split, cores, weights, rows_per_tile)
@@ -109,7 +116,7 @@ def _search(workload: Workload, layer: Layer, cores: list[str], weights: list[fl
         except TileDoesNotMap as exc:
             failures.append(exc)
             continue
-        score = (max(work.values()), energy)
+        score = rank(costs.objective, max(work.values()), energy)
         if best is None or score < best[0]:
             best = (score, placement)
     if best is None:

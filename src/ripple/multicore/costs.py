@@ -19,6 +19,7 @@ busiest port needs, and its rows become final evenly over that time.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -27,7 +28,9 @@ from ripple.arch.spec import Memory
 from ripple.dse.presets import PRESETS, preset_mapping, resolve
 from ripple.errors import MappingError, RippleInputError
 from ripple.mapping import bind
+from ripple.mapping.spec import Mapping
 from ripple.model import evaluate
+from ripple.multicore.explored import OBJECTIVES, ExploredTile, explore_tile
 from ripple.multicore.regions import Node, Range, needs, output_map
 from ripple.multicore.spec import Multicore
 from ripple.results.result import LayerResult
@@ -100,26 +103,50 @@ def weight_bits(layer: Layer, channels: Range) -> int:
     return k * layer.C_group * layer.FY * layer.FX * layer.precision.W
 
 
-#: The dataflow name that picks, per tile, the preset with the fewest cycles (then the least
-#: energy): a small mapping search per tile, as Stream runs ZigZag's mapper per tile.
+#: The dataflow name that picks, per tile, the best preset for the objective.
 BEST = "best"
+#: The dataflow name that gives each tile the explorer's optimum for the objective (over a
+#: bounded subspace, :mod:`ripple.multicore.explored`), or its best preset when that is better.
+EXPLORE = "explore"
+
+
+def rank(objective: str, latency: float, energy: float) -> tuple[float, ...]:
+    """What is minimised for ``objective``: its figure first, then latency, then energy."""
+    figure = {"latency": latency, "energy": energy, "edp": latency * energy}[objective]
+    return (figure, latency, energy)
 
 
 class CostModel:
-    """Tile costs on the cores of ``machine`` under one dataflow preset (or the best preset of
-    each tile), cached: row blocks of the same shape (every interior block) are evaluated
-    once per architecture (identical cores share the evaluation)."""
+    """Tile costs on the cores of ``machine`` under one dataflow preset, the best preset of
+    each tile, or the explorer's mapping of each tile, cached: row blocks of the same shape
+    (every interior block) are evaluated and explored once per architecture (identical cores
+    share the evaluation) and objective. :meth:`with_dataflow` gives a model sharing the
+    caches (the best presets of an explored model are already evaluated)."""
 
-    def __init__(self, workload: Workload, machine: Multicore, dataflow: str):
+    def __init__(self, workload: Workload, machine: Multicore, dataflow: str,
+                 objective: str = "latency"):
+        if objective not in OBJECTIVES:
+            raise RippleInputError(f"unknown objective {objective!r}; expected one of "
+                                   f"{', '.join(OBJECTIVES)}", field="objective")
         self.workload = workload
         self.machine = machine
-        self.dataflow = BEST if dataflow == BEST else resolve(dataflow).name
+        self.dataflow = dataflow if dataflow in (BEST, EXPLORE) else resolve(dataflow).name
+        self.objective = objective
         self.bits = tensor_bits(workload)
-        self._mac_cache: dict[tuple[str, Layer], TileCost] = {}
+        self._mac_cache: dict[tuple[str, str, Layer], TileCost] = {}
+        self._presets: dict[tuple[str, Layer], list[tuple[str, Mapping, LayerResult]]] = {}
+        #: every explored tile: (core standing for its kind, sub-layer) -> the explorer's optimum
+        self.explored: dict[tuple[str, Layer], ExploredTile | None] = {}
         # cores of one architecture share their tiles' costs: the first such core stands for all
         self._kind: dict[str, str] = {}
         for core, arch in machine.archs.items():
             self._kind[core] = next(c for c in machine.cores if machine.archs[c] == arch)
+
+    def with_dataflow(self, dataflow: str) -> CostModel:
+        """The same model under another dataflow, sharing every cache."""
+        other = copy.copy(self)
+        other.dataflow = dataflow
+        return other
 
     def cost(self, node: Node, core: str, channels: Range, rows: Range) -> TileCost:
         if isinstance(node, Layer):
@@ -129,26 +156,56 @@ class CostModel:
     def _mac(self, layer: Layer, core: str, channels: Range, rows: Range) -> TileCost:
         sub = sub_layer(layer, channels, rows).model_copy(update={"name": layer.name,
                                                                   "inputs": ()})
-        key = (self._kind[core], sub)
+        key = (self.dataflow, self._kind[core], sub)
         if key not in self._mac_cache:
-            self._mac_cache[key] = self._evaluate(sub, self._kind[core])
+            self._mac_cache[key] = self._tile_cost(self._result(sub, self._kind[core]))
         return self._mac_cache[key]
 
-    def _evaluate(self, sub: Layer, core: str) -> TileCost:
+    def _ranked(self, result: LayerResult) -> tuple[float, ...]:
+        return rank(self.objective, result.latency.total, result.energy_pj)
+
+    def _result(self, sub: Layer, core: str) -> LayerResult:
+        """The model's result of the tile's mapping under this model's dataflow."""
+        candidates = self._preset_results(sub, core)
+        best = min(candidates, key=lambda c: self._ranked(c[2]))
+        if self.dataflow != EXPLORE:
+            return best[2]
         arch = self.machine.archs[core]
-        results, failures = [], []
-        for name in PRESETS if self.dataflow == BEST else (self.dataflow,):
+        if (core, sub) not in self.explored:
+            self.explored[(core, sub)] = explore_tile(sub, arch, best[1], best[0],
+                                                      self.objective)
+        found = self.explored[(core, sub)]
+        if found is None:
+            return best[2]
+        explored = evaluate(bind(sub, arch, found.mapping, source=found.mapping.name))
+        return min((explored, best[2]), key=self._ranked)
+
+    def _preset_results(self, sub: Layer, core: str) -> list[tuple[str, Mapping, LayerResult]]:
+        """(preset, mapping, the model's result) of every preset this dataflow considers that
+        maps the tile; none is an error naming the tile."""
+        names = (self.dataflow,) if self.dataflow not in (BEST, EXPLORE) else tuple(PRESETS)
+        key = (core, sub)
+        known = self._presets.setdefault(key, [])
+        failures = []
+        for name in names:
+            if any(done == name for done, _, _ in known):
+                continue
             try:
-                results.append(evaluate(bind(sub, arch, preset_mapping(sub, arch, name),
-                                             source=name)))
+                mapping = preset_mapping(sub, self.machine.archs[core], name)
+                known.append((name, mapping, evaluate(bind(sub, self.machine.archs[core],
+                                                           mapping, source=name))))
             except MappingError as exc:
                 failures.append(exc)
-        if not results:
+        mapped = [entry for entry in known if entry[0] in names]
+        if not mapped:
             raise TileDoesNotMap(
                 f"a tile of {sub.name} (K={sub.K}, {sub.OY} output rows) does not map on core "
                 f"{core!r} under {self.dataflow}: {failures[0].detail}; choose another "
-                "--dataflow", source=arch.name, field="dataflow")
-        result = min(results, key=lambda r: (r.latency.total, r.energy_pj))
+                "--dataflow", source=self.machine.archs[core].name, field="dataflow")
+        return mapped
+
+    @staticmethod
+    def _tile_cost(result: LayerResult) -> TileCost:
         lat = result.latency
         busy = lat.compute + lat.stall
         total = lat.total
