@@ -275,7 +275,8 @@ def _multicore(args: argparse.Namespace) -> int:
         result = api.multicore_files(network, args.arch, mode=args.mode,
                                      partition=args.partition, dataflow=args.dataflow,
                                      rows_per_tile=args.rows_per_tile,
-                                     objective=args.objective, plot=args.plot,
+                                     objective=args.objective, budget=args.budget,
+                                     plot=args.plot,
                                      trace=args.trace, progress=bar.advance)
     if json_only(args, result.to_dict()):
         return 0
@@ -445,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "explored mapping")
     mc.add_argument("--objective", choices=("latency", "energy", "edp"), default="latency",
                     help="what each tile's mapping and the kept schedule minimise")
+    mc.add_argument("--budget", type=flags.positive_count, default=0, metavar="N",
+                    help="search the layers' cores and splits: at most N allocations besides "
+                         "the given one (default: no search)")
     mc.add_argument("--rows-per-tile", type=flags.positive_count, metavar="N",
                     help="output rows per tile in the fused and event modes (default 4)")
     mc.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")

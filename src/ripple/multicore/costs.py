@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
-from ripple.arch.spec import Memory
+from ripple.arch.spec import Architecture, Memory
 from ripple.dse.presets import PRESETS, preset_mapping, resolve
 from ripple.errors import MappingError, RippleInputError
 from ripple.mapping import bind
@@ -116,6 +119,27 @@ def rank(objective: str, latency: float, energy: float) -> tuple[float, ...]:
     return (figure, latency, energy)
 
 
+#: A preset's outcome on a tile: its mapping and the model's result, or why it does not map.
+PresetOutcome = tuple[Mapping, LayerResult] | str
+
+#: Distinct tiles from which :meth:`CostModel.prefetch` evaluates on a pool of processes.
+PARALLEL_FROM = 16
+
+
+def evaluate_presets(sub: Layer, arch: Architecture, names: list[str]
+                     ) -> dict[str, PresetOutcome]:
+    """Each preset's outcome on the tile ``sub`` (run in a worker process by
+    :meth:`CostModel.prefetch`, in the caller's otherwise)."""
+    outcomes: dict[str, PresetOutcome] = {}
+    for name in names:
+        try:
+            mapping = preset_mapping(sub, arch, name)
+            outcomes[name] = (mapping, evaluate(bind(sub, arch, mapping, source=name)))
+        except MappingError as exc:
+            outcomes[name] = exc.detail
+    return outcomes
+
+
 class CostModel:
     """Tile costs on the cores of ``machine`` under one dataflow preset, the best preset of
     each tile, or the explorer's mapping of each tile, cached: row blocks of the same shape
@@ -134,7 +158,7 @@ class CostModel:
         self.objective = objective
         self.bits = tensor_bits(workload)
         self._mac_cache: dict[tuple[str, str, Layer], TileCost] = {}
-        self._presets: dict[tuple[str, Layer], list[tuple[str, Mapping, LayerResult]]] = {}
+        self._presets: dict[tuple[str, Layer], dict[str, PresetOutcome]] = {}
         #: every explored tile: (core standing for its kind, sub-layer) -> the explorer's optimum
         self.explored: dict[tuple[str, Layer], ExploredTile | None] = {}
         # cores of one architecture share their tiles' costs: the first such core stands for all
@@ -154,12 +178,18 @@ class CostModel:
         return self._operation(node, core, channels, rows)
 
     def _mac(self, layer: Layer, core: str, channels: Range, rows: Range) -> TileCost:
-        sub = sub_layer(layer, channels, rows).model_copy(update={"name": layer.name,
-                                                                  "inputs": ()})
+        sub = self._sub(layer, channels, rows)
         key = (self.dataflow, self._kind[core], sub)
         if key not in self._mac_cache:
             self._mac_cache[key] = self._tile_cost(self._result(sub, self._kind[core]))
         return self._mac_cache[key]
+
+    @staticmethod
+    def _sub(layer: Layer, channels: Range, rows: Range) -> Layer:
+        """The tile's sub-layer, named after its layer and detached from its inputs: the key
+        under which tiles of one shape share their evaluation."""
+        return sub_layer(layer, channels, rows).model_copy(update={"name": layer.name,
+                                                                   "inputs": ()})
 
     def _ranked(self, result: LayerResult) -> tuple[float, ...]:
         return rank(self.objective, result.latency.total, result.energy_pj)
@@ -180,29 +210,48 @@ class CostModel:
         explored = evaluate(bind(sub, arch, found.mapping, source=found.mapping.name))
         return min((explored, best[2]), key=self._ranked)
 
+    def _names(self) -> tuple[str, ...]:
+        """The presets this dataflow considers."""
+        return tuple(PRESETS) if self.dataflow in (BEST, EXPLORE) else (self.dataflow,)
+
     def _preset_results(self, sub: Layer, core: str) -> list[tuple[str, Mapping, LayerResult]]:
         """(preset, mapping, the model's result) of every preset this dataflow considers that
         maps the tile; none is an error naming the tile."""
-        names = (self.dataflow,) if self.dataflow not in (BEST, EXPLORE) else tuple(PRESETS)
-        key = (core, sub)
-        known = self._presets.setdefault(key, [])
-        failures = []
-        for name in names:
-            if any(done == name for done, _, _ in known):
-                continue
-            try:
-                mapping = preset_mapping(sub, self.machine.archs[core], name)
-                known.append((name, mapping, evaluate(bind(sub, self.machine.archs[core],
-                                                           mapping, source=name))))
-            except MappingError as exc:
-                failures.append(exc)
-        mapped = [entry for entry in known if entry[0] in names]
+        names = self._names()
+        known = self._presets.setdefault((core, sub), {})
+        missing = [name for name in names if name not in known]
+        if missing:
+            known.update(evaluate_presets(sub, self.machine.archs[core], missing))
+        mapped = [(name, *known[name]) for name in names if not isinstance(known[name], str)]
         if not mapped:
             raise TileDoesNotMap(
                 f"a tile of {sub.name} (K={sub.K}, {sub.OY} output rows) does not map on core "
-                f"{core!r} under {self.dataflow}: {failures[0].detail}; choose another "
+                f"{core!r} under {self.dataflow}: {known[names[0]]}; choose another "
                 "--dataflow", source=self.machine.archs[core].name, field="dataflow")
-        return mapped
+        return mapped  # type: ignore[return-value]
+
+    def prefetch(self, tiles: Iterable[tuple[Node, str, Range, Range]]) -> None:
+        """Evaluate the presets of the MAC tiles not known yet on a pool of processes, one per
+        available core (the model is single-threaded: the evaluations are independent and the
+        whole time of a large network). What it stores is what :meth:`cost` would compute;
+        below :data:`PARALLEL_FROM` distinct tiles a pool costs more than it saves."""
+        todo: dict[tuple[str, Layer], list[str]] = {}
+        for node, core, channels, rows in tiles:
+            if not isinstance(node, Layer):
+                continue
+            key = (self._kind[core], self._sub(node, channels, rows))
+            known = self._presets.get(key, {})
+            missing = [name for name in self._names() if name not in known]
+            if missing:
+                todo[key] = missing
+        workers = min(len(todo), len(os.sched_getaffinity(0)))
+        if len(todo) < PARALLEL_FROM or workers < 2:
+            return
+        with ProcessPoolExecutor(workers) as pool:
+            futures = {key: pool.submit(evaluate_presets, key[1], self.machine.archs[key[0]],
+                                        missing) for key, missing in todo.items()}
+            for key, future in futures.items():
+                self._presets.setdefault(key, {}).update(future.result())
 
     @staticmethod
     def _tile_cost(result: LayerResult) -> TileCost:

@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ripple.errors import RippleInputError
-from ripple.multicore.allocation import place_nodes
+from ripple.multicore.allocation import place_nodes, search_tiles
+from ripple.multicore.allocation_search import search_allocation
 from ripple.multicore.capacity import does_not_fit, overflow
 from ripple.multicore.costs import BEST, EXPLORE, CostModel, TileDoesNotMap, rank
 from ripple.multicore.occupancy import occupancy_curves
@@ -66,35 +67,60 @@ def progress_steps(workload: Workload, mode: str = "event", dataflow: str | None
 def run_multicore(workload: Workload, machine: Multicore, mode: str = "event", *,
                   partition: PartitionSpec | None = None, partition_source: str = "partition",
                   dataflow: str | None = None, rows_per_tile: int | None = None,
-                  objective: str = "latency",
+                  objective: str = "latency", budget: int = 0,
                   progress: Callable[[int], None] | None = None) -> MulticoreResult:
     """Schedule ``workload`` on ``machine`` in ``mode`` (layer, fused or event).
 
     ``dataflow`` is the preset every tile runs under, ``best`` for each tile's best preset
     (the default), or ``explore`` for each tile's explored mapping; ``objective`` (latency,
-    energy or edp) is what each tile's mapping and the kept schedule minimise;
+    energy or edp) is what each tile's mapping and the kept schedule minimise; ``budget``
+    is how many allocations besides the given one :mod:`.allocation_search` may schedule (0:
+    none, the given partition and the split search alone);
     ``rows_per_tile`` overrides the partition file's global row blocks (its per-node entries
     still win) and the default. ``progress`` is told of each of the
     :func:`progress_steps` done. The result is the fastest of the mode's candidates (then the
     least energy; then the first; for the energy and edp objectives, that figure first)."""
-    results = schedule_candidates(workload, machine, mode, partition=partition,
-                                  partition_source=partition_source, dataflow=dataflow,
-                                  rows_per_tile=rows_per_tile, objective=objective,
-                                  progress=progress)
-    return min(results, key=lambda r: rank(objective, r.latency_cycles, r.energy_pj))
+    if budget < 0:
+        raise RippleInputError(f"the budget must be at least 0, got {budget}", field="budget")
+    costs = cost_model(workload, machine, dataflow, objective)
+
+    def schedules(spec: PartitionSpec | None, told: Callable[[int], None] | None = None
+                  ) -> list[MulticoreResult]:
+        return schedule_candidates(workload, machine, mode, partition=spec,
+                                   partition_source=partition_source,
+                                   rows_per_tile=rows_per_tile, costs=costs, progress=told)
+
+    if budget == 0:
+        results = schedules(partition, progress)
+        return min(results, key=lambda r: rank(objective, r.latency_cycles, r.energy_pj))
+    best, tried = search_allocation(costs.workload, costs, partition or PartitionSpec(), budget,
+                                    schedules)
+    best.allocations_tried = tried
+    return best
+
+
+def cost_model(workload: Workload, machine: Multicore, dataflow: str | None = None,
+               objective: str = "latency") -> CostModel:
+    """The tile costs of ``workload`` on ``machine`` (its MAC layers at the machine's
+    precision, when it states one), to be shared by several schedules."""
+    if machine.spec.precision is not None:
+        workload = with_precision(workload, machine.spec.precision)
+    return CostModel(workload, machine, dataflow or DEFAULT_DATAFLOW, objective)
 
 
 def schedule_candidates(workload: Workload, machine: Multicore, mode: str = "event", *,
                         partition: PartitionSpec | None = None,
                         partition_source: str = "partition", dataflow: str | None = None,
                         rows_per_tile: int | None = None, objective: str = "latency",
+                        costs: CostModel | None = None,
                         progress: Callable[[int], None] | None = None
                         ) -> list[MulticoreResult]:
     """Every schedule ``mode`` tries (one, but three in event mode; under ``explore``, those
     of the explored and of the best-preset tiles) that fits the cores' buffers, arguments as
     :func:`run_multicore`. When none fits, the same schedules spilling through the off-chip
     memory (those that fit); when none of those fits either, the error names the tile needing
-    the most."""
+    the most. ``costs`` (from :func:`cost_model`; it states the dataflow and objective then)
+    shares tile costs between calls."""
     if mode not in MODES:
         raise RippleInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}",
                                field="mode")
@@ -104,9 +130,8 @@ def schedule_candidates(workload: Workload, machine: Multicore, mode: str = "eve
     chosen: Mode = mode  # type: ignore[assignment]
     spec = partition or PartitionSpec()
     check_partition(spec, workload, machine.cores, partition_source)
-    if machine.spec.precision is not None:
-        workload = with_precision(workload, machine.spec.precision)
-    costs = CostModel(workload, machine, dataflow or DEFAULT_DATAFLOW, objective)
+    costs = costs or cost_model(workload, machine, dataflow, objective)
+    workload = costs.workload
     rows = rows_per_tile or spec.rows_per_tile or DEFAULT_ROWS_PER_TILE
     models = [costs, costs.with_dataflow(BEST)] if costs.dataflow == EXPLORE else [costs]
     return [result for model in models
@@ -119,6 +144,7 @@ def _fitting_schedules(workload: Workload, machine: Multicore, costs: CostModel,
                        progress: Callable[[int], None] | None) -> list[MulticoreResult]:
     """The schedules of one cost model (see :func:`schedule_candidates`)."""
     tilings = EVENT_CANDIDATES if chosen == "event" else ((chosen, chosen),)
+    costs.prefetch(search_tiles(workload, machine, spec, tilings[-1][0], rows))
     try:
         placements = place_nodes(workload, costs, spec, tilings[-1][0], rows, progress)
     except TileDoesNotMap:
@@ -127,6 +153,9 @@ def _fitting_schedules(workload: Workload, machine: Multicore, costs: CostModel,
         # a whole share does not map on its core, row blocks may: the event mode's own search
         placements = place_nodes(workload, costs, spec, chosen, rows, progress)
         tilings = tilings[:1]
+    graphs = {tiling: tile_graph(workload, placements, tiling) for tiling, _ in tilings}
+    costs.prefetch((workload.node(tile.node), tile.core, tile.channels, tile.rows)
+                   for graph in graphs.values() for tile in graph.tiles if tile.mac)
     results = []
     for tiling, readiness in tilings:
         results.append(_scheduled(workload, machine, costs, placements, tiling, readiness,
