@@ -120,6 +120,8 @@ def test_cli_explore_and_bad_objective():
                     str(EXAMPLES / "multicore" / MACHINES[1]), "--mode", "layer",
                     "--dataflow", "explore", "--objective", "edp")
     assert done.returncode == 0 and "explore" in done.stdout
+    said = " ".join(done.stdout.split())  # the caption, whatever the console's width
+    assert "2 of 5 MAC tiles on the explorer's mapping" in said
     refused = run_main("multicore", "-w", "zoo:lenet5", "-a",
                        str(EXAMPLES / "multicore" / MACHINES[1]), "--objective", "speed")
     assert refused.returncode == 2 and "--objective" in refused.stderr
