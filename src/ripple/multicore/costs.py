@@ -140,6 +140,11 @@ def evaluate_presets(sub: Layer, arch: Architecture, names: list[str]
     return outcomes
 
 
+def _evaluate_presets_of(task: tuple[Layer, Architecture, list[str]]
+                         ) -> dict[str, PresetOutcome]:
+    return evaluate_presets(*task)
+
+
 class CostModel:
     """Tile costs on the cores of ``machine`` under one dataflow preset, the best preset of
     each tile, or the explorer's mapping of each tile, cached: row blocks of the same shape
@@ -247,11 +252,14 @@ class CostModel:
         workers = min(len(todo), len(os.sched_getaffinity(0)))
         if len(todo) < PARALLEL_FROM or workers < 2:
             return
+        keys = list(todo)  # in the order met: the tiles of a layer together
+        chunk = max(1, len(keys) // (4 * workers))  # a layer's tiles share a worker's caches
         with ProcessPoolExecutor(workers) as pool:
-            futures = {key: pool.submit(evaluate_presets, key[1], self.machine.archs[key[0]],
-                                        missing) for key, missing in todo.items()}
-            for key, future in futures.items():
-                self._presets.setdefault(key, {}).update(future.result())
+            outcomes = pool.map(_evaluate_presets_of, [
+                (key[1], self.machine.archs[key[0]], todo[key]) for key in keys],
+                chunksize=chunk)
+            for key, outcome in zip(keys, outcomes, strict=True):
+                self._presets.setdefault(key, {}).update(outcome)
 
     @staticmethod
     def _tile_cost(result: LayerResult) -> TileCost:
