@@ -387,13 +387,17 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
 
 def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",
                     partition: str | Path | None = None, dataflow: str | None = None,
-                    rows_per_tile: int | None = None, plot: str | Path | None = None,
+                    rows_per_tile: int | None = None, objective: str = "latency",
+                    budget: int = 0, plot: str | Path | None = None,
                     trace: str | Path | None = None, skip_unsupported: bool = False,
                     progress: Advance | None = None) -> MulticoreResult:
     """Schedule a workload (or its file: YAML, ONNX or zoo:NAME) on a multi-core architecture
     file in one mode (layer, fused or event). ``partition``: a partition file (splits, core
-    allocation, row blocks); ``dataflow``: the preset of every tile, or ``best`` (each tile's
-    fastest preset, the default). ``plot`` (a folder) receives the Gantt chart (PNG and SVG),
+    allocation, row blocks); ``dataflow``: the preset of every tile, ``best`` (each tile's
+    best preset, the default) or ``explore`` (each tile's explored mapping); ``objective``:
+    latency, energy or edp, what the tiles' mappings and the kept schedule minimise;
+    ``budget``: allocations the allocation search may try besides the given one. ``plot``
+    (a folder) receives the Gantt chart (PNG and SVG),
     ``trace`` the Perfetto trace JSON; ``progress`` is told of each step of the run
     (:func:`ripple.multicore.run.progress_steps`)."""
     from ripple.report import write_json
@@ -405,7 +409,8 @@ def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: 
     spec = load_partition(partition) if partition is not None else None
     result = run_multicore(network, machine, mode, partition=spec,
                            partition_source=str(partition), dataflow=dataflow,
-                           rows_per_tile=rows_per_tile, progress=progress)
+                           rows_per_tile=rows_per_tile, objective=objective,
+                           budget=budget, progress=progress)
     if plot is not None:
         from ripple.viz.gantt import gantt
 

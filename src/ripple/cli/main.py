@@ -219,10 +219,13 @@ def _multicore(args: argparse.Namespace) -> int:
     from ripple.report.multicore import multicore_table
 
     network = api.load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
-    with progress_bar(args, "scheduling", progress_steps(network, args.mode), "steps") as bar:
+    steps = progress_steps(network, args.mode, args.dataflow)
+    with progress_bar(args, "scheduling", steps, "steps") as bar:
         result = api.multicore_files(network, args.arch, mode=args.mode,
                                      partition=args.partition, dataflow=args.dataflow,
-                                     rows_per_tile=args.rows_per_tile, plot=args.plot,
+                                     rows_per_tile=args.rows_per_tile,
+                                     objective=args.objective, budget=args.budget,
+                                     plot=args.plot,
                                      trace=args.trace, progress=bar.advance)
     if json_only(args, result.to_dict()):
         return 0
@@ -364,7 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--partition", metavar="FILE",
                     help="splits (channels/rows), core allocation and row blocks per layer")
     mc.add_argument("--dataflow", metavar="PRESET", help="preset of every tile (ws, os, is, "
-                    "rs, ed), or best: each tile's fastest preset (default)")
+                    "rs, ed); best: each tile's best preset (default); explore: each tile's "
+                    "explored mapping")
+    mc.add_argument("--objective", choices=("latency", "energy", "edp"), default="latency",
+                    help="what each tile's mapping and the kept schedule minimise")
+    mc.add_argument("--budget", type=flags.positive_count, default=0, metavar="N",
+                    help="search the layers' cores and splits: at most N allocations besides "
+                         "the given one (default: no search)")
     mc.add_argument("--rows-per-tile", type=flags.positive_count, metavar="N",
                     help="output rows per tile in the fused and event modes (default 4)")
     mc.add_argument("--json", metavar="FILE", help="write the result as JSON ('-': stdout)")

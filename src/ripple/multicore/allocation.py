@@ -3,7 +3,8 @@ following its producer.
 
 The search (``split: auto`` on a MAC layer) tries the layer split by output channels and by
 output rows over its cores, cuts each into the mode's tiles, and keeps the one whose busiest
-core has the fewest cycles of work (ties: less energy; then channels). A core's work is its
+core has the fewest cycles of work (ties: less energy; then channels; for the energy and edp
+objectives, the least energy or busiest cycles x energy first). A core's work is its
 tiles' cycles plus the cycles to bring in its data as if alone on the links: a channel share
 needs only its weights but every input row, a row share every weight but only its rows and
 halo, and rows produced on the same core need no transfer. A split whose tiles do not map
@@ -13,10 +14,16 @@ search looks at each layer alone: contention and pipelining are the schedule's t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ripple.errors import RippleInputError
-from ripple.multicore.costs import CostModel, TileDoesNotMap, access_energy, weight_bits
+from ripple.multicore.costs import (
+    CostModel,
+    TileDoesNotMap,
+    access_energy,
+    rank,
+    weight_bits,
+)
 from ripple.multicore.partition import (
     NodePlacementSpec,
     PartitionSpec,
@@ -44,9 +51,7 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
         if is_view(node):
             continue
         entry = spec.layers.get(node.name, NodePlacementSpec())
-        cores = _running(machine, node, entry.cores)
-        weights = [npes[core] for core in cores]
-        rows = entry.rows_per_tile or rows_per_tile
+        cores, weights, rows = _setting(machine, node, entry, rows_per_tile)
         producer = _first_producer(workload, node)
         if entry.split != "auto":
             placement = even_placement(node, entry.split, cores, weights, rows)
@@ -63,6 +68,35 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
         if placed is not None:
             placed(1)
     return placements
+
+
+def search_tiles(workload: Workload, machine: Multicore, spec: PartitionSpec, mode: Mode,
+                 rows_per_tile: int) -> Iterator[tuple[Layer, str, Range, Range]]:
+    """Every MAC tile :func:`place_nodes` may cost: the tiles of each split it tries (so that
+    they can be evaluated together, beforehand)."""
+    for node in workload.mac_layers:
+        entry = spec.layers.get(node.name, NodePlacementSpec())
+        cores, weights, rows = _setting(machine, node, entry, rows_per_tile)
+        splits: list[Split] = [entry.split] if entry.split != "auto" else _splits(node)
+        for split in splits:
+            placement = even_placement(node, split, cores, weights, rows)
+            for share in placement.shares:
+                for block in share_blocks(placement, share, mode):
+                    yield node, share.core, share.channels, block
+
+
+def _setting(machine: Multicore, node: Node, entry: NodePlacementSpec, rows_per_tile: int
+             ) -> tuple[list[str], list[float], int]:
+    """The cores that run ``node``, their shares' weights (their MAC counts) and its rows per
+    tile."""
+    cores = _running(machine, node, entry.cores)
+    return cores, [float(machine.archs[core].npes) for core in cores], \
+        entry.rows_per_tile or rows_per_tile
+
+
+def _splits(layer: Layer) -> list[Split]:
+    """The splits the search tries: by rows only when there is more than one."""
+    return ["channels", "rows"] if output_map(layer).h > 1 else ["channels"]
 
 
 def _running(machine: Multicore, node: Node, chosen: list[str] | None) -> list[str]:
@@ -90,8 +124,8 @@ def _first_producer(workload: Workload, node: Node) -> str | None:
 def _search(workload: Workload, layer: Layer, cores: list[str], weights: list[float],
             costs: CostModel, mode: Mode, rows_per_tile: int,
             placed: dict[str, Placement]) -> Placement:
-    splits: list[Split] = ["channels", "rows"] if output_map(layer).h > 1 else ["channels"]
-    best: tuple[tuple[int, float], Placement] | None = None
+    splits = _splits(layer)
+    best: tuple[tuple[float, ...], Placement] | None = None
     failures: list[TileDoesNotMap] = []
     for split in splits:
         placement = even_placement(layer, split, cores, weights, rows_per_tile)
@@ -109,7 +143,7 @@ def _search(workload: Workload, layer: Layer, cores: list[str], weights: list[fl
         except TileDoesNotMap as exc:
             failures.append(exc)
             continue
-        score = (max(work.values()), energy)
+        score = rank(costs.objective, max(work.values()), energy)
         if best is None or score < best[0]:
             best = (score, placement)
     if best is None:

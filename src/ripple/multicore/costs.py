@@ -19,15 +19,21 @@ busiest port needs, and its rows become final evenly over that time.
 
 from __future__ import annotations
 
+import copy
 import math
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
-from ripple.arch.spec import Memory
+from ripple.arch.spec import Architecture, Memory
 from ripple.dse.presets import PRESETS, preset_mapping, resolve
 from ripple.errors import MappingError, RippleInputError
 from ripple.mapping import bind
+from ripple.mapping.spec import Mapping
 from ripple.model import evaluate
+from ripple.multicore.explored import OBJECTIVES, ExploredTile, explore_tile
 from ripple.multicore.regions import Node, Range, needs, output_map
 from ripple.multicore.spec import Multicore
 from ripple.results.result import LayerResult
@@ -100,26 +106,76 @@ def weight_bits(layer: Layer, channels: Range) -> int:
     return k * layer.C_group * layer.FY * layer.FX * layer.precision.W
 
 
-#: The dataflow name that picks, per tile, the preset with the fewest cycles (then the least
-#: energy): a small mapping search per tile, as Stream runs ZigZag's mapper per tile.
+#: The dataflow name that picks, per tile, the best preset for the objective.
 BEST = "best"
+#: The dataflow name that gives each tile the explorer's optimum for the objective (over a
+#: bounded subspace, :mod:`ripple.multicore.explored`), or its best preset when that is better.
+EXPLORE = "explore"
+
+
+def rank(objective: str, latency: float, energy: float) -> tuple[float, ...]:
+    """What is minimised for ``objective``: its figure first, then latency, then energy."""
+    figure = {"latency": latency, "energy": energy, "edp": latency * energy}[objective]
+    return (figure, latency, energy)
+
+
+#: A preset's outcome on a tile: its mapping and the model's result, or why it does not map.
+PresetOutcome = tuple[Mapping, LayerResult] | str
+
+#: Distinct tiles from which :meth:`CostModel.prefetch` evaluates on a pool of processes.
+PARALLEL_FROM = 16
+
+
+def evaluate_presets(sub: Layer, arch: Architecture, names: list[str]
+                     ) -> dict[str, PresetOutcome]:
+    """Each preset's outcome on the tile ``sub`` (run in a worker process by
+    :meth:`CostModel.prefetch`, in the caller's otherwise)."""
+    outcomes: dict[str, PresetOutcome] = {}
+    for name in names:
+        try:
+            mapping = preset_mapping(sub, arch, name)
+            outcomes[name] = (mapping, evaluate(bind(sub, arch, mapping, source=name)))
+        except MappingError as exc:
+            outcomes[name] = exc.detail
+    return outcomes
+
+
+def _evaluate_presets_of(task: tuple[Layer, Architecture, list[str]]
+                         ) -> dict[str, PresetOutcome]:
+    return evaluate_presets(*task)
 
 
 class CostModel:
-    """Tile costs on the cores of ``machine`` under one dataflow preset (or the best preset of
-    each tile), cached: row blocks of the same shape (every interior block) are evaluated
-    once per architecture (identical cores share the evaluation)."""
+    """Tile costs on the cores of ``machine`` under one dataflow preset, the best preset of
+    each tile, or the explorer's mapping of each tile, cached: row blocks of the same shape
+    (every interior block) are evaluated and explored once per architecture (identical cores
+    share the evaluation) and objective. :meth:`with_dataflow` gives a model sharing the
+    caches (the best presets of an explored model are already evaluated)."""
 
-    def __init__(self, workload: Workload, machine: Multicore, dataflow: str):
+    def __init__(self, workload: Workload, machine: Multicore, dataflow: str,
+                 objective: str = "latency"):
+        if objective not in OBJECTIVES:
+            raise RippleInputError(f"unknown objective {objective!r}; expected one of "
+                                   f"{', '.join(OBJECTIVES)}", field="objective")
         self.workload = workload
         self.machine = machine
-        self.dataflow = BEST if dataflow == BEST else resolve(dataflow).name
+        self.dataflow = dataflow if dataflow in (BEST, EXPLORE) else resolve(dataflow).name
+        self.objective = objective
         self.bits = tensor_bits(workload)
-        self._mac_cache: dict[tuple[str, Layer], TileCost] = {}
+        self._mac_cache: dict[tuple[str, str, Layer], TileCost] = {}
+        self._presets: dict[tuple[str, Layer], dict[str, PresetOutcome]] = {}
+        #: every explored tile: (core standing for its kind, sub-layer) -> the explorer's optimum
+        self.explored: dict[tuple[str, Layer], ExploredTile | None] = {}
         # cores of one architecture share their tiles' costs: the first such core stands for all
         self._kind: dict[str, str] = {}
         for core, arch in machine.archs.items():
             self._kind[core] = next(c for c in machine.cores if machine.archs[c] == arch)
+
+    def with_dataflow(self, dataflow: str) -> CostModel:
+        """The same model under another dataflow, sharing every cache."""
+        other = copy.copy(self)
+        other.dataflow = dataflow
+        return other
 
     def cost(self, node: Node, core: str, channels: Range, rows: Range) -> TileCost:
         if isinstance(node, Layer):
@@ -127,28 +183,86 @@ class CostModel:
         return self._operation(node, core, channels, rows)
 
     def _mac(self, layer: Layer, core: str, channels: Range, rows: Range) -> TileCost:
-        sub = sub_layer(layer, channels, rows).model_copy(update={"name": layer.name,
-                                                                  "inputs": ()})
-        key = (self._kind[core], sub)
+        sub = self._sub(layer, channels, rows)
+        key = (self.dataflow, self._kind[core], sub)
         if key not in self._mac_cache:
-            self._mac_cache[key] = self._evaluate(sub, self._kind[core])
+            self._mac_cache[key] = self._tile_cost(self._result(sub, self._kind[core]))
         return self._mac_cache[key]
 
-    def _evaluate(self, sub: Layer, core: str) -> TileCost:
+    @staticmethod
+    def _sub(layer: Layer, channels: Range, rows: Range) -> Layer:
+        """The tile's sub-layer, named after its layer and detached from its inputs: the key
+        under which tiles of one shape share their evaluation."""
+        return sub_layer(layer, channels, rows).model_copy(update={"name": layer.name,
+                                                                   "inputs": ()})
+
+    def _ranked(self, result: LayerResult) -> tuple[float, ...]:
+        return rank(self.objective, result.latency.total, result.energy_pj)
+
+    def _result(self, sub: Layer, core: str) -> LayerResult:
+        """The model's result of the tile's mapping under this model's dataflow."""
+        candidates = self._preset_results(sub, core)
+        best = min(candidates, key=lambda c: self._ranked(c[2]))
+        if self.dataflow != EXPLORE:
+            return best[2]
         arch = self.machine.archs[core]
-        results, failures = [], []
-        for name in PRESETS if self.dataflow == BEST else (self.dataflow,):
-            try:
-                results.append(evaluate(bind(sub, arch, preset_mapping(sub, arch, name),
-                                             source=name)))
-            except MappingError as exc:
-                failures.append(exc)
-        if not results:
+        if (core, sub) not in self.explored:
+            self.explored[(core, sub)] = explore_tile(sub, arch, best[1], best[0],
+                                                      self.objective)
+        found = self.explored[(core, sub)]
+        if found is None:
+            return best[2]
+        explored = evaluate(bind(sub, arch, found.mapping, source=found.mapping.name))
+        return min((explored, best[2]), key=self._ranked)
+
+    def _names(self) -> tuple[str, ...]:
+        """The presets this dataflow considers."""
+        return tuple(PRESETS) if self.dataflow in (BEST, EXPLORE) else (self.dataflow,)
+
+    def _preset_results(self, sub: Layer, core: str) -> list[tuple[str, Mapping, LayerResult]]:
+        """(preset, mapping, the model's result) of every preset this dataflow considers that
+        maps the tile; none is an error naming the tile."""
+        names = self._names()
+        known = self._presets.setdefault((core, sub), {})
+        missing = [name for name in names if name not in known]
+        if missing:
+            known.update(evaluate_presets(sub, self.machine.archs[core], missing))
+        mapped = [(name, *known[name]) for name in names if not isinstance(known[name], str)]
+        if not mapped:
             raise TileDoesNotMap(
                 f"a tile of {sub.name} (K={sub.K}, {sub.OY} output rows) does not map on core "
-                f"{core!r} under {self.dataflow}: {failures[0].detail}; choose another "
-                "--dataflow", source=arch.name, field="dataflow")
-        result = min(results, key=lambda r: (r.latency.total, r.energy_pj))
+                f"{core!r} under {self.dataflow}: {known[names[0]]}; choose another "
+                "--dataflow", source=self.machine.archs[core].name, field="dataflow")
+        return mapped  # type: ignore[return-value]
+
+    def prefetch(self, tiles: Iterable[tuple[Node, str, Range, Range]]) -> None:
+        """Evaluate the presets of the MAC tiles not known yet on a pool of processes, one per
+        available core (the model is single-threaded: the evaluations are independent and the
+        whole time of a large network). What it stores is what :meth:`cost` would compute;
+        below :data:`PARALLEL_FROM` distinct tiles a pool costs more than it saves."""
+        todo: dict[tuple[str, Layer], list[str]] = {}
+        for node, core, channels, rows in tiles:
+            if not isinstance(node, Layer):
+                continue
+            key = (self._kind[core], self._sub(node, channels, rows))
+            known = self._presets.get(key, {})
+            missing = [name for name in self._names() if name not in known]
+            if missing:
+                todo[key] = missing
+        workers = min(len(todo), len(os.sched_getaffinity(0)))
+        if len(todo) < PARALLEL_FROM or workers < 2:
+            return
+        keys = list(todo)  # in the order met: the tiles of a layer together
+        chunk = max(1, len(keys) // (4 * workers))  # a layer's tiles share a worker's caches
+        with ProcessPoolExecutor(workers) as pool:
+            outcomes = pool.map(_evaluate_presets_of, [
+                (key[1], self.machine.archs[key[0]], todo[key]) for key in keys],
+                chunksize=chunk)
+            for key, outcome in zip(keys, outcomes, strict=True):
+                self._presets.setdefault(key, {}).update(outcome)
+
+    @staticmethod
+    def _tile_cost(result: LayerResult) -> TileCost:
         lat = result.latency
         busy = lat.compute + lat.stall
         total = lat.total

@@ -39,6 +39,8 @@ class MulticoreResult:
     spilled: bool = False
     #: Per core, the bits its home memory holds over time: steps ``(cycle, bits from then)``.
     occupancy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    #: allocations scheduled to find this one (``--budget``; 1: the given one alone)
+    allocations_tried: int = 1
 
     @property
     def latency_cycles(self) -> int:
@@ -155,7 +157,7 @@ class MulticoreResult:
         document: dict[str, Any] = {
             "workload": self.workload, "machine": self.machine.name, "mode": self.mode,
             "order": self.order, "spilled": self.spilled, "dataflow": self.dataflow,
-            "rows_per_tile": self.rows_per_tile,
+            "rows_per_tile": self.rows_per_tile, "allocations_tried": self.allocations_tried,
             "latency_cycles": self.latency_cycles, "macs": self.macs,
             "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown(),
             "cores": self.cores(), "links": self.links(), "layers": self.layers(),
