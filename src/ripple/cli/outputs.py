@@ -70,5 +70,7 @@ def _check_writable_folder(folder: Path, target: str, option: str) -> None:
     except OSError as exc:
         raise RippleInputError(f"cannot write into {existing} ({exc.strerror})", source=target,
                                field=option) from None
-    os.close(fd)
-    os.unlink(probe)
+    try:
+        os.close(fd)
+    finally:  # a signal here must not leave the probe behind
+        os.unlink(probe)
