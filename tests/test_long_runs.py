@@ -62,8 +62,11 @@ def _start(tmp_path, log_name):
     """A simulation long enough to be stopped while it writes its MAC log."""
     command = [sys.executable, "-m", "ripple.cli", "simulate", "-w", "zoo:alexnet", "--layer",
                "conv1", "-a", EYERISS, "--dataflow", "ed", "--log", log_name]
+    # Ctrl-C's default, even when the tests run in a background job (whose commands inherit
+    # SIGINT ignored, and Python keeps an ignored SIGINT ignored)
     proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     partial = tmp_path / f".{log_name}.partial"
     deadline = time.monotonic() + 120
     while not (partial.exists() and partial.stat().st_size > 0):
