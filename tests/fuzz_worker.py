@@ -30,6 +30,7 @@ from tests.fuzzing import (
     SEED,
     Mutation,
     assert_finite_json,
+    assert_one_error_line,
     changes,
     evaluate_runs,
     multicore_runs,
@@ -99,10 +100,7 @@ def check(case: Case) -> None:
             assert_finite_json(proc.stdout)
             assert left <= case.outputs, f"left behind: {sorted(left - case.outputs)}"
         else:
-            assert proc.returncode == 2, (proc.returncode, proc.stderr)
-            lines = proc.stderr.splitlines()
-            assert len(lines) == 1 and lines[0].startswith("ripple: error: "), proc.stderr
-            assert len(lines[0]) < 8_000, "an error line must stay readable"
+            assert_one_error_line(proc.returncode, proc.stderr)
             assert left <= case.outputs, f"a failed run left {sorted(left - case.outputs)}"
 
 

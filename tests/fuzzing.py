@@ -143,6 +143,14 @@ def assert_finite_json(text: str) -> None:
     assert all(math.isfinite(x) for x in floats(document))
 
 
+def assert_one_error_line(returncode: int, stderr: str) -> None:
+    """A refused input: exit 2 and one readable ``ripple: error:`` line, nothing else."""
+    assert returncode == 2, (returncode, stderr)
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ripple: error: "), stderr
+    assert len(lines[0]) < 8_000, "an error line must stay readable"
+
+
 def floats(value: Any) -> list[float]:
     if isinstance(value, float):
         return [value]
