@@ -2,15 +2,8 @@
 
 from pathlib import Path
 
-from ripple.arch.spec import (
-    Architecture,
-    Level,
-    MacSparsity,
-    MacUnit,
-    Memory,
-    MemorySparsity,
-    StoredFormat,
-)
+from ripple.arch.sparsity_spec import MacSparsity, MemorySparsity, StoredFormat
+from ripple.arch.spec import Architecture, Level, MacUnit, Memory
 from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.specio import read_peer_yaml, read_yaml, validate
 

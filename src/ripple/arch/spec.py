@@ -18,129 +18,17 @@ from pydantic import (
     model_validator,
 )
 
+from ripple.arch.conventions import (
+    CONVENTION_PRESETS,
+    Conventions,
+    FillStyle,
+    FirstRead,
+    Multicast,
+    SplitFill,
+)
+from ripple.arch.sparsity_spec import MacSparsity, MemorySparsity, StoredFormat
 from ripple.bounds import MAX_ENTRIES, MAX_SIZE, Area, Bits, Energy, Size
-from ripple.sparse import formats as fmt
 from ripple.workload.layer import OPERANDS, Operand, StrictModel, also_accepts
-
-#: The widest run-length field (a run count wider than 64 bits counts nothing a tile holds).
-MAX_RUN_BITS = 64
-
-
-class StoredFormat(StrictModel):
-    """How a memory stores one operand (docs/sparsity.md, "Compressed formats").
-
-    A single-rank format over the flattened tile of one fill (``uop_rle``: one fiber of shape
-    ``(1, n)``): every transfer side at the memory moves the tile's stored words plus its
-    metadata bits. ``run_bits``: the width of a run-length field (default: wide enough for the
-    tile, so never padding). CSR needs a second rank and is not offered here.
-    """
-
-    format: Literal["uncompressed", "bitmask", "rle", "coo", "uop_rle"]
-    run_bits: int | None = Field(default=None, ge=0, le=MAX_RUN_BITS)
-
-    @model_validator(mode="after")
-    def _run_bits_apply(self) -> StoredFormat:
-        if self.run_bits is not None and self.format not in ("rle", "uop_rle"):
-            raise ValueError(f"run_bits applies to rle and uop_rle only, not {self.format}")
-        return self
-
-    @property
-    def compressed(self) -> bool:
-        """Whether fills move anything but the dense words (``uncompressed`` is the dense
-        representation and counts exactly as a memory without a format)."""
-        return self.format != "uncompressed"
-
-    def ranks(self) -> tuple[fmt.RankFormat, ...]:
-        """The format as per-rank formats of :mod:`ripple.sparse.formats`."""
-        match self.format:
-            case "bitmask":
-                return fmt.bitmask()
-            case "rle":
-                return fmt.rle(self.run_bits)
-            case "coo":
-                return (fmt.CP(),)  # one flattened coordinate, as wide as the tile needs
-            case "uop_rle":
-                return fmt.uop_rle(self.run_bits)
-        return fmt.uncompressed()
-
-    def shape(self, n: int) -> tuple[int, ...]:
-        """The fiber shape of a tile of ``n`` elements."""
-        return (1, n) if self.format == "uop_rle" else (n,)
-
-
-class MemorySparsity(StrictModel):
-    """What a memory does with a transfer of one operand to its child that serves only
-    ineffectual MACs (docs/sparsity.md, "Gating and skipping at a memory").
-
-    A MAC is ineffectual when the ``condition_on`` operand is zero (a padding tap's input is a
-    generated zero). ``skip``: the transfer is not made at either side; ``gate``: it is made at
-    the gated energies of the memories on both sides. One condition operand only: two would
-    need the pairing of their elements over every fill, which is not modelled at a memory.
-    """
-
-    action: Literal["skip", "gate"]
-    condition_on: list[Literal["I", "W"]] = Field(min_length=1)
-
-    @field_validator("condition_on")
-    @classmethod
-    def _one_operand(cls, value: list[str]) -> list[str]:
-        if len(value) != 1:
-            raise ValueError(f"condition_on {value}: a memory conditions on one operand only "
-                             "(I or W); the pairing of two is modelled at the MACs only "
-                             "(mac.sparsity)")
-        return value
-
-
-FillStyle = Literal["whole", "delta"]
-Multicast = Literal["union", "irrelevant", "none"]
-FirstRead = Literal["elide", "read", "when_partial"]
-SplitFill = Literal["owner", "every"]
-OutputCapacity = Literal["larger", "final_above_reductions"]
-
-
-class Conventions(StrictModel):
-    """The counting conventions in which the peers differ (docs/conventions.md); each memory
-    may override them for the transfers it takes part in.
-
-    ``output_first_read``: whether a fill above the MACs reads outputs that were never written
-    (``read``), only those that were (``elide``), or its whole tile when a loop irrelevant to
-    the outputs lies above it and nothing otherwise (``when_partial``, ZigZag); the MACs follow
-    ``mac.first_read_elision``.
-    ``fills``: a memory refilled with a new tile receives all of it (``whole``) or only the
-    words its previous tile did not hold (``delta``, Timeloop's sliding windows); under
-    ``delta`` outputs leave when the tile no longer covers them. ``multicast``: the parent
-    reads a word once for every child instance that needs it (``union``), once per group of
-    instances that differ only in spatial loops irrelevant to the operand (``irrelevant``,
-    Timeloop), or once per instance (``none``). ``split_fill``: partial sums returning to a
-    memory whose instances hold parts of one reduction go to one instance of the group (``owner``;
-    the others start from zero) or are written into every one (``every``, Timeloop).
-    ``output_capacity``: the bits a memory reserves per output word: the larger of the partial
-    and final precision (``larger``), or the final precision where no loop that leaves outputs
-    unreduced (over C, a tap, or, input-indexed, an input position) lies above the memory, in
-    its cut or unrolled along an array dimension it does not serve (``final_above_reductions``,
-    ZigZag's allocator).
-    """
-
-    output_first_read: FirstRead = Field(default="elide",
-                                         description="which never-written outputs a fill reads")
-    fills: FillStyle = Field(default="whole", description="whole tiles, or only what is new")
-    multicast: Multicast = Field(default="union",
-                                 description="how often a parent reads a shared word")
-    split_fill: SplitFill = Field(default="owner",
-                                  description="where partial sums of a split reduction return")
-    output_capacity: OutputCapacity = Field(
-        default="larger", description="the bits a memory reserves per output word")
-
-
-#: Each peer's conventions, and the MAC conventions it implies where the file gives none.
-CONVENTION_PRESETS: dict[str, tuple[Conventions, dict[str, object]]] = {
-    "ripple": (Conventions(), {}),
-    "zigzag": (Conventions(output_first_read="when_partial",
-                           output_capacity="final_above_reductions"),
-               {"latch": ["I", "W"], "first_read_elision": "when_partial"}),
-    "timeloop": (Conventions(fills="delta", multicast="irrelevant", split_fill="every"),
-                 {"latch": [], "first_read_elision": "per_fill"}),
-}
 
 
 def _check_held(what: str, operand: Operand, info: ValidationInfo) -> None:
@@ -301,25 +189,6 @@ class Level(StrictModel):
             seen |= set(memory.operands)
         return self
 
-
-class MacSparsity(StrictModel):
-    """What the MACs do with a zero operand (docs/sparsity.md).
-
-    A MAC is *ineffectual* when one of the ``condition_on`` operands is zero (a padding tap's
-    input is a generated zero). ``skip``: it is not issued, and neither are the innermost
-    transfers and steps that only it needed; ``gate``: it is issued at ``mac.gated_energy_pj``
-    and nothing else changes. The schedule is kept either way.
-    """
-
-    action: Literal["skip", "gate"]
-    condition_on: list[Literal["I", "W"]] = Field(min_length=1)
-
-    @field_validator("condition_on")
-    @classmethod
-    def _canonical(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("an operand is listed twice")
-        return sorted(value)
 
 
 class MacUnit(StrictModel):

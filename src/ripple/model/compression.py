@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.arch.spec import StoredFormat
+from ripple.arch.sparsity_spec import StoredFormat
 from ripple.mapping.nest import LoopNest
 from ripple.model.components import fill_sizes, side_totals
 from ripple.model.links import operand_links

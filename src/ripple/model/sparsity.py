@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.arch.spec import MacSparsity
+from ripple.arch.sparsity_spec import MacSparsity
 from ripple.mapping.nest import LoopNest
 from ripple.model.components import Transfer, condition_histogram, side_totals_by_condition
 from ripple.model.groups import Part

@@ -9,7 +9,8 @@ gate only when the architecture's ``mac.sparsity`` says so, and then every dataf
 
 from __future__ import annotations
 
-from ripple.arch.spec import Architecture, MacSparsity
+from ripple.arch.sparsity_spec import MacSparsity
+from ripple.arch.spec import Architecture
 from ripple.dse.presets import resolve
 
 EVENT_DRIVEN = MacSparsity(action="skip", condition_on=["I"])
