@@ -32,6 +32,9 @@ CASES = {
     "capacity": ("arch.yaml", "capacity_bits: 2097152", "capacity_bits: 64", "temporal",
                  "'input_sram' overflows"),
     "broken YAML": ("workload.yaml", "K: 8", "K: [8,", "line", "invalid YAML"),
+    # past Python's int conversion limit: PyYAML's ValueError used to escape as a traceback
+    "integer of 5000 digits": ("workload.yaml", "K: 8", "K: " + "9" * 5000, "line 6, column 4",
+                               "an integer of 5,000 characters; expected at most 4,300 digits"),
 }
 # a capacity overflow is the mapping's fault: its tiles do not fit the memory
 BLAMED = {"capacity": WS}

@@ -57,6 +57,14 @@ def test_rows_per_tile_out_of_range():
               "argument --rows-per-tile")
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("-1", "from 0 to 296 (the test split's images), got -1"),
+    ("297", "from 0 to 296"), ("x", "expected an integer"),
+])
+def test_test_image_out_of_range(value, expected):
+    _one_line(run_main("sparsity", "lenet5", "--image", value), "argument --image", expected)
+
+
 def _targets(tmp_path):
     """Targets no file can be written at: a folder, a path under a file, a folder that refuses
     new files."""

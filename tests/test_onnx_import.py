@@ -218,7 +218,15 @@ def _gemm_mismatch(path):
     onnx.save(model, str(path))
 
 
+def _conv_without_weights(path):
+    model = _lenet()
+    del model.graph.node[0].input[1:]  # conv1 keeps its data input only
+    onnx.save(model, str(path))
+
+
 BAD = {
+    "conv without weights": (_conv_without_weights, "node conv1 (Conv)",
+                             "Conv with 1 input(s) and 1 output(s); expected at least 2"),
     "empty": (lambda path: path.write_bytes(b""), None, "not an ONNX model"),
     "truncated": (_truncated, None, "not a readable ONNX model"),
     "missing initializer": (_missing_initializer, "node conv2 (Conv)", "'conv2_w' is not defined"),

@@ -47,6 +47,9 @@ def test_plain_tcp_and_local_runs_need_no_security(address):
     ("tcp://10.0.0.1:8786", ("ca",), "serve only a tls:// scheduler"),
     (None, ("cert", "key"), "serve only --scheduler tls://"),
     ("udp://10.0.0.1:8786", (), "expected a tcp:// or tls:// address"),
+    ("garbage", (), "expected tcp://HOST:PORT .a port from 1 to 65535., got 'garbage'"),
+    ("tcp://10.0.0.1", (), "expected tcp://HOST:PORT"),
+    ("tls://10.0.0.1:99999", (), "expected tls://HOST:PORT .a port from 1 to 65535."),
 ])
 def test_misconfigured_scheduler_is_refused(pems, address, given, words):
     tls = SchedulerTLS(*(str(pems[n]) if n in given else None for n in ("ca", "cert", "key")))

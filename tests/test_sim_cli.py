@@ -71,14 +71,26 @@ def _bad_npy(folder: Path) -> dict[str, Path]:
     np.save(folder / "small.npy", np.zeros((1, 1, 4, 4), dtype=np.int64))
     np.save(folder / "float.npy", np.zeros((1, 1, 5, 5)))
     (folder / "text.npy").write_text("not an array")
-    return {name: folder / f"{name}.npy" for name in ("small", "float", "text")}
+    # sums of 9 products of 2^31 x 2^31 pass int64: both the simulator and the golden
+    # convolution would wrap around and agree
+    np.save(folder / "huge.npy", np.full((1, 1, 5, 5), 2**31, dtype=np.int64))
+    np.save(folder / "huge_w.npy", np.full((8, 1, 3, 3), -(2**31), dtype=np.int64))
+    np.save(folder / "unsigned_w.npy", np.full((8, 1, 3, 3), 2**64 - 1, dtype=np.uint64))
+    return {name: folder / f"{name}.npy" for name in ("small", "float", "text", "huge",
+                                                        "huge_w", "unsigned_w")}
 
 
 BAD = {
     "missing inputs file": (["--inputs", "{tmp}/absent.npy"], "inputs"),
     "not an array": (["--inputs", "{tmp}/text.npy"], "cannot read a NumPy array"),
-    "wrong shape": (["--inputs", "{tmp}/small.npy"], "needs (1, 1, 5, 5)"),
-    "float inputs": (["--inputs", "{tmp}/float.npy"], "must be integers"),
+    "wrong shape": (["--inputs", "{tmp}/small.npy"], "small.npy: inputs: inputs have shape "
+                    "(1, 1, 4, 4); layer 'seed_conv' needs (1, 1, 5, 5)"),
+    "float inputs": (["--inputs", "{tmp}/float.npy"], "float.npy: inputs: inputs must be "
+                     "integers"),
+    "sums past int64": (["--inputs", "{tmp}/huge.npy", "--weights", "{tmp}/huge_w.npy"],
+                        "C/G*FY*FX = 4.15e+19 exceeds 2^63-1"),
+    "unsigned past int64": (["--weights", "{tmp}/unsigned_w.npy"],
+                            "unsigned_w.npy: weights: weights hold 18,446,744,073,709,551,615"),
     "animation format": (["--animate", "{tmp}/run.avi"], "use .gif or .mp4"),
     "log format": (["--log", "{tmp}/macs.txt"], "use .csv or .parquet"),
 }

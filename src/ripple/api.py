@@ -34,7 +34,7 @@ from ripple.results import LayerResult, NetworkResult, Unmapped
 from ripple.results.network import Comparison
 from ripple.sim import SimulationResult, simulate
 from ripple.sim.maclog import mac_log_file, temporary_log
-from ripple.sim.tensors import load_npy
+from ripple.sim.tensors import checked_operand, load_npy
 from ripple.sparse.dataflows import sparse_architecture
 from ripple.sparseloop.optimizations import model_options
 from ripple.workload import Densities, Layer, Workload, load_any_workload
@@ -145,8 +145,9 @@ def simulate_files(workload: str | Path | None, arch: str | Path | None,
     budget.check(limits or SimulationLimits())
     if on_total is not None:
         on_total(2 * budget.macs)
-    tensors = [None if path is None else load_npy(path, what)
-               for path, what in ((inputs, "inputs"), (weights, "weights"))]
+    tensors = [None if path is None else checked_operand(nest.layer, name,
+                                                         load_npy(path, what), str(path))
+               for path, name, what in ((inputs, "I", "inputs"), (weights, "W", "weights"))]
     with mac_log_file(log, needed=animate is not None or plot is not None) as log_path:
         run = simulate(nest, *tensors, seed=seed, log_path=log_path, progress=progress)
         if log_path is not None:

@@ -11,6 +11,7 @@ of nodes once anything walks it, e.g. pydantic or an error message). Every failu
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,15 @@ class _SpecLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
             raise _problem(root, f"aliases expand the document by more than "
                                  f"{MAX_ALIAS_NODES:,} nodes")
 
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        """An integer, refused with its line when it has more digits than Python converts
+        (``sys.get_int_max_str_digits``, a guard against quadratic-time conversion)."""
+        try:
+            return int(super().construct_yaml_int(node))
+        except ValueError:
+            raise _problem(node, f"an integer of {len(node.value):,} characters; expected at "
+                                 f"most {sys.get_int_max_str_digits():,} digits") from None
+
     def _check_keys(self, node: MappingNode) -> None:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
@@ -161,6 +171,9 @@ class _SpecLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
                 self.duplicates.append(f"line {line}: {message}")
                 continue
             seen[key] = line
+
+
+_SpecLoader.add_constructor("tag:yaml.org,2002:int", _SpecLoader.construct_yaml_int)
 
 
 def _children(node: Node) -> list[Node]:

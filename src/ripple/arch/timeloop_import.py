@@ -39,11 +39,18 @@ from pathlib import Path
 from typing import Any
 
 from ripple.arch.spec import Architecture
+from ripple.arch.timeloop_spec import (
+    ErtFile,
+    TimeloopArchFile,
+    TimeloopNode,
+    TimeloopTreeSpec,
+    attributes_of,
+    split_name,
+)
 from ripple.errors import RippleInputError
 from ripple.imported import Imported
 from ripple.specio import read_yaml, validate
 
-_RANGE = re.compile(r"^(.*)\[(\d+)\.\.(\d+)\]$")
 #: Bits of the problem's words (the workload import's default precision).
 WORD_BITS = 16
 ALL_OPERANDS = ("I", "W", "O")
@@ -70,48 +77,30 @@ class TimeloopComponent:
         return None if value is None else int(value)
 
 
-def _split_name(name: str) -> tuple[str, int]:
-    found = _RANGE.match(name)
-    if not found:
-        return name, 1
-    return found.group(1), int(found.group(3)) - int(found.group(2)) + 1
-
-
-def _flatten(node: dict[str, Any], instances: int, path: str, out: list[TimeloopComponent],
-             source: str) -> None:
+def _flatten(node: TimeloopNode, instances: int, out: list[TimeloopComponent]) -> None:
     """Components of the tree in order, outermost first, with their instance counts."""
-    instances *= _split_name(str(node.get("name", "")))[1]
-    for i, local in enumerate(node.get("local", [])):
-        if not isinstance(local, dict) or "name" not in local or "class" not in local:
-            raise RippleInputError("a component needs a name and a class", source=source,
-                                   field=f"{path}.local[{i}]")
-        local_name, local_count = _split_name(local["name"])
-        attributes = local.get("attributes", {}) or {}
+    instances *= split_name(node.name)[1]
+    for local in node.local:
+        local_name, local_count = split_name(local.name)
+        attributes = attributes_of(local)
         total = instances * local_count
         out.append(TimeloopComponent(local_name, attributes, total,
                                      int(attributes.get("meshX", total))))
-    for i, child in enumerate(node.get("subtree", [])):
-        _flatten(child, instances, f"{path}.subtree[{i}]", out, source)
+    for child in node.subtree:
+        _flatten(child, instances, out)
 
 
 def read_ert(path: str | Path) -> dict[str, dict[str, float]]:
     """Component name (last part of the ERT path, ranges dropped) -> action -> energy."""
-    data = read_yaml(path)
-    tables = data.get("ERT", {}).get("tables") if isinstance(data, dict) else None
-    if not isinstance(tables, list):
-        raise RippleInputError("expected ERT.tables (Accelergy's energy reference table)",
-                               source=str(path))
+    ert = validate(ErtFile, read_yaml(path), str(path)).ERT
     out: dict[str, dict[str, float]] = {}
-    for table in tables:
-        name = re.sub(r"\[\d+\.\.\d+\]", "", str(table["name"])).split(".")[-1]
+    for table in ert.tables:
+        name = re.sub(r"\[\d+\.\.\d+\]", "", table.name).split(".")[-1]
         actions: dict[str, float] = {}
-        for action in table.get("actions", []):
-            energy = float(action["energy"])
-            actions[action["name"]] = max(actions.get(action["name"], energy), energy)
+        for action in table.actions:
+            actions[action.name] = max(actions.get(action.name, action.energy), action.energy)
         out[name] = actions
     return out
-
-
 
 
 @dataclass(frozen=True)
@@ -130,7 +119,7 @@ class TimeloopTree:
     """The storage components outermost first, the MAC component and the ERT energies
     (component -> action -> pJ)."""
 
-    root: dict[str, Any]
+    root: TimeloopTreeSpec
     storage: list[TimeloopComponent]
     mac: TimeloopComponent
     energies: dict[str, dict[str, float]]
@@ -148,13 +137,10 @@ class TimeloopArchitecture:
 
 def read_timeloop_tree(arch_path: str | Path, ert_path: str | Path) -> TimeloopTree:
     source = str(arch_path)
-    data = read_yaml(arch_path)
-    root = data.get("architecture") if isinstance(data, dict) else None
-    if not isinstance(root, dict) or not root.get("subtree"):
-        raise RippleInputError("expected architecture.subtree (Timeloop v0.3)", source=source)
+    root = validate(TimeloopArchFile, read_yaml(arch_path), source).architecture
     components: list[TimeloopComponent] = []
-    for i, node in enumerate(root["subtree"]):
-        _flatten(node, 1, f"architecture.subtree[{i}]", components, source)
+    for node in root.subtree:
+        _flatten(node, 1, components)
     energies = read_ert(ert_path)
     for component in components:
         if component.name not in energies:
@@ -194,7 +180,7 @@ def import_timeloop_architecture(arch_path: str | Path, ert_path: str | Path,
         levels.append({"name": component.name, "memories": [
             _memory(component, operands, served, energies[component.name], notes, source)]})
     array = {d: s for f in fanouts for d, s in f.dims().items()} or {"X": 1}
-    name = _split_name(str(root["subtree"][0].get("name", "timeloop")))[0]
+    name = split_name(root.subtree[0].name)[0] or "timeloop"
     arch = validate(Architecture, {
         "name": name, "array": array, "levels": levels, "conventions": "timeloop",
         "mac": {"energy_pj": energies[mac.name].get("mac_random", 0.0)},
@@ -209,7 +195,8 @@ def _fanout(outer: TimeloopComponent, inner: TimeloopComponent, source: str) -> 
     if rest or rest_x or total % max(x, 1):
         raise RippleInputError(f"{inner.name} ({inner.instances} instances, meshX "
                                f"{inner.mesh_x}) does not divide evenly under {outer.name} "
-                               f"({outer.instances}, meshX {outer.mesh_x})", source=source)
+                               f"({outer.instances}, meshX {outer.mesh_x})", source=source,
+                               field=inner.name)
     return _Fanout(outer.name, x, total // x)
 
 

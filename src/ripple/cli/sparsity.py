@@ -19,6 +19,21 @@ if TYPE_CHECKING:
     from ripple.workload import Workload
 
 
+def _test_image(text: str) -> int:
+    """An index into the digits' test split, checked as the flag is parsed (past the split, the
+    forward pass ran on no image and failed deep in NumPy)."""
+    from ripple.workload.digits_lenet5 import TEST_SIZE
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text[:40]!r}") from None
+    if not 0 <= value < TEST_SIZE:
+        raise argparse.ArgumentTypeError(f"expected an index from 0 to {TEST_SIZE - 1} (the "
+                                         f"test split's images), got {value:,}")
+    return value
+
+
 def compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Architecture,
                      dataflows: list[str]) -> int:
     from ripple.report.sparsity import dense_sparse_table
@@ -90,7 +105,8 @@ def add_sparsity_commands(commands: argparse._SubParsersAction) -> None:
     digits.add_argument("-a", "--arch", help="architecture YAML (default: the bundled "
                         "seed_dram example)")
     digits.add_argument("--dataflows", default="ed,os", help="comma-separated presets")
-    digits.add_argument("--image", type=int, default=0, help="index of the test image")
+    digits.add_argument("--image", type=_test_image, default=0,
+                        help="index of the test image")
     digits.add_argument("--json", metavar="FILE", help="write the rows as JSON ('-': stdout)")
     report_html_option(digits)
     digits.set_defaults(run=_lenet5)

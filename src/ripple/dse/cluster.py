@@ -10,17 +10,20 @@ is ``tcp://`` (or ``host:port``), which must not be given TLS files it would ign
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ripple.errors import RippleInputError
+from ripple.errors import RippleInputError, shown
 
 if TYPE_CHECKING:
     from distributed import Client
     from distributed.security import Security
 
 SCHEMES = ("tcp", "tls")
+#: HOST:PORT, the host a name, an IPv4 address or a bracketed IPv6 one; group 1 the port.
+_HOST_PORT = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,10 @@ def scheduler_security(address: str | None, tls: SchedulerTLS | None = None
     if scheme not in SCHEMES:
         raise RippleInputError(f"expected a tcp:// or tls:// address, got {scheme}://",
                                field="--scheduler")
+    found = _HOST_PORT.fullmatch(address.split("://", 1)[-1])
+    if found is None or not 1 <= int(found.group(1)) <= 65535:
+        raise RippleInputError(f"expected {scheme}://HOST:PORT (a port from 1 to 65535), got "
+                               f"{shown(address)}", field="--scheduler")
     if scheme == "tcp":
         if tls.given():
             raise RippleInputError(f"TLS files ({', '.join(tls.given())}) serve only a tls:// "
@@ -82,7 +89,8 @@ def connect(address: str, security: Security | None) -> Client:
 
     try:
         return Client(address, security=security)
-    except (OSError, TimeoutError) as exc:  # distributed's CommClosedError is an OSError
+    # distributed's CommClosedError is an OSError; an address it cannot parse a ValueError
+    except (OSError, TimeoutError, ValueError) as exc:
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise RippleInputError(f"cannot reach the Dask scheduler at {address}: {reason}",
                                field="--scheduler") from None

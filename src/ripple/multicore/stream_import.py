@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveInt
 
 from ripple.arch.zigzag_import import zigzag_architecture_from_data
-from ripple.errors import RippleInputError
+from ripple.errors import RippleInputError, shown
 from ripple.specfile import path_in_folder
 from ripple.specio import read_peer_yaml, validate
 
@@ -94,7 +94,7 @@ def stream_machine_data(data: object, source: str,
         entry: dict[str, Any] = {"name": names[core_id]}
         operator_types = core.pop("operator_types", None)
         if operator_types is not None:
-            entry["operators"] = _operators(operator_types, names[core_id], notes)
+            entry["operators"] = _operators(operator_types, names[core_id], str(path), notes)
         elif first:
             notes.append(f"{given}: no operator_types, runs every node")
         precision = core.pop("operand_precision", None)
@@ -151,22 +151,23 @@ def _offchip(core: dict[str, Any], source: str) -> dict[str, Any]:
         reads = [p["bandwidth_max"] for p in ports if p["type"] in ("read", "read_write")]
         writes = [p["bandwidth_max"] for p in ports if p["type"] in ("write", "read_write")]
         costs = (float(memory["r_cost"]), float(memory["w_cost"]))
+        if not reads or not writes:
+            raise RippleInputError("the off-chip memory needs a port reading and one writing",
+                                   source=source, field=f"{field}.ports")
+        bandwidths = (max(reads), max(writes))
     except (KeyError, TypeError, ValueError) as exc:
         raise RippleInputError(f"expected ports with type and bandwidth_max, and r_cost and "
                                f"w_cost ({exc})", source=source, field=field) from None
-    if not reads or not writes:
-        raise RippleInputError("the off-chip memory needs a port reading and one writing",
-                               source=source, field=f"{field}.ports")
-    return {"name": name, "read_bandwidth": max(reads), "write_bandwidth": max(writes),
+    return {"name": name, "read_bandwidth": bandwidths[0], "write_bandwidth": bandwidths[1],
             "read_energy_pj": costs[0], "write_energy_pj": costs[1],
             "energy_per": "transaction",
             "duplex": not any(p["type"] == "read_write" for p in ports)}
 
 
-def _operators(types: object, core: str, notes: list[str]) -> list[str]:
-    if not isinstance(types, list):
-        raise RippleInputError("operator_types: expected a list of ONNX operator types",
-                               source=core)
+def _operators(types: object, core: str, source: str, notes: list[str]) -> list[str]:
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise RippleInputError(f"expected a list of ONNX operator types; got {shown(types)}",
+                               source=source, field="operator_types")
     known = [OPERATORS[t] for t in types if t in OPERATORS]
     others = [str(t) for t in types if t not in OPERATORS]
     if others:

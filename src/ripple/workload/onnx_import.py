@@ -205,6 +205,13 @@ class _Graph:
         if node.op_type in CONSTANT_OPS:
             self.constants.update(node.output)
             return
+        given = sum(1 for tensor in node.input if tensor)
+        needed = 2 if node.op_type in ("Conv", "Gemm", "MatMul") else 1
+        modelled = node.op_type in TRANSPARENT_OPS or node.op_type in SUPPORTED_OPS
+        if modelled and (given < needed or not node.output):
+            raise RippleInputError(f"{node.op_type} with {given} input(s) and "
+                                   f"{len(node.output)} output(s); expected at least {needed} "
+                                   "and 1", source=self.source, field=self.where(node, index))
         if node.op_type in TRANSPARENT_OPS:
             self.pass_through(node, index)
             return
