@@ -20,7 +20,7 @@ from ripple.dse.analysis import pareto_front
 from ripple.dse.constraints import Constraints, LayerConstraints
 from ripple.dse.search import search, search_layer
 from ripple.workload import Layer, load_workload
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, run_cli, run_main
 from tests.strategies import architectures, layers
 
 SEED = EXAMPLES / "seed_case"
@@ -245,3 +245,15 @@ def test_sample_without_export_and_resume_guard(tmp_path):
                    "--export", "s.parquet", "--sample", "50", "--seed", "4", "--resume",
                    cwd=tmp_path)
     assert done.returncode == 2 and "--sample/--seed" in done.stderr
+
+
+@pytest.mark.parametrize(("flag", "value", "expected"), [
+    ("--sample", "0", "from 1 to"), ("--sample", "x", "expected an integer"),
+    ("--seed", "-1", "from 0 to"),
+])
+def test_sample_flags_out_of_range(tmp_path, flag, value, expected):
+    proc = run_main("explore", "-w", str(SEED / "workload.yaml"), "-a", str(SEED / "arch.yaml"),
+                    flag, value)
+    assert proc.returncode == 2
+    (line,) = proc.stderr.strip().splitlines()
+    assert f"argument {flag}" in line and expected in line
