@@ -93,18 +93,19 @@ class Tracker:
         return energy * latency if self.objective == "edp" else energy
 
     def skeleton_floor(self, energy: NDArray[np.float64] | None, latency: NDArray[np.int64]
-                       ) -> tuple[float, float]:
-        """A skeleton's floor from its orders' floors: the least score (and the least
-        latency, a second floor for the front)."""
-        if self.objective == "pareto":
-            assert energy is not None
-            return float(energy.min()), float(latency.min())
-        return float(self.score(energy, latency).min()), float(latency.min())
+                       ) -> tuple[float, int, float]:
+        """A skeleton's floor from its orders' floors: the least score, the least latency
+        floor and the least energy (0 when not computed: a floor still)."""
+        least = float(energy.min()) if energy is not None else 0.0
+        score = least if self.objective == "pareto" else float(self.score(energy, latency).min())
+        return score, int(latency.min()), least
 
-    def may_matter(self, energy: NDArray[np.float64] | None, latency: NDArray[np.int64]
-                   ) -> NDArray[np.bool_]:
-        """Per floor, whether a mapping above it could still be (or tie) the best, or join
-        the front (one no front point matches in both energy and latency)."""
+    def may_matter(self, energy: NDArray[np.float64] | None, latency: NDArray[np.int64],
+                   score: NDArray[np.float64] | None = None) -> NDArray[np.bool_]:
+        """Per floor, whether a mapping above it could still beat the best on (score,
+        latency, energy), compared in that order, or join the front (no front point matches
+        it in both energy and latency). A mapping's key is at least its floors' key in each
+        place, so a floor key at or past the best's cannot lead to a better key."""
         if self.objective == "pareto":
             assert energy is not None
             if not self.front:
@@ -115,7 +116,11 @@ class Tracker:
             return (at == 0) | (fe[np.maximum(at - 1, 0)] > energy)
         if self.best_key is None:
             return np.ones(len(latency), dtype=bool)
-        return self.score(energy, latency) <= self.best_key[0]
+        s = self.score(energy, latency) if score is None else score
+        e = energy if energy is not None else np.zeros(len(latency))
+        best_s, best_l, best_e = self.best_key
+        return (s < best_s) | ((s == best_s) & ((latency < best_l)
+                                                | ((latency == best_l) & (e < best_e))))
 
     def add(self, skeleton: Skeleton, orders: NDArray[np.int64], energy: NDArray[np.float64],
             latency: NDArray[np.int64], valid: NDArray[np.bool_]) -> None:
@@ -148,19 +153,21 @@ def search_layer(layer: Layer, arch: Architecture, constraints: Constraints, obj
     False evaluates every mapping (what the bounds are checked against); ``sample``
     ``(N, seed)`` evaluates only N mappings drawn uniformly over the space."""
     tracker, counts = Tracker(objective), Counts(sampled=sample is not None)
-    found = list(space.evaluable(layer, arch, constraints))
-    counts.skeletons = len(found)
-    counts.mappings = sum(space.count_orders(s, constraints) for s in found)
-    if sample is not None or not prune:
-        skeletons: set[Skeleton] = set()
-        for skeleton, chunk in space.layer_chunks(layer, arch, constraints, batch_size, sample):
-            _evaluate(layer, arch, skeleton, chunk, tracker, counts)
-            skeletons.add(skeleton)
-            if progress:
-                progress(len(chunk))
-        counts.skeletons_evaluated = len(skeletons)
-    else:
-        _pruned_search(layer, arch, constraints, found, tracker, counts, batch_size, progress)
+    if sample is None and prune:
+        _pruned_search(layer, arch, constraints, tracker, counts, batch_size, progress)
+        return LayerSearch(layer.name, counts, tracker.best, tracker.front)
+    found, sizes = space.counted(layer, arch, constraints)
+    counts.skeletons, counts.mappings = len(found), int(sizes.sum())
+    chosen = (space.draw(found, sizes, constraints, *sample) if sample is not None else
+              ((s, rows) for s in found for rows in space.orders(s, constraints, batch_size)))
+    skeletons: set[Skeleton] = set()
+    for skeleton, rows in chosen:
+        for begin in range(0, len(rows), batch_size):
+            _evaluate(layer, arch, skeleton, rows[begin:begin + batch_size], tracker, counts)
+        skeletons.add(skeleton)
+        if progress:
+            progress(len(rows))
+    counts.skeletons_evaluated = len(skeletons)
     return LayerSearch(layer.name, counts, tracker.best, tracker.front)
 
 
@@ -174,49 +181,64 @@ def _evaluate(layer: Layer, arch: Architecture, skeleton: Skeleton, orders: NDAr
     counts.valid += int(columns.valid.sum())
 
 
+Floors = list[tuple[NDArray[np.float64] | None, NDArray[np.int64]]]  # per chunk of orders
+
+
 def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
-                   found: list[Skeleton], tracker: Tracker, counts: Counts, batch_size: int,
+                   tracker: Tracker, counts: Counts, batch_size: int,
                    progress: Callable[[int], None] | None) -> None:
     energy_needed = tracker.objective != "latency"
-    kept: dict[int, list[tuple[NDArray[np.float64] | None, NDArray[np.int64]]]] = {}
+    kept: dict[int, Floors] = {}
     held = 0
-    floors = []
-    for index, skeleton in enumerate(found):  # first pass: every skeleton's floors
-        batch = space.skeleton_batch(layer, arch, skeleton)
+    ranked = []
+    found = []
+    for skeleton in space.evaluable(layer, arch, constraints):  # first pass: the floors
+        batch = space.skeleton_batch(layer, arch, skeleton)  # built just now, kept
         assert batch is not None
-        per_chunk = []
+        per_chunk: Floors = []
         for chunk in space.orders(skeleton, constraints, chunk=batch_size):
             per_chunk.append(batch.floors(chunk, energy_needed))
             if progress:
                 progress(len(chunk))
+        rows = sum(len(c) for _, c in per_chunk)
+        counts.skeletons += 1
+        counts.mappings += rows
+        if not rows:  # the order constraints leave it none
+            continue
         energy = (np.concatenate([e for e, _ in per_chunk if e is not None])
                   if energy_needed else None)
-        floors.append((*tracker.skeleton_floor(energy, np.concatenate([c for _, c in per_chunk])),
-                       index))
-        rows = sum(len(c) for _, c in per_chunk)
+        ranked.append((*tracker.skeleton_floor(energy, np.concatenate([c for _, c in per_chunk])),
+                       len(found)))
         if held + rows <= KEPT_FLOORS:  # else computed again (the components are memoized)
-            kept[index] = per_chunk
+            kept[len(found)] = per_chunk
             held += rows
-    for score, latency, index in sorted(floors):  # second pass: lowest floor first
-        skeleton = found[index]
-        corner = (np.array([score]), np.array([int(latency)]))
-        if tracker.objective == "pareto":
-            if not tracker.may_matter(*corner)[0]:
-                continue
-        elif tracker.best_key is not None and score > tracker.best_key[0]:
+        found.append(skeleton)
+    for score, latency, least, index in sorted(ranked):  # second pass: lowest floor first
+        if tracker.objective != "pareto" and tracker.best_key is not None \
+                and score > tracker.best_key[0]:
             break  # every skeleton left has a floor at least this one's
-        batch = space.skeleton_batch(layer, arch, skeleton)
-        assert batch is not None
-        evaluated = 0
-        chunks = space.orders(skeleton, constraints, chunk=batch_size)
-        for i, chunk in enumerate(chunks):
-            energy, compute = (kept[index][i] if index in kept
-                               else batch.floors(chunk, energy_needed))
-            keep = tracker.may_matter(energy, compute)
-            if keep.any():
-                _evaluate(layer, arch, skeleton, chunk[keep], tracker, counts)
-                evaluated += int(keep.sum())
-        counts.skeletons_evaluated += evaluated > 0
+        corner = tracker.may_matter(np.array([least]) if energy_needed else None,
+                                    np.array([latency]), np.array([score]))
+        if not corner[0]:
+            continue  # no mapping of it can do better (under pareto: its corner is dominated)
+        _visit(layer, arch, constraints, found[index], kept.get(index), tracker, counts,
+               batch_size)
+
+
+def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton: Skeleton,
+           floors: Floors | None, tracker: Tracker, counts: Counts, batch_size: int) -> None:
+    """Evaluate the orders of a skeleton whose floors may still matter."""
+    batch = space.skeleton_batch(layer, arch, skeleton)
+    assert batch is not None
+    evaluated = 0
+    for i, chunk in enumerate(space.orders(skeleton, constraints, chunk=batch_size)):
+        energy, compute = (floors[i] if floors is not None
+                           else batch.floors(chunk, tracker.objective != "latency"))
+        keep = tracker.may_matter(energy, compute)
+        if keep.any():
+            _evaluate(layer, arch, skeleton, chunk[keep], tracker, counts)
+            evaluated += int(keep.sum())
+    counts.skeletons_evaluated += evaluated > 0
 
 
 def search(layers: list[Layer], arch: Architecture, constraints: Constraints, objective: str,

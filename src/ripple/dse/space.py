@@ -292,14 +292,19 @@ def evaluable(layer: Layer, arch: Architecture, constraints: Constraints) -> Ite
             yield skeleton
 
 
-def sample(layer: Layer, arch: Architecture, constraints: Constraints, n: int, seed: int
-           ) -> Iterator[tuple[Skeleton, NDArray[np.int64]]]:
-    """``n`` distinct mappings drawn uniformly over the whole space (every mapping equally
-    likely, whichever skeleton it belongs to; all of them when the space is smaller), as
-    their skeletons with the orders drawn of each, in the space's order. The same ``seed``
-    draws the same mappings."""
+def counted(layer: Layer, arch: Architecture, constraints: Constraints
+            ) -> tuple[list[Skeleton], NDArray[np.int64]]:
+    """The evaluable skeletons and the number of orders of each."""
     found = list(evaluable(layer, arch, constraints))
-    counts = np.array([count_orders(s, constraints) for s in found], dtype=np.int64)
+    return found, np.array([count_orders(s, constraints) for s in found], dtype=np.int64)
+
+
+def draw(found: list[Skeleton], counts: NDArray[np.int64], constraints: Constraints, n: int,
+         seed: int) -> Iterator[tuple[Skeleton, NDArray[np.int64]]]:
+    """``n`` distinct mappings drawn uniformly over the space of the skeletons ``found``
+    (``counts`` orders each): every mapping equally likely, whichever skeleton it belongs to
+    (all of them when the space is smaller), as their skeletons with the orders drawn of each,
+    in the space's order. The same ``seed`` draws the same mappings."""
     total = int(counts.sum())
     picks = np.sort(np.random.default_rng(seed).choice(total, size=min(n, total),
                                                        replace=False))
@@ -322,6 +327,6 @@ def layer_chunks(layer: Layer, arch: Architecture, constraints: Constraints, bat
             for chunk in orders(skeleton, constraints, chunk=batch_size):
                 yield skeleton, chunk
         return
-    for skeleton, rows in sample(layer, arch, constraints, *drawn):
+    for skeleton, rows in draw(*counted(layer, arch, constraints), constraints, *drawn):
         for begin in range(0, len(rows), batch_size):
             yield skeleton, rows[begin:begin + batch_size]
