@@ -227,17 +227,27 @@ def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
 
 def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton: Skeleton,
            floors: Floors | None, tracker: Tracker, counts: Counts, batch_size: int) -> None:
-    """Evaluate the orders of a skeleton whose floors may still matter."""
+    """Evaluate the orders of a skeleton whose floors may still matter: lowest floor first,
+    a few, then four times as many, and so on, each time skipping what the best found so far
+    rules out (the first orders usually settle it)."""
     batch = space.skeleton_batch(layer, arch, skeleton)
     assert batch is not None
     evaluated = 0
     for i, chunk in enumerate(space.orders(skeleton, constraints, chunk=batch_size)):
-        energy, compute = (floors[i] if floors is not None
-                           else batch.floors(chunk, tracker.objective != "latency"))
-        keep = tracker.may_matter(energy, compute)
-        if keep.any():
-            _evaluate(layer, arch, skeleton, chunk[keep], tracker, counts)
-            evaluated += int(keep.sum())
+        energy, compute = floors[i] if floors is not None else (None, None)
+        if energy is None or compute is None:  # the latency search skips energy in its pass
+            energy, compute = batch.floors(chunk)  # but it breaks ties
+        score = energy if tracker.objective == "pareto" else tracker.score(energy, compute)
+        pending = np.lexsort((energy, compute, score))  # by floor key, lowest first
+        step = 1
+        while len(pending):
+            pending = pending[tracker.may_matter(energy[pending], compute[pending],
+                                                 score[pending])]
+            taken, pending = pending[:step], pending[step:]
+            if len(taken):
+                _evaluate(layer, arch, skeleton, chunk[np.sort(taken)], tracker, counts)
+                evaluated += len(taken)
+            step *= 4
     counts.skeletons_evaluated += evaluated > 0
 
 
