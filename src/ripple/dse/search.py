@@ -146,22 +146,18 @@ class Tracker:
 
 
 def search_layer(layer: Layer, arch: Architecture, constraints: Constraints, objective: str,
-                 *, batch_size: int = 16_384, prune: bool = True,
-                 sample: space.Sample | None = None,
+                 *, batch_size: int = 16_384, sample: space.Sample | None = None,
                  progress: Callable[[int], None] | None = None) -> LayerSearch:
-    """The optimum of one layer under ``objective`` (the front under ``pareto``). ``prune``
-    False evaluates every mapping (what the bounds are checked against); ``sample``
-    ``(N, seed)`` evaluates only N mappings drawn uniformly over the space."""
+    """The optimum of one layer under ``objective`` (the front under ``pareto``), pruned;
+    with ``sample`` ``(N, seed)``, the best of N mappings drawn uniformly over the space."""
     tracker, counts = Tracker(objective), Counts(sampled=sample is not None)
-    if sample is None and prune:
+    if sample is None:
         _pruned_search(layer, arch, constraints, tracker, counts, batch_size, progress)
         return LayerSearch(layer.name, counts, tracker.best, tracker.front)
     found, sizes = space.counted(layer, arch, constraints)
     counts.skeletons, counts.mappings = len(found), int(sizes.sum())
-    chosen = (space.draw(found, sizes, constraints, *sample) if sample is not None else
-              ((s, rows) for s in found for rows in space.orders(s, constraints, batch_size)))
     skeletons: set[Skeleton] = set()
-    for skeleton, rows in chosen:
+    for skeleton, rows in space.draw(found, sizes, constraints, *sample):
         for begin in range(0, len(rows), batch_size):
             _evaluate(layer, arch, skeleton, rows[begin:begin + batch_size], tracker, counts)
         skeletons.add(skeleton)
@@ -252,7 +248,7 @@ def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton:
 
 
 def search(layers: list[Layer], arch: Architecture, constraints: Constraints, objective: str,
-           *, batch_size: int = 16_384, prune: bool = True, sample: space.Sample | None = None,
+           *, batch_size: int = 16_384, sample: space.Sample | None = None,
            progress: Callable[[int], None] | None = None) -> tuple[list[LayerSearch], int]:
     """Every layer's search, and how many searches ran: a layer identical to one searched
     before (same shape, precision and constraints) takes its result under its own name."""
@@ -266,6 +262,6 @@ def search(layers: list[Layer], arch: Architecture, constraints: Constraints, ob
             results.append(replace(first, layer=layer.name, explored_as=first.layer))
             continue
         done[key] = search_layer(layer, arch, rules, objective, batch_size=batch_size,
-                                 prune=prune, sample=sample, progress=progress)
+                                 sample=sample, progress=progress)
         results.append(done[key])
     return results, len(done)
