@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ripple.arch import Architecture, load_architecture
 from ripple.arch.timeloop_import import TimeloopArchitecture, import_timeloop_architecture
@@ -355,20 +355,22 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
                   limit: int | None = None, batch_size: int = 16_384,
                   progress: Callable[[int], None] | None = None,
                   on_estimate: Callable[[ExplorationEstimate], None] | None = None,
-                  tls: SchedulerTLS | None = None) -> ExplorationOutcome:
+                  tls: SchedulerTLS | None = None,
+                  sample: tuple[int, int] | None = None) -> ExplorationOutcome:
     """Explore the mapspace of a workload (every MAC layer, or ``layer``) on an architecture.
-    ``limit``: at most this many mappings of each layer. The run is costed first
+    ``limit``: at most this many mappings of each layer; ``sample``: ``(N, seed)``, N of each
+    layer drawn uniformly over its space. The run is costed first
     (:mod:`ripple.dse.estimate`: the mappings and the memory) and refused past the memory
     limit (:mod:`ripple.resources`); ``on_estimate`` receives the estimate. ``scheduler``: a
     Dask scheduler (trusted code: it exchanges pickles), over TLS with the files of ``tls``."""
     security = scheduler_security(scheduler, tls)
-    imported = import_workload_for(workload, arch, skip_unsupported=skip_unsupported)
+    imported, layers, rules, architecture = _exploration_inputs(
+        workload, arch, constraints, layer, skip_unsupported)
     network = imported.value
-    layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
-    rules = exploration_constraints(constraints, workload, network, layers)
-    architecture = load_architecture(arch)
-    cost = estimate_exploration(layers, architecture, rules.value, limit, batch_size,
-                                tasks_in_flight=1 if scheduler else 2 * workers)
+    cap = limit if sample is None else min(sample[0], limit or sample[0])
+    cost = estimate_exploration(layers, architecture, rules.value, cap, batch_size,
+                                tasks_in_flight=1 if scheduler else 2 * workers,
+                                cap="--limit" if sample is None else "--sample")
     cost.check(str(export))
     if cost.space == 0:  # said before any file is written
         raise no_valid_mapping(Path(export), layers[0], architecture, 0, limit)
@@ -376,7 +378,7 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
         on_estimate(cost)
     run = explore(layers, architecture, rules.value, export, workers=workers,
                   scheduler=scheduler, resume=resume, batch_size=batch_size, limit=limit,
-                  progress=progress, security=security)
+                  progress=progress, security=security, sample=sample)
     for lyr in layers if run.complete else ():
         valid = run.of_layer(lyr.name).arrays()[4]
         if not valid.any():
@@ -384,6 +386,50 @@ def explore_files(workload: str | Path, arch: str | Path, *, export: str | Path,
     return ExplorationOutcome(run, [lyr.name for lyr in layers], Path(export),
                               f"{network.name} on {architecture.name}", limit, cost.space,
                               imported.notes + rules.notes)
+
+
+def _exploration_inputs(workload: str | Path, arch: str | Path,
+                        constraints: str | Path | None, layer: str | None,
+                        skip_unsupported: bool
+                        ) -> tuple[Imported[Workload], list[Layer], Imported[Constraints],
+                                   Architecture]:
+    """What an exploration or a search reads: the workload, its layers to explore, the
+    constraints and the architecture."""
+    imported = import_workload_for(workload, arch, skip_unsupported=skip_unsupported)
+    network = imported.value
+    layers = [choose_layer(network, layer, str(workload))] if layer else network.mac_layers
+    rules = exploration_constraints(constraints, workload, network, layers)
+    return imported, layers, rules, load_architecture(arch)
+
+
+def search_files(workload: str | Path, arch: str | Path, *, objective: str,
+                 skip_unsupported: bool = False, constraints: str | Path | None = None,
+                 layer: str | None = None, batch_size: int = 16_384,
+                 sample: tuple[int, int] | None = None,
+                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Search each layer's optimum under ``objective`` (its Pareto front under ``pareto``)
+    without writing the mappings, pruning what provably cannot win (docs/exploration.md);
+    ``sample``: ``(N, seed)``, only N mappings of each layer drawn uniformly. Returns the
+    findings document. A layer with no valid mapping is an error (``progress`` is told of
+    the mappings bounded or drawn as they are)."""
+    from ripple.dse.search import search
+    from ripple.dse.search_outcome import search_document
+
+    imported, layers, rules, architecture = _exploration_inputs(
+        workload, arch, constraints, layer, skip_unsupported)
+    results, searches = search(layers, architecture, rules.value, objective,
+                               batch_size=batch_size, sample=sample, progress=progress)
+    for result in results:
+        if result.best is None and not result.front:
+            why = ("under these constraints the architecture offers it no mapping at all"
+                   if not result.counts.mappings else
+                   f"none of {'the' if sample else 'its'} {result.counts.evaluated:,} "
+                   f"{'drawn ' if sample else ''}mappings is valid (with --export FILE the "
+                   "error names the memory that overflows)")
+            raise RippleInputError(f"no valid mapping of layer {result.layer!r}: {why}",
+                                   source=str(workload))
+    return search_document(results, searches, objective, architecture, sample,
+                           imported.notes + rules.notes)
 
 
 def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",

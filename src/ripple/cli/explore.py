@@ -30,14 +30,21 @@ if TYPE_CHECKING:
 
 
 def add_explore_command(commands: argparse._SubParsersAction) -> None:
-    ex = commands.add_parser("explore", help="evaluate a whole mapspace and export every row")
+    ex = commands.add_parser("explore", help="search a mapspace's optimum, or evaluate it whole "
+                             "and export every row (--export)")
     workload_and_arch(ex, "architecture YAML")
     ex.add_argument("--layer", help="explore this MAC layer only (default: every MAC layer)")
     ex.add_argument("--constraints", help="constraints YAML (orders, unrollings, levels, "
                     "preset, per layer), or a ZigZag mapping file")
     ex.add_argument("--objective", choices=("energy", "latency", "edp", "pareto"),
                     default="energy")
-    ex.add_argument("--export", required=True, help="FILE.parquet or FILE.csv: one row a mapping")
+    ex.add_argument("--export", help="FILE.parquet or FILE.csv: evaluate every mapping and "
+                    "write each as a row (without it: search the optimum, pruning what "
+                    "provably cannot win)")
+    ex.add_argument("--sample", type=flags.positive_count, metavar="N",
+                    help="only N mappings of each layer, drawn uniformly over its space")
+    ex.add_argument("--seed", type=flags.seed, default=0, metavar="S",
+                    help="the seed of --sample's draw (default 0)")
     ex.add_argument("--plot", metavar="DIR", help="scatter of the space with the Pareto front")
     ex.add_argument("--workers", type=flags.worker_count, default=1,
                     help=f"local worker processes, at most the processors available "
@@ -66,6 +73,8 @@ def add_explore_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _explore(args: argparse.Namespace) -> int:
+    if args.export is None:
+        return _search(args)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -99,7 +108,8 @@ def _explore(args: argparse.Namespace) -> int:
                                     limit=args.limit, batch_size=args.batch_size,
                                     progress=advance,
                                     on_estimate=lambda cost: _announce(args, bar, task, cost),
-                                    tls=SchedulerTLS(args.tls_ca, args.tls_cert, args.tls_key))
+                                    tls=SchedulerTLS(args.tls_ca, args.tls_cert, args.tls_key),
+                                    sample=_sample(args))
     if args.plot:
         from ripple.viz.explore import mapspace_scatter
 
@@ -121,3 +131,47 @@ def _announce(args: argparse.Namespace, bar: Progress, task: TaskID,
     bar.update(task, total=cost.explored)
     if args.json != "-":
         Console().print(f"exploring: {cost.describe()}", highlight=False, soft_wrap=True)
+
+
+#: What only an exhaustive run (--export) does: the flag, and why.
+EXPORT_ONLY = (("resume", "--resume"), ("scheduler", "--scheduler"), ("report", "--report"),
+               ("plot", "--plot"), ("report_html", "--report-html"), ("limit", "--limit"))
+
+
+def _sample(args: argparse.Namespace) -> tuple[int, int] | None:
+    return None if args.sample is None else (args.sample, args.seed)
+
+
+def _search(args: argparse.Namespace) -> int:
+    """Without --export: the optimum of each layer (or its front), nothing written but the
+    findings."""
+    from ripple.errors import RippleInputError
+
+    for name, flag in EXPORT_ONLY:
+        if getattr(args, name, None):
+            raise RippleInputError(f"{flag} reads every mapping of an export: give --export "
+                                   "FILE (a search keeps only the optimum)", field=flag)
+    if args.workers > 1:
+        raise RippleInputError("a search runs in one process: give --export FILE to spread "
+                               "an exhaustive run over workers", field="--workers")
+    if args.save_front and args.objective != "pareto":
+        raise RippleInputError("a search keeps the Pareto front only under --objective pareto",
+                               field="--save-front")
+    check_save_options(args)
+    console = Console(stderr=True)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("bounding"), BarColumn(), TextColumn("{task.completed:,} mappings"),
+                  TimeElapsedColumn(), transient=True, console=console,
+                  disable=not wanted(args, console)) as bar:
+        task = bar.add_task("search", total=None)
+        document = api.search_files(args.workload, args.arch, objective=args.objective,
+                                    skip_unsupported=args.skip_unsupported,
+                                    constraints=args.constraints, layer=args.layer,
+                                    batch_size=args.batch_size, sample=_sample(args),
+                                    progress=lambda rows: bar.advance(task, rows))
+    save_explored(args, document)
+    if not json_only(args, document):
+        output_console().print(report.search_summary(document))
+        print_notes(document.get("imported", []))
+    return 0

@@ -41,6 +41,7 @@ class ExplorationEstimate:
     explored: int | None
     limit: int | None
     in_flight_rows: int  # mappings evaluated at once: a batch per task in flight
+    cap: str = "--limit"  # the option that caps each layer (--sample draws)
 
     @property
     def memory_bytes(self) -> float | None:
@@ -57,7 +58,7 @@ class ExplorationEstimate:
         else:
             text = f"the space has {self.space:,} mappings"
         if self.explored is not None and self.explored != self.space:
-            text += f"; {self.explored:,} to explore (--limit {self.limit:,} a layer)"
+            text += f"; {self.explored:,} to explore ({self.cap} {self.limit:,} a layer)"
         if self.memory_bytes is not None:
             text += f", about {size(self.memory_bytes)} of memory"
         return text
@@ -74,7 +75,8 @@ class ExplorationEstimate:
 
 
 def estimate(layers: list[Layer], arch: Architecture, constraints: Constraints,
-             limit: int | None, batch_size: int, tasks_in_flight: int) -> ExplorationEstimate:
+             limit: int | None, batch_size: int, tasks_in_flight: int,
+             cap: str = "--limit") -> ExplorationEstimate:
     """Count the space of ``layers`` (each layer's count capped at ``limit`` for the explored
     part), up to :data:`MAX_COUNTED_SKELETONS` skeletons."""
     skeletons = 0
@@ -86,9 +88,9 @@ def estimate(layers: list[Layer], arch: Architecture, constraints: Constraints,
             skeletons += 1
             if skeletons > MAX_COUNTED_SKELETONS:  # explored: at most every layer's limit
                 bound = None if limit is None else limit * len(layers)
-                return ExplorationEstimate(None, bound, limit, in_flight)
+                return ExplorationEstimate(None, bound, limit, in_flight, cap)
             if space.skeleton_batch(layer, arch, skeleton) is not None:  # else: no task
                 in_layer += space.count_orders(skeleton, rules)
         per_layer.append(in_layer)
     explored = sum(per_layer if limit is None else (min(n, limit) for n in per_layer))
-    return ExplorationEstimate(sum(per_layer), explored, limit, in_flight)
+    return ExplorationEstimate(sum(per_layer), explored, limit, in_flight, cap)

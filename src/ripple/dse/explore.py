@@ -64,32 +64,31 @@ def run_task(arch: Architecture, task: Task, part: str) -> TaskSummary:
 
 
 def tasks(layers: list[Layer], arch: Architecture, constraints: Constraints, batch_size: int,
-          limit: int | None) -> Iterator[Task]:
+          limit: int | None, sample: space.Sample | None = None) -> Iterator[Task]:
     """Every task of the exploration, in a fixed order (ids are stable across runs).
     ``limit`` bounds each layer's mappings, not the network's: a network total is then a sum
-    over every layer's best of its first ``limit`` mappings, never one layer's alone."""
+    over every layer's best of its first ``limit`` mappings, never one layer's alone.
+    ``sample``: only that many mappings of each layer, drawn with that seed."""
     task_id = 0
     for layer in layers:
         for chunk_task in _layer_tasks(layer, arch, constraints.for_layer(layer.name),
-                                       batch_size, limit):
+                                       batch_size, limit, sample):
             yield Task(task_id, *chunk_task)
             task_id += 1
 
 
 def _layer_tasks(layer: Layer, arch: Architecture, constraints: Constraints, batch_size: int,
-                 limit: int | None) -> Iterator[tuple[Layer, Skeleton, NDArray[np.int64]]]:
+                 limit: int | None, sample: space.Sample | None
+                 ) -> Iterator[tuple[Layer, Skeleton, NDArray[np.int64]]]:
     produced = 0
-    for skeleton in space.skeletons(layer, arch, constraints):
-        if space.skeleton_batch(layer, arch, skeleton) is None:
-            continue
-        for chunk in space.orders(skeleton, constraints, chunk=batch_size):
-            if limit is not None:
-                chunk = chunk[: limit - produced]
-            if len(chunk):
-                yield layer, skeleton, chunk
-                produced += len(chunk)
-            if limit is not None and produced >= limit:
-                return
+    for skeleton, chunk in space.layer_chunks(layer, arch, constraints, batch_size, sample):
+        if limit is not None:
+            chunk = chunk[: limit - produced]
+        if len(chunk):
+            yield layer, skeleton, chunk
+            produced += len(chunk)
+        if limit is not None and produced >= limit:
+            return
 
 
 @dataclass
@@ -127,24 +126,27 @@ def explore(layers: list[Layer], arch: Architecture, constraints: Constraints, e
             *, workers: int = 1, scheduler: str | None = None, resume: bool = False,
             batch_size: int = 16_384, limit: int | None = None,
             progress: Callable[[int], None] | None = None,
-            security: Security | None = None) -> Exploration:
+            security: Security | None = None, sample: space.Sample | None = None
+            ) -> Exploration:
     """Explore the mapspace of ``layers`` on ``arch``; every mapping becomes a row of
     ``export``. An interrupted run leaves a partial export marked as such; ``resume`` finishes
     it without redoing finished tasks. ``scheduler``: a Dask scheduler's address, reached with
     ``security`` (TLS: :func:`ripple.dse.cluster.scheduler_security`), before the export is
-    touched (a scheduler out of reach leaves nothing behind)."""
+    touched (a scheduler out of reach leaves nothing behind). ``sample``: ``(N, seed)``,
+    only N mappings of each layer drawn uniformly over its space."""
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(connect(scheduler, security)) if scheduler else None
         stack.enter_context(ExportLock(Path(export)))
-        store = PartStore(export, fingerprint((layers, arch, constraints), batch_size, limit),
-                          resume)
+        store = PartStore(export, fingerprint((layers, arch, constraints), batch_size, limit,
+                                              sample), resume)
         return _run(store, layers, arch, constraints, workers=workers, client=client,
-                    batch_size=batch_size, limit=limit, progress=progress)
+                    batch_size=batch_size, limit=limit, progress=progress, sample=sample)
 
 
 def _run(store: PartStore, layers: list[Layer], arch: Architecture, constraints: Constraints,
          *, workers: int, client: Client | None, batch_size: int,
-         limit: int | None, progress: Callable[[int], None] | None) -> Exploration:
+         limit: int | None, progress: Callable[[int], None] | None,
+         sample: space.Sample | None) -> Exploration:
     done = store.done()  # empty unless resuming
     result = Exploration()
 
@@ -155,7 +157,7 @@ def _run(store: PartStore, layers: list[Layer], arch: Architecture, constraints:
 
     def pending() -> Iterator[Task]:
         """The tasks without a part of their size (a part of another size is redone)."""
-        for task in tasks(layers, arch, constraints, batch_size, limit):
+        for task in tasks(layers, arch, constraints, batch_size, limit, sample):
             table = done.pop(task.task_id, None)
             if table is not None and table.num_rows == len(task.orders):
                 record(_summary_of_part(task.task_id, table))

@@ -47,10 +47,15 @@ def loop_strings(skeleton: Skeleton, arch: Architecture, orders: NDArray[np.int6
     return list(text)
 
 
+def spatial_string(skeleton: Skeleton) -> str:
+    """The unrolling as the export writes it: ``K8@D1 C4@D2``."""
+    return " ".join(f"{d}{s}@{a}" for d, s, a in skeleton.spatial)
+
+
 def batch_table(task_id: int, layer: str, skeleton: Skeleton, arch: Architecture,
                 orders: NDArray[np.int64], columns: BatchColumns) -> pa.Table:
     n = len(orders)
-    spatial = " ".join(f"{d}{s}@{a}" for d, s, a in skeleton.spatial)
+    spatial = spatial_string(skeleton)
     lat = columns.latency
     data: dict[str, object] = {
         "task": np.full(n, task_id, dtype=np.int64),

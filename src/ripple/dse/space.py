@@ -238,18 +238,24 @@ def orders(skeleton: Skeleton, constraints: Constraints, chunk: int = 65_536
            ) -> Iterator[NDArray[np.int64]]:
     """The skeleton's loop orders, in chunks: rows of skeleton loop indices in nest order."""
     per_level = _level_choices(skeleton, constraints)
-    if any(len(p) == 0 for p in per_level):
-        return
-    sizes = [len(p) for p in per_level]
-    total = math.prod(sizes)
+    total = math.prod(len(p) for p in per_level)
     for begin in range(0, total, chunk):
-        flat = np.arange(begin, min(begin + chunk, total), dtype=np.int64)
-        parts = []
-        for level_orders, size, inner in zip(per_level, sizes,
-                                             [math.prod(sizes[i + 1:]) for i in
-                                              range(len(sizes))], strict=True):
-            parts.append(level_orders[(flat // inner) % size])
-        yield np.concatenate(parts, axis=1) if parts else np.zeros((len(flat), 0), np.int64)
+        yield _rows_at(per_level, np.arange(begin, min(begin + chunk, total), dtype=np.int64))
+
+
+def orders_at(skeleton: Skeleton, constraints: Constraints, flat: NDArray[np.int64]
+              ) -> NDArray[np.int64]:
+    """The orders numbered ``flat`` among those :func:`orders` yields (0 is its first)."""
+    return _rows_at(_level_choices(skeleton, constraints), np.asarray(flat, dtype=np.int64))
+
+
+def _rows_at(per_level: list[NDArray[np.int64]], flat: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The orders numbered ``flat``: the last level's choice varies fastest."""
+    sizes = [len(p) for p in per_level]
+    parts = []
+    for i, level_orders in enumerate(per_level):
+        parts.append(level_orders[(flat // math.prod(sizes[i + 1:])) % sizes[i]])
+    return np.concatenate(parts, axis=1) if parts else np.zeros((len(flat), 0), np.int64)
 
 
 def _level_choices(skeleton: Skeleton, constraints: Constraints) -> list[NDArray[np.int64]]:
@@ -276,3 +282,51 @@ def _level_choices(skeleton: Skeleton, constraints: Constraints) -> list[NDArray
 def count_orders(skeleton: Skeleton, constraints: Constraints) -> int:
     """The number of rows :func:`orders` yields, without producing them."""
     return math.prod(len(p) for p in _level_choices(skeleton, constraints))
+
+
+def evaluable(layer: Layer, arch: Architecture, constraints: Constraints) -> Iterator[Skeleton]:
+    """The skeletons that give tasks: those whose mappings bind (an unrolling that would
+    split outputs over memory instances binds in no order)."""
+    for skeleton in skeletons(layer, arch, constraints):
+        if skeleton_batch(layer, arch, skeleton) is not None:
+            yield skeleton
+
+
+def counted(layer: Layer, arch: Architecture, constraints: Constraints
+            ) -> tuple[list[Skeleton], NDArray[np.int64]]:
+    """The evaluable skeletons and the number of orders of each."""
+    found = list(evaluable(layer, arch, constraints))
+    return found, np.array([count_orders(s, constraints) for s in found], dtype=np.int64)
+
+
+def draw(found: list[Skeleton], counts: NDArray[np.int64], constraints: Constraints, n: int,
+         seed: int) -> Iterator[tuple[Skeleton, NDArray[np.int64]]]:
+    """``n`` distinct mappings drawn uniformly over the space of the skeletons ``found``
+    (``counts`` orders each): every mapping equally likely, whichever skeleton it belongs to
+    (all of them when the space is smaller), as their skeletons with the orders drawn of each,
+    in the space's order. The same ``seed`` draws the same mappings."""
+    total = int(counts.sum())
+    picks = np.sort(np.random.default_rng(seed).choice(total, size=min(n, total),
+                                                       replace=False))
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    owner = np.searchsorted(starts, picks, side="right") - 1
+    for index in np.unique(owner):
+        flat = picks[owner == index] - starts[index]
+        yield found[index], orders_at(found[index], constraints, flat)
+
+
+Sample = tuple[int, int]  # --sample N --seed S
+
+
+def layer_chunks(layer: Layer, arch: Architecture, constraints: Constraints, batch_size: int,
+                 drawn: Sample | None = None) -> Iterator[tuple[Skeleton, NDArray[np.int64]]]:
+    """The layer's mappings (or the ``drawn`` sample's), in a fixed order, as chunks of at
+    most ``batch_size`` orders of one skeleton."""
+    if drawn is None:
+        for skeleton in evaluable(layer, arch, constraints):
+            for chunk in orders(skeleton, constraints, chunk=batch_size):
+                yield skeleton, chunk
+        return
+    for skeleton, rows in draw(*counted(layer, arch, constraints), constraints, *drawn):
+        for begin in range(0, len(rows), batch_size):
+            yield skeleton, rows[begin:begin + batch_size]

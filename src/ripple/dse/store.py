@@ -26,7 +26,8 @@ from ripple.errors import NothingToDo, RippleInputError
 SUMMARY_COLUMNS = ["layer", "energy_pj", "latency_cycles", "valid"]
 #: What each part of a fingerprint stands for, in the message refusing a resume.
 FINGERPRINT_NAMES = {"inputs": "the workload, architecture or constraints",
-                     "batch_size": "--batch-size", "limit": "--limit"}
+                     "batch_size": "--batch-size", "limit": "--limit",
+                     "sample": "--sample/--seed"}
 
 Fingerprint = dict[str, object]
 
@@ -146,8 +147,10 @@ def _writer(path: Path, schema: pa.Schema, suffix: str, complete: bool) -> objec
     return pacsv.CSVWriter(path, schema)
 
 
-def fingerprint(inputs: tuple[object, ...], batch_size: int, limit: int | None) -> Fingerprint:
-    """What decides the rows of a run: its inputs (hashed) and the options that cut or group
-    them. A resume must match all of them."""
+def fingerprint(inputs: tuple[object, ...], batch_size: int, limit: int | None,
+                sample: tuple[int, int] | None = None) -> Fingerprint:
+    """What decides the rows of a run: its inputs (hashed) and the options that cut, draw or
+    group them. A resume must match all of them."""
     digest = hashlib.sha256(json.dumps([repr(p) for p in inputs]).encode()).hexdigest()
-    return {"inputs": digest, "batch_size": batch_size, "limit": limit}
+    return {"inputs": digest, "batch_size": batch_size, "limit": limit,
+            "sample": list(sample) if sample is not None else None}

@@ -11,7 +11,7 @@ when a port instance's total traffic exceeds the time the layer otherwise takes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -36,7 +36,7 @@ from ripple.model.components import (
 )
 from ripple.model.factors import FACTOR_NAMES, FactorLoop, FactorSpec, NestKind
 from ripple.model.groups import FactorGroups
-from ripple.model.links import Link, instance_loops, operand_links
+from ripple.model.links import Link, Side, instance_loops, operand_links
 from ripple.model.macs import mac_counts
 from ripple.model.nestview import NestFactors, factor_groups
 from ripple.model.relevance import is_relevant
@@ -61,6 +61,17 @@ def unique_inverse(keys: IntArray) -> tuple[IntArray, IntArray]:
     inverse = np.empty(len(keys), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return order[new], inverse
+
+
+@dataclass(frozen=True)
+class _SideKeys:
+    """One side of a channel: what it moves, how it splits, and the keys of its counts."""
+
+    side: Side
+    transfer: Transfer
+    insts: tuple
+    dparts: tuple | None
+    keys: list[IntArray]
 
 
 @dataclass
@@ -258,78 +269,131 @@ class SkeletonBatch:
         return messages
 
     # ----- evaluation ------------------------------------------------------------------
-    def evaluate(self, orders: IntArray) -> BatchColumns:
-        orders = np.asarray(orders, dtype=np.int64)
-        batch = len(orders)
-        pos_of = self._positions(orders)
-        ids, sorted_positions = self._factor_ids(pos_of)
+    def _channels(self, orders: IntArray, pos_of: IntArray, sorted_positions: list[IntArray]
+                  ) -> Iterator[tuple[str, Link, str, list[IntArray], list[_SideKeys]]]:
+        """Per channel of every link: its operand, link, name and keys, and its sides with
+        the keys each side's counts depend on."""
         precision = self.layer.precision
-        accesses = {(m.name, op): {k: np.zeros(batch, dtype=np.int64) for k in ACCESS_KEYS}
-                    for lvl in self.arch.levels for m in lvl.memories for op in m.operands}
-        fill_by_operand = {op: np.zeros(batch, dtype=np.int64) for op in OPERANDS}
-        drain = np.zeros(batch, dtype=np.int64)
-        refill = np.zeros(batch, dtype=np.int64)
-        port_parts: dict[Port, list] = defaultdict(list)
         for operand in OPERANDS:
             for link in self.links[operand]:
                 prefix = self._link_prefix(link, pos_of)
                 qs = self._qs(sorted_positions, prefix)
                 keys = [qs, self._interleave(orders, prefix)] if link.delta else [qs]
                 for channel, sides in link.channels():
-                    transfers = []
+                    described = []
                     for side in sides:
                         assert side.memory is not None
-                        transfer = link.transfer(channel, side, precision)
-                        transfers.append(transfer)
-                        insts = self.view.parts(side)
-                        dparts = self.view.delta_parts(side) if link.delta else None
                         side_keys = keys
                         if side.residency is not None:  # per_fill: the parent's fills, per order
                             side_keys = [qs, self._qs(sorted_positions, self._prefix(
                                 operand, side.residency, pos_of))]
-                        totals = self._per_key(ids, side_keys,
-                                               lambda g, q, *extra, i=insts, d=dparts,
-                                               t=transfer: self._port_part(q, extra, t, i, d)
-                                               .totals(g))
-                        acc = accesses[(side.memory.name, operand)]
-                        if side.granule is not None:
-                            narrow = replace(transfer, bandwidth=side.granule)
-                            acc[f"{side.direction}_granules"] += self._per_key(
-                                ids, side_keys, lambda g, q, *extra, i=insts, d=dparts,
-                                t=narrow: self._port_part(q, extra, t, i, d).totals(g))[:, 0]
-                        if side.direction == "read":
-                            acc["reads"] += totals[:, 0]
-                            acc["read_bits"] += totals[:, 1]
-                        else:
-                            acc["writes"] += totals[:, 0]
-                            acc["write_bits"] += totals[:, 1]
-                            acc["final_writes"] += totals[:, 2]
-                        port = side.memory.port(operand, side.direction)
-                        port_parts[port].append((side_keys, transfer, insts, dparts))
-                    if link.child is None:  # the MACs: their transfers overlap with the steps
-                        continue
-                    side_insts = tuple(self.view.parts(s) for s in sides)
-                    if link.delta:
-                        side_dparts = tuple(self.view.delta_parts(s) for s in sides)
-                        times = self._per_key(
-                            ids, keys, lambda g, q, inter, si=side_insts, sd=side_dparts,
-                            ts=tuple(transfers): delta_channel_durations(
-                                g, q, self._carried(inter), si, sd, ts))
-                    else:
-                        times = self._per_key(
-                            ids, keys, lambda g, q, si=side_insts, ts=tuple(transfers):
-                                channel_durations(g, q, si, ts))
-                    edge = times[:, 1] if channel == "fill" else times[:, 2]
-                    if channel == "fill":
-                        fill_by_operand[operand] += edge
-                    else:
-                        drain += edge
-                    if not link.child.double_buffered:
-                        refill += times[:, 0] - edge
-        compute = np.ones(batch, dtype=np.int64)
+                        described.append(_SideKeys(
+                            side, link.transfer(channel, side, precision), self.view.parts(side),
+                            self.view.delta_parts(side) if link.delta else None, side_keys))
+                    yield operand, link, channel, keys, described
+
+    def _count_side(self, ids: IntArray, operand: str, s: _SideKeys,
+                    accesses: dict[tuple[str, str], dict[str, IntArray]]) -> None:
+        """Add one side's transactions and bits (and granules) over all its fills."""
+        side, transfer, insts, dparts = s.side, s.transfer, s.insts, s.dparts
+        assert side.memory is not None
+        totals = self._per_key(ids, s.keys, lambda g, q, *extra, i=insts, d=dparts,
+                               t=transfer: self._port_part(q, extra, t, i, d).totals(g))
+        acc = accesses[(side.memory.name, operand)]
+        if side.granule is not None:
+            narrow = replace(transfer, bandwidth=side.granule)
+            acc[f"{side.direction}_granules"] += self._per_key(
+                ids, s.keys, lambda g, q, *extra, i=insts, d=dparts,
+                t=narrow: self._port_part(q, extra, t, i, d).totals(g))[:, 0]
+        if side.direction == "read":
+            acc["reads"] += totals[:, 0]
+            acc["read_bits"] += totals[:, 1]
+        else:
+            acc["writes"] += totals[:, 0]
+            acc["write_bits"] += totals[:, 1]
+            acc["final_writes"] += totals[:, 2]
+
+    def _no_accesses(self, batch: int) -> dict[tuple[str, str], dict[str, IntArray]]:
+        return {(m.name, op): {k: np.zeros(batch, dtype=np.int64) for k in ACCESS_KEYS}
+                for lvl in self.arch.levels for m in lvl.memories for op in m.operands}
+
+    def _compute(self, ids: IntArray) -> IntArray:
+        """Per order, the steps the MACs issue (the product of each factor's)."""
+        compute = np.ones(len(ids), dtype=np.int64)
         for f in range(len(FACTOR_NAMES)):
             steps = {v: g.issued_steps for v, g in self._groups[f].items()}
             compute *= np.array([steps[int(v)] for v in ids[:, f]], dtype=np.int64)
+        return compute
+
+    def _energy(self, accesses: dict[tuple[str, str], dict[str, IntArray]], batch: int
+                ) -> NDArray[np.float64]:
+        energy = np.full(batch, self.macs_issued * self.arch.mac.energy_pj, dtype=np.float64)
+        for (name, _), acc in accesses.items():
+            memory = self.arch.memory(name)
+            per_bit = memory.energy_per == "bit"
+            for direction, energy_pj in (("read", memory.read_energy_pj),
+                                         ("write", memory.write_energy_pj)):
+                energy += energy_pj * (acc[f"{direction}_bits"] if per_bit else
+                                       memory.energy_units(direction, acc[f"{direction}s"],
+                                                           acc[f"{direction}_granules"]))
+        return energy
+
+    def floors(self, orders: IntArray, energy: bool = True
+               ) -> tuple[NDArray[np.float64] | None, IntArray]:
+        """Per order, its energy (exactly :meth:`evaluate`'s, valid or not; None unless
+        ``energy``) and its compute steps, a floor of its latency (stall, fill and drain are
+        never negative). What the search bounds mappings by, without the latency, ports and
+        tiles that make most of an evaluation's time (docs/exploration.md)."""
+        orders = np.asarray(orders, dtype=np.int64)
+        pos_of = self._positions(orders)
+        ids, sorted_positions = self._factor_ids(pos_of)
+        if not energy:
+            return None, self._compute(ids)
+        accesses = self._no_accesses(len(orders))
+        for operand, _, _, _, described in self._channels(orders, pos_of, sorted_positions):
+            for s in described:
+                self._count_side(ids, operand, s, accesses)
+        return self._energy(accesses, len(orders)), self._compute(ids)
+
+    def evaluate(self, orders: IntArray) -> BatchColumns:
+        orders = np.asarray(orders, dtype=np.int64)
+        batch = len(orders)
+        pos_of = self._positions(orders)
+        ids, sorted_positions = self._factor_ids(pos_of)
+        accesses = self._no_accesses(batch)
+        fill_by_operand = {op: np.zeros(batch, dtype=np.int64) for op in OPERANDS}
+        drain = np.zeros(batch, dtype=np.int64)
+        refill = np.zeros(batch, dtype=np.int64)
+        port_parts: dict[Port, list] = defaultdict(list)
+        for operand, link, channel, keys, described in self._channels(orders, pos_of,
+                                                                      sorted_positions):
+            for s in described:
+                self._count_side(ids, operand, s, accesses)
+                assert s.side.memory is not None
+                port = s.side.memory.port(operand, s.side.direction)
+                port_parts[port].append((s.keys, s.transfer, s.insts, s.dparts))
+            if link.child is None:  # the MACs: their transfers overlap with the steps
+                continue
+            transfers = tuple(s.transfer for s in described)
+            side_insts = tuple(s.insts for s in described)
+            if link.delta:
+                side_dparts = tuple(s.dparts for s in described)
+                times = self._per_key(
+                    ids, keys, lambda g, q, inter, si=side_insts, sd=side_dparts,
+                    ts=transfers: delta_channel_durations(
+                        g, q, self._carried(inter), si, sd, ts))
+            else:
+                times = self._per_key(
+                    ids, keys, lambda g, q, si=side_insts, ts=transfers:
+                        channel_durations(g, q, si, ts))
+            edge = times[:, 1] if channel == "fill" else times[:, 2]
+            if channel == "fill":
+                fill_by_operand[operand] += edge
+            else:
+                drain += edge
+            if not link.child.double_buffered:
+                refill += times[:, 0] - edge
+        compute = self._compute(ids)
         fill = np.max(np.stack(list(fill_by_operand.values())), axis=0)
         ports = {port: self._per_key(
                      ids, [key for keys, _, _, _ in parts for key in keys],
@@ -342,15 +406,7 @@ class SkeletonBatch:
         reason = [""] * batch
         for row in np.flatnonzero(self._overflowing(tiles)):
             reason[row] = "; ".join(self.overflows(tiles, int(row)))
-        energy = np.full(batch, self.macs_issued * self.arch.mac.energy_pj, dtype=np.float64)
-        for (name, _), acc in accesses.items():
-            memory = self.arch.memory(name)
-            per_bit = memory.energy_per == "bit"
-            for direction, energy_pj in (("read", memory.read_energy_pj),
-                                         ("write", memory.write_energy_pj)):
-                energy += energy_pj * (acc[f"{direction}_bits"] if per_bit else
-                                       memory.energy_units(direction, acc[f"{direction}s"],
-                                                           acc[f"{direction}_granules"]))
+        energy = self._energy(accesses, batch)
         return BatchColumns(
             energy_pj=energy,
             latency={"compute": compute, "stall": stall, "fill": fill, "drain": drain,

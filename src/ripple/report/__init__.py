@@ -11,6 +11,7 @@ from typing import Any
 
 _HOMES = {"write_json": "ripple.report.json_out", "comparison_table": "ripple.report.tables",
           "dataflow_table": "ripple.report.tables", "explore_summary": "ripple.report.tables",
+          "search_summary": "ripple.report.tables",
           "layer_table": "ripple.report.tables"}
 
 __all__ = sorted(_HOMES)

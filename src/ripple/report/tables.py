@@ -183,3 +183,34 @@ def explore_summary(document: dict) -> Table:
         table.add_row("total", "", "", f"{total['energy_pj']:,.2f}",
                       f"{total['latency_cycles']:,}", "")
     return table
+
+
+def search_summary(document: dict) -> Table:
+    """A search's optimum (or Pareto front) of each layer, how much of its space was evaluated
+    and how much the bounds pruned, and the network total."""
+    sample = document.get("sample")
+    how = (f"{sample['mappings']:,} mappings drawn a layer (seed {sample['seed']})" if sample
+           else "pruned search")
+    table = Table(title=f"exploration without export ({how}), objective "
+                        f"{document['objective']}: {document['searches']} distinct layer(s) "
+                        f"searched")
+    for column in ("layer", "space", "evaluated", "pruned", "energy pJ", "cycles", "loops"):
+        table.add_column(column, justify="left" if column in ("layer", "loops") else "right")
+    for layer in document["layers"]:
+        s = layer["search"]
+        space = f"{s['mappings']:,} ({s['skeletons']:,} sk.)"
+        evaluated = f"{s['mappings_evaluated']:,} ({s['skeletons_evaluated']:,} sk.)"
+        pruned = f"{s['mappings_pruned']:,} ({s['skeletons_pruned']:,} sk.)"
+        if s["explored_as"]:
+            evaluated = pruned = f"as {s['explored_as']}"
+        for row in layer.get("pareto_front") or [layer.get("best")]:
+            if row:
+                table.add_row(layer["layer"], space, evaluated, pruned,
+                              f"{row['energy_pj']:,.2f}", f"{row['latency_cycles']:,}",
+                              f"{row['loops']} | {row['spatial']} ({row['index']})")
+                space = evaluated = pruned = ""
+    if "total" in document:
+        total = document["total"]
+        table.add_row("total", "", "", "", f"{total['energy_pj']:,.2f}",
+                      f"{total['latency_cycles']:,}", "")
+    return table

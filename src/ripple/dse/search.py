@@ -1,0 +1,267 @@
+"""Search to each layer's optimum without an export (``ripple explore`` without ``--export``).
+
+The exhaustive run evaluates and writes every mapping; a search keeps only what can still be
+the optimum (or a point of the Pareto front) and skips what provably cannot:
+
+1. every skeleton's mappings get their *floors*: their energy (exact, whether they fit or
+   not) and their compute steps (a floor of their latency), which take the energy half of an
+   evaluation and none of its latency, ports and tiles (:meth:`SkeletonBatch.floors`);
+2. skeletons are visited from the lowest floor of the objective up, so good mappings come
+   first; a skeleton whose lowest floor is worse than the best found is skipped whole, and
+   in the others only the orders whose floors can still match the best are evaluated.
+
+A floor never exceeds the cost of the mapping it stands for (docs/exploration.md, "Search"),
+so nothing skipped could have been better, or tied: the optimum's value is the exhaustive
+run's. Identical layers (shape, precision and constraints) are searched once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ripple.arch.spec import Architecture
+from ripple.dse import space
+from ripple.dse.analysis import pareto_front
+from ripple.dse.constraints import Constraints
+from ripple.mapping.skeleton import Skeleton
+from ripple.workload.layer import Layer
+
+#: Per-order floors kept from the first pass for the second (beyond: computed again).
+KEPT_FLOORS = 4_000_000
+
+
+@dataclass(frozen=True)
+class Found:
+    """One evaluated, valid mapping: its costs, its skeleton and its order."""
+
+    energy_pj: float
+    latency_cycles: int
+    skeleton: Skeleton
+    order: tuple[int, ...]
+
+
+@dataclass
+class Counts:
+    """How much of a layer's space was evaluated and how much the bounds skipped."""
+
+    skeletons: int = 0
+    skeletons_evaluated: int = 0
+    mappings: int = 0
+    evaluated: int = 0
+    valid: int = 0
+    sampled: bool = False
+
+    @property
+    def skeletons_pruned(self) -> int:
+        return self.skeletons - self.skeletons_evaluated
+
+    @property
+    def pruned(self) -> int:
+        return 0 if self.sampled else self.mappings - self.evaluated
+
+
+@dataclass
+class LayerSearch:
+    layer: str
+    counts: Counts
+    best: Found | None = None
+    front: list[Found] = field(default_factory=list)
+    explored_as: str | None = None  # an identical layer's name, whose search this is
+
+
+class Tracker:
+    """The best mapping so far under one objective (or the Pareto front so far), and what a
+    floor must be to still matter. Ties are kept: a floor equal to the best may tie it and
+    win on the tie-break (latency, then energy), as in the exhaustive run's findings."""
+
+    def __init__(self, objective: str):
+        self.objective = objective
+        self.best: Found | None = None
+        self.best_key: tuple[float, float, float] | None = None
+        self.front: list[Found] = []
+
+    def score(self, energy: NDArray[np.float64] | None, latency: NDArray[np.int64]
+              ) -> NDArray[np.float64]:
+        """The objective of each mapping (or a floor of it, from floors)."""
+        if self.objective == "latency":
+            return latency.astype(np.float64)
+        assert energy is not None
+        return energy * latency if self.objective == "edp" else energy
+
+    def skeleton_floor(self, energy: NDArray[np.float64] | None, latency: NDArray[np.int64]
+                       ) -> tuple[float, int, float]:
+        """A skeleton's floor from its orders' floors: the least score, the least latency
+        floor and the least energy (0 when not computed: a floor still)."""
+        least = float(energy.min()) if energy is not None else 0.0
+        score = least if self.objective == "pareto" else float(self.score(energy, latency).min())
+        return score, int(latency.min()), least
+
+    def may_matter(self, energy: NDArray[np.float64] | None, latency: NDArray[np.int64],
+                   score: NDArray[np.float64] | None = None) -> NDArray[np.bool_]:
+        """Per floor, whether a mapping above it could still beat the best on (score,
+        latency, energy), compared in that order, or join the front (no front point matches
+        it in both energy and latency). A mapping's key is at least its floors' key in each
+        place, so a floor key at or past the best's cannot lead to a better key."""
+        if self.objective == "pareto":
+            assert energy is not None
+            if not self.front:
+                return np.ones(len(latency), dtype=bool)
+            fe = np.array([f.energy_pj for f in self.front])
+            fl = np.array([f.latency_cycles for f in self.front])  # ascending, fe descending
+            at = np.searchsorted(fl, latency, side="right")
+            return (at == 0) | (fe[np.maximum(at - 1, 0)] > energy)
+        if self.best_key is None:
+            return np.ones(len(latency), dtype=bool)
+        s = self.score(energy, latency) if score is None else score
+        e = energy if energy is not None else np.zeros(len(latency))
+        best_s, best_l, best_e = self.best_key
+        return (s < best_s) | ((s == best_s) & ((latency < best_l)
+                                                | ((latency == best_l) & (e < best_e))))
+
+    def add(self, skeleton: Skeleton, orders: NDArray[np.int64], energy: NDArray[np.float64],
+            latency: NDArray[np.int64], valid: NDArray[np.bool_]) -> None:
+        ok = np.flatnonzero(valid)
+        if not len(ok):
+            return
+        e, lat = energy[ok], latency[ok]
+        found = [Found(float(e[i]), int(lat[i]), skeleton, tuple(int(x) for x in orders[ok[i]]))
+                 for i in range(len(ok))] if self.objective == "pareto" else []
+        if self.objective == "pareto":
+            points = self.front + found
+            keep = pareto_front(np.array([p.energy_pj for p in points]),
+                                np.array([p.latency_cycles for p in points], dtype=np.int64))
+            self.front = [points[i] for i in keep]
+            return
+        score = self.score(e, lat)
+        i = int(np.lexsort((e, lat, score))[0])  # ties broken by latency, then energy
+        key = (float(score[i]), float(lat[i]), float(e[i]))
+        if self.best_key is None or key < self.best_key:
+            self.best_key = key
+            self.best = Found(float(e[i]), int(lat[i]), skeleton,
+                              tuple(int(x) for x in orders[ok[i]]))
+
+
+def search_layer(layer: Layer, arch: Architecture, constraints: Constraints, objective: str,
+                 *, batch_size: int = 16_384, sample: space.Sample | None = None,
+                 progress: Callable[[int], None] | None = None) -> LayerSearch:
+    """The optimum of one layer under ``objective`` (the front under ``pareto``), pruned;
+    with ``sample`` ``(N, seed)``, the best of N mappings drawn uniformly over the space."""
+    tracker, counts = Tracker(objective), Counts(sampled=sample is not None)
+    if sample is None:
+        _pruned_search(layer, arch, constraints, tracker, counts, batch_size, progress)
+        return LayerSearch(layer.name, counts, tracker.best, tracker.front)
+    found, sizes = space.counted(layer, arch, constraints)
+    counts.skeletons, counts.mappings = len(found), int(sizes.sum())
+    skeletons: set[Skeleton] = set()
+    for skeleton, rows in space.draw(found, sizes, constraints, *sample):
+        for begin in range(0, len(rows), batch_size):
+            _evaluate(layer, arch, skeleton, rows[begin:begin + batch_size], tracker, counts)
+        skeletons.add(skeleton)
+        if progress:
+            progress(len(rows))
+    counts.skeletons_evaluated = len(skeletons)
+    return LayerSearch(layer.name, counts, tracker.best, tracker.front)
+
+
+def _evaluate(layer: Layer, arch: Architecture, skeleton: Skeleton, orders: NDArray[np.int64],
+              tracker: Tracker, counts: Counts) -> None:
+    batch = space.skeleton_batch(layer, arch, skeleton)
+    assert batch is not None, "evaluable skeletons bind"
+    columns = batch.evaluate(orders)
+    tracker.add(skeleton, orders, columns.energy_pj, columns.latency["total"], columns.valid)
+    counts.evaluated += len(orders)
+    counts.valid += int(columns.valid.sum())
+
+
+Floors = list[tuple[NDArray[np.float64] | None, NDArray[np.int64]]]  # per chunk of orders
+
+
+def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
+                   tracker: Tracker, counts: Counts, batch_size: int,
+                   progress: Callable[[int], None] | None) -> None:
+    energy_needed = tracker.objective != "latency"
+    kept: dict[int, Floors] = {}
+    held = 0
+    ranked = []
+    found = []
+    for skeleton in space.evaluable(layer, arch, constraints):  # first pass: the floors
+        batch = space.skeleton_batch(layer, arch, skeleton)  # built just now, kept
+        assert batch is not None
+        per_chunk: Floors = []
+        for chunk in space.orders(skeleton, constraints, chunk=batch_size):
+            per_chunk.append(batch.floors(chunk, energy_needed))
+            if progress:
+                progress(len(chunk))
+        rows = sum(len(c) for _, c in per_chunk)
+        counts.skeletons += 1
+        counts.mappings += rows
+        if not rows:  # the order constraints leave it none
+            continue
+        energy = (np.concatenate([e for e, _ in per_chunk if e is not None])
+                  if energy_needed else None)
+        ranked.append((*tracker.skeleton_floor(energy, np.concatenate([c for _, c in per_chunk])),
+                       len(found)))
+        if held + rows <= KEPT_FLOORS:  # else computed again (the components are memoized)
+            kept[len(found)] = per_chunk
+            held += rows
+        found.append(skeleton)
+    for score, latency, least, index in sorted(ranked):  # second pass: lowest floor first
+        if tracker.objective != "pareto" and tracker.best_key is not None \
+                and score > tracker.best_key[0]:
+            break  # every skeleton left has a floor at least this one's
+        corner = tracker.may_matter(np.array([least]) if energy_needed else None,
+                                    np.array([latency]), np.array([score]))
+        if not corner[0]:
+            continue  # no mapping of it can do better (under pareto: its corner is dominated)
+        _visit(layer, arch, constraints, found[index], kept.get(index), tracker, counts,
+               batch_size)
+
+
+def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton: Skeleton,
+           floors: Floors | None, tracker: Tracker, counts: Counts, batch_size: int) -> None:
+    """Evaluate the orders of a skeleton whose floors may still matter: lowest floor first,
+    a few, then four times as many, and so on, each time skipping what the best found so far
+    rules out (the first orders usually settle it)."""
+    batch = space.skeleton_batch(layer, arch, skeleton)
+    assert batch is not None
+    evaluated = 0
+    for i, chunk in enumerate(space.orders(skeleton, constraints, chunk=batch_size)):
+        energy, compute = floors[i] if floors is not None else (None, None)
+        if energy is None or compute is None:  # the latency search skips energy in its pass
+            energy, compute = batch.floors(chunk)  # but it breaks ties
+        score = energy if tracker.objective == "pareto" else tracker.score(energy, compute)
+        pending = np.lexsort((energy, compute, score))  # by floor key, lowest first
+        step = 1
+        while len(pending):
+            pending = pending[tracker.may_matter(energy[pending], compute[pending],
+                                                 score[pending])]
+            taken, pending = pending[:step], pending[step:]
+            if len(taken):
+                _evaluate(layer, arch, skeleton, chunk[np.sort(taken)], tracker, counts)
+                evaluated += len(taken)
+            step *= 4
+    counts.skeletons_evaluated += evaluated > 0
+
+
+def search(layers: list[Layer], arch: Architecture, constraints: Constraints, objective: str,
+           *, batch_size: int = 16_384, sample: space.Sample | None = None,
+           progress: Callable[[int], None] | None = None) -> tuple[list[LayerSearch], int]:
+    """Every layer's search, and how many searches ran: a layer identical to one searched
+    before (same shape, precision and constraints) takes its result under its own name."""
+    done: dict[str, LayerSearch] = {}
+    results = []
+    for layer in layers:
+        rules = constraints.for_layer(layer.name)
+        key = repr((layer.model_copy(update={"name": ""}), rules.model_copy(update={"layers": {}})))
+        if key in done:
+            first = done[key]
+            results.append(replace(first, layer=layer.name, explored_as=first.layer))
+            continue
+        done[key] = search_layer(layer, arch, rules, objective, batch_size=batch_size,
+                                 sample=sample, progress=progress)
+        results.append(done[key])
+    return results, len(done)

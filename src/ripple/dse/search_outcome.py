@@ -1,0 +1,62 @@
+"""A search's outcome as the document ``ripple explore`` prints and writes (``--json``): per
+layer the optimum (or the Pareto front) as rows shaped like the export's, so that
+``--save-best``/``--save-front`` read them as they read an exhaustive run's; how much of each
+space was evaluated and pruned; and the network total."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ripple.arch.spec import Architecture
+from ripple.dse.rows import loop_strings, spatial_string
+from ripple.dse.search import Found, LayerSearch
+from ripple.dse.space import Sample
+
+
+def found_row(found: Found, layer: str, arch: Architecture) -> dict[str, Any]:
+    """A found mapping as the export's identity and cost columns."""
+    skeleton = found.skeleton
+    order = np.array([found.order], dtype=np.int64).reshape(1, len(found.order))
+    return {"layer": layer, "index": skeleton.index, "boundary": skeleton.boundary,
+            "spatial": spatial_string(skeleton), "loops": loop_strings(skeleton, arch, order)[0],
+            "energy_pj": found.energy_pj, "latency_cycles": found.latency_cycles,
+            "edp": found.energy_pj * found.latency_cycles}
+
+
+def search_document(results: list[LayerSearch], searches: int, objective: str,
+                    arch: Architecture, sample: Sample | None = None,
+                    notes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The findings of a search (``searches``: how many layers were searched, the others
+    being identical to one of them)."""
+    per_layer = []
+    total = {"energy_pj": 0.0, "latency_cycles": 0}
+    for result in results:
+        c = result.counts
+        doc: dict[str, Any] = {
+            "layer": result.layer, "evaluated": c.evaluated, "valid": c.valid,
+            "search": {"skeletons": c.skeletons, "skeletons_evaluated": c.skeletons_evaluated,
+                       "skeletons_pruned": 0 if c.sampled else c.skeletons_pruned,
+                       "mappings": c.mappings, "mappings_evaluated": c.evaluated,
+                       "mappings_pruned": c.pruned, "explored_as": result.explored_as}}
+        if objective == "pareto":
+            doc["pareto_front"] = [found_row(f, result.layer, arch) for f in result.front]
+        else:
+            doc["best"] = (found_row(result.best, result.layer, arch)
+                           if result.best is not None else None)
+            if result.best is not None:
+                total["energy_pj"] += result.best.energy_pj
+                total["latency_cycles"] += result.best.latency_cycles
+        per_layer.append(doc)
+    document: dict[str, Any] = {
+        "mode": "sample" if sample else "search", "export": None, "complete": True, "rows": 0,
+        "objective": objective, "layers": per_layer, "searches": searches,
+        "sample": {"mappings": sample[0], "seed": sample[1]} if sample else None,
+        "mappings_in_space": sum(r.counts.mappings for r in results),
+    }
+    if objective != "pareto":
+        document["total"] = total
+    if notes:
+        document["imported"] = list(notes)
+    return document
