@@ -16,6 +16,7 @@ FIRST_READS = ("elide", "read", "when_partial")
 MULTICASTS = ("union", "irrelevant", "none")
 FILLS = ("whole", "delta")
 SPLIT_FILLS = ("owner", "every")
+OUTPUT_CAPACITIES = ("larger", "final_above_reductions")
 FIRST_READ_ELISIONS = (False, True, "when_partial", "per_fill")
 
 
@@ -95,7 +96,8 @@ def architectures(draw, narrow: bool = False) -> Architecture:
     conventions = {"output_first_read": draw(st.sampled_from(FIRST_READS)),
                    "multicast": draw(st.sampled_from(MULTICASTS)),
                    "fills": draw(st.sampled_from(FILLS)),
-                   "split_fill": draw(st.sampled_from(SPLIT_FILLS))}
+                   "split_fill": draw(st.sampled_from(SPLIT_FILLS)),
+                   "output_capacity": draw(st.sampled_from(OUTPUT_CAPACITIES))}
     return Architecture.model_validate({"name": "random", "array": array, "mac": mac,
                                         "conventions": conventions, "levels": levels})
 

@@ -323,6 +323,29 @@ def test_actual_expectation_on_random_nests(kind, data):
         assume(False)
 
 
+def test_per_fill_first_reads_restart_at_each_fill_under_skipping():
+    """Under ``first_read_elision: per_fill`` the MACs read no output at its first
+    accumulation after each fill of the memory next to them, not only its first in the layer:
+    the skipped reads are counted against those dense reads (a regression: they were counted
+    against the whole-layer first reads, too many removed)."""
+    layer = Layer(K=2, C=4, IY=4, IX=4, FY=1, FX=3)
+    arch = Architecture.model_validate({
+        "array": {"D1": 1}, "mac": {"energy_pj": 1, "first_read_elision": "per_fill"},
+        "levels": [
+            {"name": "top", "memories": [{"name": "big", "operands": ["I", "W", "O"],
+                                          "read_bandwidth": 16, "write_bandwidth": 16,
+                                          "read_energy_pj": 4, "write_energy_pj": 4}]},
+            {"name": "near", "memories": [{"name": "acc", "operands": ["O"],
+                                           "read_bandwidth": 16, "write_bandwidth": 16,
+                                           "read_energy_pj": 1, "write_energy_pj": 1}]}]})
+    mapping = Mapping(index="output", temporal={"top": [("OX", 2), ("C", 4), ("K", 2),
+                                                         ("OY", 4)],
+                                                "near": [("FX", 3)]})
+    nest = bind(layer, arch, mapping)
+    for condition in (("W",), ("I",)):
+        _check_uniform(_sparse(nest, "skip", condition), 0.5)
+
+
 # ----- what the model refuses -------------------------------------------------------------
 def test_overlapping_sweeps_under_two_conditions_are_refused():
     """FY and OY unrolled together pair taps and positions in a band, which has no product

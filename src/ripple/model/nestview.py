@@ -22,6 +22,7 @@ from ripple.model.factors import (
     build_factor,
 )
 from ripple.model.groups import FactorGroups, Instances, Part
+from ripple.model.links import fill_prefix
 from ripple.model.transfers import Side
 
 _FACTOR_OF = {"N": "N", "G": "G", "K": "K", "C": "C", "OY": "Y", "IY": "Y", "FY": "Y",
@@ -71,9 +72,16 @@ class NestFactors:
         return tuple(Part(self._local(sp, instances)) for sp in self.spatial)
 
     def parts(self, side: Side) -> tuple[Part, ...]:
-        """Per factor, how ``side`` splits its elements (instances, classes, ownership)."""
+        """Per factor, how ``side`` splits its elements (instances, classes, ownership), and
+        for the MACs under ``per_fill`` how many of its loops lie in the prefix of the fills
+        that restart first accumulations, under the nest's own order (an exploration's batch
+        sets that per order)."""
+        within: tuple[int | None, ...] = (None,) * len(self.spatial)
+        if side.residency is not None:
+            within = self.qs(fill_prefix(self.nest, "O", side.residency))
         return tuple(Part(self._local(sp, side.instances), self._local(sp, side.classes),
-                          side.owned, side.local_first) for sp in self.spatial)
+                          side.owned, side.local_first, first)
+                     for sp, first in zip(self.spatial, within, strict=True))
 
     def delta_parts(self, side: Side) -> tuple[DeltaPart, ...]:
         """Per factor, how ``side`` of a delta-filled link splits its elements."""
