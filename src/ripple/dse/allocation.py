@@ -32,10 +32,10 @@ def _overflows(layer: Layer, arch: Architecture, mapping: Mapping,
     """Why the mapping's tiles do not fit the memories of ``level`` and of the levels above it
     but the outermost (None: of every level)."""
     batch = SkeletonBatch.of_nest(bind(layer, arch, mapping, source=f"preset {mapping.name}"))
-    tiles = batch.tiles(np.arange(batch.n)[None, :])
+    tiles, needs = batch.capacity(np.arange(batch.n)[None, :])
     names = None if level is None else {m.name for lvl in arch.levels[1:level + 1]
                                         for m in lvl.memories}
-    return batch.overflows(tiles, 0, names)
+    return batch.overflows(tiles, needs, 0, names)
 
 
 def _fits(layer: Layer, arch: Architecture, mapping: Mapping, level: int) -> bool:

@@ -128,8 +128,8 @@ def _fits(layer: Layer, arch: Architecture, skeleton: Skeleton, level: int) -> b
     batch = skeleton_batch(layer, arch, skeleton)
     if batch is None:  # rejected whatever the placement: raise as building it does
         batch = SkeletonBatch.of(layer, arch, skeleton)
-    tiles = batch.tiles(np.arange(batch.n)[None, :])
-    return not batch.overflows(tiles, 0, {m.name for m in arch.levels[level].memories})
+    tiles, needs = batch.capacity(np.arange(batch.n)[None, :])
+    return not batch.overflows(tiles, needs, 0, {m.name for m in arch.levels[level].memories})
 
 
 def _sub_multisets(loops: list[Loop]) -> Iterator[tuple[Loop, ...]]:

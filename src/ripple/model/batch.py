@@ -32,6 +32,7 @@ from ripple.model.components import (
     busiest_port,
     channel_durations,
     delta_channel_durations,
+    fullest_instance_bits,
     tile_words,
 )
 from ripple.model.factors import FACTOR_NAMES, FactorLoop, FactorSpec, NestKind
@@ -213,57 +214,83 @@ class SkeletonBatch:
         return tuple(out)
 
     # ----- tiles -----------------------------------------------------------------------
-    def tiles(self, orders: IntArray) -> dict[tuple[str, str], IntArray]:
-        """Per order, the largest tile (words) of every memory and operand."""
+    def capacity(self, orders: IntArray) -> tuple[dict[tuple[str, str], IntArray],
+                                                  dict[str, IntArray]]:
+        """Per order, the largest tile (words) of every memory and operand, and the bits each
+        memory's fullest instance holds (one tile of each operand: :meth:`_needs`)."""
         orders = np.asarray(orders, dtype=np.int64)
         pos_of = self._positions(orders)
         ids, sorted_positions = self._factor_ids(pos_of)
-        return self._tiles(pos_of, ids, sorted_positions)
+        prefixes = self._tile_prefixes(pos_of)
+        return (self._tiles(ids, sorted_positions, prefixes),
+                self._needs(ids, sorted_positions, prefixes))
 
-    def _tiles(self, pos_of: IntArray, ids: IntArray, sorted_positions: list[IntArray]
-               ) -> dict[tuple[str, str], IntArray]:
-        tiles = {}
+    def _tile_prefixes(self, pos_of: IntArray) -> dict[tuple[str, str], IntArray]:
+        """Per memory and operand, per order, the prefix of the fills of its tiles."""
+        prefixes = {}
         for operand in OPERANDS:
             for position, residence in enumerate(self.nest.chain(operand)):
                 if position == 0:  # the outermost memory is never refilled: it holds it all
                     prefix = np.zeros(len(pos_of), dtype=np.int64)
                 else:
                     prefix = self._prefix(operand, residence.cut, pos_of)
-                memory = residence.memory
-                insts = self.view.insts(instance_loops(self.nest, memory))
-                tiles[(memory.name, operand)] = self._per_key(
-                    ids, [self._qs(sorted_positions, prefix)],
-                    lambda g, q, i=insts, op=operand: tile_words(g, q, i, op))
+                prefixes[(residence.memory.name, operand)] = prefix
+        return prefixes
+
+    def _tiles(self, ids: IntArray, sorted_positions: list[IntArray],
+               prefixes: dict[tuple[str, str], IntArray]) -> dict[tuple[str, str], IntArray]:
+        tiles = {}
+        for (name, operand), prefix in prefixes.items():
+            insts = self.view.insts(instance_loops(self.nest, self.arch.memory(name)))
+            tiles[(name, operand)] = self._per_key(
+                ids, [self._qs(sorted_positions, prefix)],
+                lambda g, q, i=insts, op=operand: tile_words(g, q, i, op))
         return tiles
 
-    def _overflowing(self, tiles: dict[tuple[str, str], IntArray]) -> NDArray[np.bool_]:
-        """Per order, whether some memory cannot hold its tiles (messages: ``overflows``)."""
-        need: dict[str, IntArray] = defaultdict(int)  # type: ignore[arg-type]
-        for (name, op), words in tiles.items():
-            bits = word_bits(self.layer.precision, self._final_outputs(name))
-            need[name] = need[name] + words * bits[op]
-        over = np.zeros(len(next(iter(tiles.values()))), dtype=bool)
-        for name, bits_needed in need.items():
+    def _needs(self, ids: IntArray, sorted_positions: list[IntArray],
+               prefixes: dict[tuple[str, str], IntArray]) -> dict[str, IntArray]:
+        """Per memory of bounded capacity, per order, the bits its fullest instance holds:
+        the largest tile of each operand at that instance, summed over the operands."""
+        held: dict[str, list[str]] = defaultdict(list)
+        for name, operand in prefixes:
+            held[name].append(operand)
+        needs = {}
+        for name, operands in held.items():
             memory = self.arch.memory(name)
-            if memory.capacity_bits is not None:
-                copies = 2 if memory.double_buffered else 1
-                over |= copies * bits_needed > memory.capacity_bits
+            if memory.capacity_bits is None:
+                continue
+            bits = word_bits(self.layer.precision, self._final_outputs(name))
+            insts = self.view.insts(instance_loops(self.nest, memory))
+            needs[name] = self._per_key(
+                ids, [self._qs(sorted_positions, prefixes[(name, op)]) for op in operands],
+                lambda g, *qs, i=insts, ops=tuple(operands), b=bits: fullest_instance_bits(
+                    g, [(q, op, b[op]) for q, op in zip(qs, ops, strict=True)], i))
+        return needs
+
+    def _overflowing(self, needs: dict[str, IntArray], batch: int) -> NDArray[np.bool_]:
+        """Per order, whether some memory cannot hold its tiles (messages: ``overflows``)."""
+        over = np.zeros(batch, dtype=bool)
+        for name, bits_needed in needs.items():
+            memory = self.arch.memory(name)
+            assert memory.capacity_bits is not None, "needs are kept for bounded memories"
+            copies = 2 if memory.double_buffered else 1
+            over |= copies * bits_needed > memory.capacity_bits
         return over
 
     def _final_outputs(self, name: str) -> bool:
         return holds_final_outputs(self.nest, self.arch.memory(name))
 
-    def overflows(self, tiles: dict[tuple[str, str], IntArray], row: int,
-                  memories: set[str] | None = None) -> list[str]:
+    def overflows(self, tiles: dict[tuple[str, str], IntArray], needs: dict[str, IntArray],
+                  row: int, memories: set[str] | None = None) -> list[str]:
         """Why the order in ``row`` does not fit (one message per overflowing memory)."""
         per_memory: dict[str, dict] = defaultdict(dict)
         for (name, op), words in tiles.items():
             per_memory[name][op] = int(words[row])
         messages = []
-        for name, words in per_memory.items():
+        for name, need in needs.items():
             if memories is None or name in memories:
-                message = overflow(self.arch.memory(name), words, self.layer.precision,
-                                   self._final_outputs(name))
+                message = overflow(self.arch.memory(name), per_memory[name], int(need[row]),
+                                   self.layer.precision, self._final_outputs(name))
                 if message:
                     messages.append(message)
         return messages
@@ -402,10 +429,12 @@ class SkeletonBatch:
         busiest = np.max(np.stack(list(ports.values())), axis=0)
         otherwise = fill + compute + refill + drain
         stall = refill + np.maximum(0, busiest - otherwise)
-        tiles = self._tiles(pos_of, ids, sorted_positions)
+        prefixes = self._tile_prefixes(pos_of)
+        tiles = self._tiles(ids, sorted_positions, prefixes)
+        needs = self._needs(ids, sorted_positions, prefixes)
         reason = [""] * batch
-        for row in np.flatnonzero(self._overflowing(tiles)):
-            reason[row] = "; ".join(self.overflows(tiles, int(row)))
+        for row in np.flatnonzero(self._overflowing(needs, batch)):
+            reason[row] = "; ".join(self.overflows(tiles, needs, int(row)))
         energy = self._energy(accesses, batch)
         return BatchColumns(
             energy_pj=energy,

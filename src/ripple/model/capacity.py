@@ -31,20 +31,22 @@ def holds_final_outputs(nest: LoopNest, memory: Memory) -> bool:
     return all(lp.dim in OUTPUT_PARALLEL_DIMS or lp.size == 1 for lp in above)
 
 
-def overflow(memory: Memory, tiles: dict[Operand, int], precision: Precision,
+def overflow(memory: Memory, tiles: dict[Operand, int], need: int, precision: Precision,
              final_outputs: bool = False) -> str | None:
-    """Why ``memory`` cannot hold its largest ``tiles`` (words per operand), or None."""
+    """Why ``memory`` cannot hold its tiles, or None. ``need``: the bits its fullest instance
+    holds (one tile of each operand); ``tiles``: each operand's largest tile (words), for the
+    message."""
     if memory.capacity_bits is None:
         return None
-    bits = word_bits(precision, final_outputs)
     copies = 2 if memory.double_buffered else 1  # the next tile arrives beside the current
-    need = copies * sum(words * bits[op] for op, words in tiles.items())
-    if need <= memory.capacity_bits:
+    if copies * need <= memory.capacity_bits:
         return None
+    bits = word_bits(precision, final_outputs)
     detail = ", ".join(f"{op} {words} words x {bits[op]} b" for op, words in tiles.items())
     buffered = " (double-buffered: twice)" if copies == 2 else ""
-    return (f"memory {memory.name!r} overflows: its largest tiles ({detail}){buffered} need "
-            f"{need} bits, capacity is {memory.capacity_bits} bits")
+    return (f"memory {memory.name!r} overflows: its fullest instance needs {copies * need} "
+            f"bits{buffered} (largest tiles: {detail}), capacity is {memory.capacity_bits} "
+            "bits")
 
 
 def check_output_replication(nest: LoopNest) -> None:

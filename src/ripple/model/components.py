@@ -227,6 +227,24 @@ def tile_words(groups: Groups, qs: Qs, insts: Insts, operand: Operand) -> int:
                      for g, q, inst in zip(groups, qs, insts, strict=True))
 
 
+def fullest_instance_bits(groups: Groups, held: Sequence[tuple[Qs, Operand, int]],
+                          insts: Insts) -> int:
+    """Bits held by a memory's fullest instance: per instance, the largest tile of each
+    operand it holds (``held``: the operand's fill prefix per factor, and its word bits) times
+    its word bits, summed over the operands (docs/accesses.md, "Capacity"). Operands can be
+    largest at different instances (a border instance holds fewer outputs but more inputs),
+    so the sum is per instance. An instance is a product of per-factor instance digits and
+    its fills a product of per-factor groups, so its largest tile is the outer product of the
+    per-factor largest footprints."""
+    total = np.zeros((), dtype=np.int64)
+    for qs, operand, bits in held:
+        words = np.ones((), dtype=np.int64)
+        for g, q, inst in zip(groups, qs, insts, strict=True):
+            words = np.multiply.outer(words, g.instance_footprints(q, inst.instances, operand))
+        total = total + bits * words
+    return int(total.max(initial=0))
+
+
 # ----- delta fills (docs/accesses.md, "Delta fills") ------------------------------------------
 DeltaParts = tuple[DeltaPart, ...]
 

@@ -74,6 +74,7 @@ class FactorGroups:
         # Shared by every skeleton whose factor has these loops (``factor_groups`` is cached
         # per layer), so most calls of an exploration are hits; entries are read-only.
         self._sets: dict[tuple[int, tuple[Part, ...], Operand, bool], InstanceSets] = {}
+        self._footprints: dict[tuple[int, Instances, Operand], IntArray] = {}
         self._extremes = {kind: _extreme_elements(factor, kind) for kind in ("last", "first")}
         self.issued_steps = len(np.unique(factor.rank))
 
@@ -122,6 +123,17 @@ class FactorGroups:
     def max_footprint(self, q: int, instances: Instances, operand: Operand) -> int:
         values, _ = self.histogram(q, Part(instances), operand, False)
         return int(values[:, 0].max(initial=0))
+
+    def instance_footprints(self, q: int, instances: Instances, operand: Operand) -> IntArray:
+        """Per instance selected by the spatial loops ``instances`` (in key order), its largest
+        footprint over the groups of the first ``q`` temporal loops (0 where it has none)."""
+        cache_key = (q, instances, operand)
+        if cache_key not in self._footprints:
+            keys, rows = self.rows(q, Part(instances), operand, False)
+            largest = np.zeros(self.n_values(instances), dtype=np.int64)
+            np.maximum.at(largest, keys % len(largest), rows[:, 0])
+            self._footprints[cache_key] = _frozen(largest)
+        return self._footprints[cache_key]
 
     def rows(self, q: int, part: Part, operand: Operand, outputs: bool,
              extra: tuple[Operand, ...] = ()) -> tuple[IntArray, IntArray]:
