@@ -133,7 +133,7 @@ def _announce(args: argparse.Namespace, bar: Progress, task: TaskID,
         Console().print(f"exploring: {cost.describe()}", highlight=False, soft_wrap=True)
 
 
-#: What only an exhaustive run (--export) does: the flag, and why.
+#: What only an exhaustive run (--export) does: the argument's attribute and its flag.
 EXPORT_ONLY = (("resume", "--resume"), ("scheduler", "--scheduler"), ("report", "--report"),
                ("plot", "--plot"), ("report_html", "--report-html"), ("limit", "--limit"))
 

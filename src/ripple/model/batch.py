@@ -220,7 +220,10 @@ class SkeletonBatch:
         memory's fullest instance holds (one tile of each operand: :meth:`_needs`)."""
         orders = np.asarray(orders, dtype=np.int64)
         pos_of = self._positions(orders)
-        ids, sorted_positions = self._factor_ids(pos_of)
+        return self._capacity(pos_of, *self._factor_ids(pos_of))
+
+    def _capacity(self, pos_of: IntArray, ids: IntArray, sorted_positions: list[IntArray]
+                  ) -> tuple[dict[tuple[str, str], IntArray], dict[str, IntArray]]:
         prefixes = self._tile_prefixes(pos_of)
         return (self._tiles(ids, sorted_positions, prefixes),
                 self._needs(ids, sorted_positions, prefixes))
@@ -429,9 +432,7 @@ class SkeletonBatch:
         busiest = np.max(np.stack(list(ports.values())), axis=0)
         otherwise = fill + compute + refill + drain
         stall = refill + np.maximum(0, busiest - otherwise)
-        prefixes = self._tile_prefixes(pos_of)
-        tiles = self._tiles(ids, sorted_positions, prefixes)
-        needs = self._needs(ids, sorted_positions, prefixes)
+        tiles, needs = self._capacity(pos_of, ids, sorted_positions)
         reason = [""] * batch
         for row in np.flatnonzero(self._overflowing(needs, batch)):
             reason[row] = "; ".join(self.overflows(tiles, needs, int(row)))
