@@ -20,7 +20,6 @@ from ripple.arch import is_zigzag_accelerator
 from ripple.imported import Imported
 from ripple.workload.layer import Precision
 from ripple.workload.network import Workload
-from ripple.workload.onnx_import import import_onnx
 from ripple.workload.onnx_precision import ZIGZAG_ONNX_PRECISION
 from ripple.workload.sources import import_any_workload
 
@@ -48,6 +47,8 @@ def import_workload_for(workload: str | Path, arch: str | Path | None, *,
     precision = onnx_precision_for(workload, arch)
     if precision is None:
         return import_any_workload(workload, skip_unsupported=skip_unsupported)
+    from ripple.workload.onnx_import import import_onnx  # onnx is slow to import
+
     onnx = import_onnx(workload, skip_unsupported=True, precision=precision)
     notes = (PRECISION_NOTE, *onnx.folded)
     if onnx.skipped:

@@ -3,9 +3,11 @@
 The exhaustive run evaluates and writes every mapping; a search keeps only what can still be
 the optimum (or a point of the Pareto front) and skips what provably cannot:
 
-1. every skeleton's mappings get their *floors*: their energy (exact, whether they fit or
-   not) and their compute steps (a floor of their latency), which take the energy half of an
-   evaluation and none of its latency, ports and tiles (:meth:`SkeletonBatch.floors`);
+1. every skeleton's mappings (one order of each class that counts alike:
+   model/order_classes.py) get their *floors*: their energy (exact, whether they fit or not;
+   on a deep hierarchy first only the outermost level's part) and their compute steps (a floor
+   of their latency), which take the energy half of an evaluation and none of its latency,
+   ports and tiles (:meth:`SkeletonBatch.floors`);
 2. skeletons are visited from the lowest floor of the objective up, so good mappings come
    first; a skeleton whose lowest floor is worse than the best found is skipped whole, and
    in the others only the orders whose floors can still match the best are evaluated.
@@ -51,6 +53,7 @@ class Counts:
     skeletons: int = 0
     skeletons_evaluated: int = 0
     mappings: int = 0
+    distinct: int = 0  # one order of each class every count agrees on (model/order_classes.py)
     evaluated: int = 0
     valid: int = 0
     sampled: bool = False
@@ -184,6 +187,10 @@ def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
                    tracker: Tracker, counts: Counts, batch_size: int,
                    progress: Callable[[int], None] | None) -> None:
     energy_needed = tracker.objective != "latency"
+    # Deep hierarchies: the first pass counts the outermost level's accesses only (the costly
+    # ones, a floor still); a skeleton visited gets its full floors in the second.
+    outermost = (frozenset(m.name for m in arch.levels[0].memories)
+                 if energy_needed and len(arch.levels) > 1 else None)
     kept: dict[int, Floors] = {}
     held = 0
     ranked = []
@@ -192,20 +199,21 @@ def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
         batch = space.skeleton_batch(layer, arch, skeleton)  # built just now, kept
         assert batch is not None
         per_chunk: Floors = []
-        for chunk in space.orders(skeleton, constraints, chunk=batch_size):
-            per_chunk.append(batch.floors(chunk, energy_needed))
+        for chunk in space.orders(skeleton, constraints, chunk=batch_size, alike=batch):
+            per_chunk.append(batch.floors(chunk, energy_needed, outermost))
             if progress:
                 progress(len(chunk))
         rows = sum(len(c) for _, c in per_chunk)
         counts.skeletons += 1
-        counts.mappings += rows
+        counts.mappings += space.count_orders(skeleton, constraints)
+        counts.distinct += rows
         if not rows:  # the order constraints leave it none
             continue
         energy = (np.concatenate([e for e, _ in per_chunk if e is not None])
                   if energy_needed else None)
         ranked.append((*tracker.skeleton_floor(energy, np.concatenate([c for _, c in per_chunk])),
                        len(found)))
-        if held + rows <= KEPT_FLOORS:  # else computed again (the components are memoized)
+        if outermost is None and held + rows <= KEPT_FLOORS:  # else computed again (memoized)
             kept[len(found)] = per_chunk
             held += rows
         found.append(skeleton)
@@ -229,7 +237,8 @@ def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton:
     batch = space.skeleton_batch(layer, arch, skeleton)
     assert batch is not None
     evaluated = 0
-    for i, chunk in enumerate(space.orders(skeleton, constraints, chunk=batch_size)):
+    for i, chunk in enumerate(space.orders(skeleton, constraints, chunk=batch_size,
+                                           alike=batch)):
         energy, compute = floors[i] if floors is not None else (None, None)
         if energy is None or compute is None:  # the latency search skips energy in its pass
             energy, compute = batch.floors(chunk)  # but it breaks ties

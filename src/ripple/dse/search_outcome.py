@@ -38,7 +38,9 @@ def search_document(results: list[LayerSearch], searches: int, objective: str,
             "layer": result.layer, "evaluated": c.evaluated, "valid": c.valid,
             "search": {"skeletons": c.skeletons, "skeletons_evaluated": c.skeletons_evaluated,
                        "skeletons_pruned": 0 if c.sampled else c.skeletons_pruned,
-                       "mappings": c.mappings, "mappings_evaluated": c.evaluated,
+                       "mappings": c.mappings,
+                       "mappings_distinct": c.mappings if c.sampled else c.distinct,
+                       "mappings_evaluated": c.evaluated,
                        "mappings_pruned": c.pruned, "explored_as": result.explored_as}}
         if objective == "pareto":
             doc["pareto_front"] = [found_row(f, result.layer, arch) for f in result.front]

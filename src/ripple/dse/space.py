@@ -29,10 +29,12 @@ from ripple.dse.presets import resolve
 from ripple.errors import MappingError, RippleInputError
 from ripple.mapping.skeleton import Loop, Skeleton
 from ripple.model.batch import SkeletonBatch
+from ripple.model.order_classes import representatives
 from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
 from ripple.workload.layer import INPUT_INDEXED_DIMS, OUTPUT_INDEXED_DIMS, IndexKind, Layer
 
 Spatial = tuple[tuple[str, int, str], ...]
+Alike = tuple[IndexKind, bool]  # a nest's index, and whether one of its links fills by deltas
 
 
 def _bound(layer: Layer, dim: str) -> int:
@@ -128,8 +130,8 @@ def _fits(layer: Layer, arch: Architecture, skeleton: Skeleton, level: int) -> b
     batch = skeleton_batch(layer, arch, skeleton)
     if batch is None:  # rejected whatever the placement: raise as building it does
         batch = SkeletonBatch.of(layer, arch, skeleton)
-    tiles, needs = batch.capacity(np.arange(batch.n)[None, :])
-    return not batch.overflows(tiles, needs, 0, {m.name for m in arch.levels[level].memories})
+    here = {m.name for m in arch.levels[level].memories}
+    return not batch.overflowing(np.arange(batch.n)[None, :], here)[0]
 
 
 def _sub_multisets(loops: list[Loop]) -> Iterator[tuple[Loop, ...]]:
@@ -214,9 +216,28 @@ def _permutations(n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return perms, np.argsort(perms, axis=1)
 
 
-def _level_orders(loops: tuple[Loop, ...], order: list[str] | None,
-                  partial: list[tuple[str, str]]) -> NDArray[np.int64]:
-    """Distinct permutations of one level's loops that respect the order constraints."""
+def _level_orders(loops: tuple[Loop, ...], order: tuple[str, ...] | None,
+                  partial: tuple[tuple[str, str], ...], alike: Alike | None
+                  ) -> NDArray[np.int64]:
+    """Distinct permutations of one level's loops that respect the order constraints; with
+    ``alike`` (the nest's index, whether it fills by deltas), only the first of each class of
+    permutations that every count agrees on (model/order_classes.py)."""
+    if alike is None:
+        return _allowed_orders(loops, order, partial)
+    return _first_of_classes(loops, order, partial, alike)
+
+
+@lru_cache(maxsize=512)
+def _first_of_classes(loops: tuple[Loop, ...], order: tuple[str, ...] | None,
+                      partial: tuple[tuple[str, str], ...], alike: Alike) -> NDArray[np.int64]:
+    """Kept per process: skeletons share levels, and the classes are few (the permutations,
+    up to 9! a level, are not kept)."""
+    perms = _allowed_orders(loops, order, partial)
+    return perms[representatives(loops, perms, *alike)]
+
+
+def _allowed_orders(loops: tuple[Loop, ...], order: tuple[str, ...] | None,
+                    partial: tuple[tuple[str, str], ...]) -> NDArray[np.int64]:
     perms, position = _permutations(len(loops))
     keep = np.ones(len(perms), dtype=bool)
     for i, j in itertools.combinations(range(len(loops)), 2):
@@ -234,10 +255,12 @@ def _level_orders(loops: tuple[Loop, ...], order: list[str] | None,
     return perms[keep]
 
 
-def orders(skeleton: Skeleton, constraints: Constraints, chunk: int = 65_536
-           ) -> Iterator[NDArray[np.int64]]:
-    """The skeleton's loop orders, in chunks: rows of skeleton loop indices in nest order."""
-    per_level = _level_choices(skeleton, constraints)
+def orders(skeleton: Skeleton, constraints: Constraints, chunk: int = 65_536,
+           alike: SkeletonBatch | None = None) -> Iterator[NDArray[np.int64]]:
+    """The skeleton's loop orders, in chunks: rows of skeleton loop indices in nest order; with
+    ``alike`` (the skeleton's batch), one order of each class its counts agree on."""
+    per_level = _level_choices(skeleton, constraints, alike and (alike.nest.index,
+                                                                   alike.interleaved))
     total = math.prod(len(p) for p in per_level)
     for begin in range(0, total, chunk):
         yield _rows_at(per_level, np.arange(begin, min(begin + chunk, total), dtype=np.int64))
@@ -258,7 +281,8 @@ def _rows_at(per_level: list[NDArray[np.int64]], flat: NDArray[np.int64]) -> NDA
     return np.concatenate(parts, axis=1) if parts else np.zeros((len(flat), 0), np.int64)
 
 
-def _level_choices(skeleton: Skeleton, constraints: Constraints) -> list[NDArray[np.int64]]:
+def _level_choices(skeleton: Skeleton, constraints: Constraints, alike: Alike | None = None
+                   ) -> list[NDArray[np.int64]]:
     """Per level of the skeleton, the orders its loops may take (indices into the nest)."""
     order = None
     if constraints.order is not None:
@@ -274,7 +298,9 @@ def _level_choices(skeleton: Skeleton, constraints: Constraints) -> list[NDArray
             per_level.append(np.arange(start, start + len(level), dtype=np.int64)[None, :])
             start += len(level)
             continue
-        per_level.append(_level_orders(level, order, constraints.partial_order) + start)
+        partial = tuple((outer, inner) for outer, inner in constraints.partial_order)
+        per_level.append(_level_orders(level, None if order is None else tuple(order), partial,
+                                       alike) + start)
         start += len(level)
     return per_level
 

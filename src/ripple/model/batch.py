@@ -115,6 +115,11 @@ class SkeletonBatch:
         self.relevant = {op: np.array([is_relevant(nest.index, op, d) for d, _ in loops],
                                       dtype=bool) for op in OPERANDS}
 
+    @property
+    def interleaved(self) -> bool:
+        """Whether a link fills by deltas: its counts depend on how the factors interleave."""
+        return any(link.delta for links in self.links.values() for link in links)
+
     @classmethod
     def of(cls, layer: Layer, arch: Architecture, skeleton: Skeleton) -> SkeletonBatch:
         nest = bind(layer, arch, skeleton.mapping(arch, np.arange(len(skeleton.loops))),
@@ -250,13 +255,24 @@ class SkeletonBatch:
                 lambda g, q, i=insts, op=operand: tile_words(g, q, i, op))
         return tiles
 
+    def overflowing(self, orders: IntArray, memories: set[str]) -> NDArray[np.bool_]:
+        """Per order, whether one of ``memories`` cannot hold its tiles: what a placement
+        checks level by level, without the tiles' words that only the messages need."""
+        orders = np.asarray(orders, dtype=np.int64)
+        pos_of = self._positions(orders)
+        needs = self._needs(*self._factor_ids(pos_of), self._tile_prefixes(pos_of), memories)
+        return self._overflowing(needs, len(orders))
+
     def _needs(self, ids: IntArray, sorted_positions: list[IntArray],
-               prefixes: dict[tuple[str, str], IntArray]) -> dict[str, IntArray]:
-        """Per memory of bounded capacity, per order, the bits its fullest instance holds:
-        the largest tile of each operand at that instance, summed over the operands."""
+               prefixes: dict[tuple[str, str], IntArray], memories: set[str] | None = None
+               ) -> dict[str, IntArray]:
+        """Per memory of bounded capacity (of ``memories``), per order, the bits its fullest
+        instance holds: the largest tile of each operand at that instance, summed over the
+        operands."""
         held: dict[str, list[str]] = defaultdict(list)
         for name, operand in prefixes:
-            held[name].append(operand)
+            if memories is None or name in memories:
+                held[name].append(operand)
         needs = {}
         for name, operands in held.items():
             memory = self.arch.memory(name)
@@ -368,12 +384,14 @@ class SkeletonBatch:
                                                            acc[f"{direction}_granules"]))
         return energy
 
-    def floors(self, orders: IntArray, energy: bool = True
+    def floors(self, orders: IntArray, energy: bool = True,
+               memories: frozenset[str] | None = None
                ) -> tuple[NDArray[np.float64] | None, IntArray]:
         """Per order, its energy (exactly :meth:`evaluate`'s, valid or not; None unless
         ``energy``) and its compute steps, a floor of its latency (stall, fill and drain are
         never negative). What the search bounds mappings by, without the latency, ports and
-        tiles that make most of an evaluation's time (docs/exploration.md)."""
+        tiles that make most of an evaluation's time (docs/exploration.md). With
+        ``memories``, the energy counts only their accesses (and the MACs'): a floor still."""
         orders = np.asarray(orders, dtype=np.int64)
         pos_of = self._positions(orders)
         ids, sorted_positions = self._factor_ids(pos_of)
@@ -382,7 +400,8 @@ class SkeletonBatch:
         accesses = self._no_accesses(len(orders))
         for operand, _, _, _, described in self._channels(orders, pos_of, sorted_positions):
             for s in described:
-                self._count_side(ids, operand, s, accesses)
+                if memories is None or s.side.memory.name in memories:
+                    self._count_side(ids, operand, s, accesses)
         return self._energy(accesses, len(orders)), self._compute(ids)
 
     def evaluate(self, orders: IntArray) -> BatchColumns:

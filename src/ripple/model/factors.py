@@ -25,6 +25,9 @@ from ripple.workload.layer import OPERANDS, IndexKind, Layer, Operand
 
 IntArray = NDArray[np.int64]
 FACTOR_NAMES = ("N", "G", "K", "C", "Y", "X")
+#: The factor each loop dimension belongs to.
+FACTOR_OF = {"N": "N", "G": "G", "K": "K", "C": "C", "OY": "Y", "IY": "Y", "FY": "Y",
+             "OX": "X", "IX": "X", "FX": "X"}
 
 
 @dataclass(frozen=True)

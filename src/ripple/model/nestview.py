@@ -16,6 +16,7 @@ from ripple.mapping.nest import LoopNest
 from ripple.model.deltas import DeltaPart
 from ripple.model.factors import (
     FACTOR_NAMES,
+    FACTOR_OF,
     FactorLoop,
     FactorSpec,
     NestKind,
@@ -24,9 +25,6 @@ from ripple.model.factors import (
 from ripple.model.groups import FactorGroups, Instances, Part
 from ripple.model.links import fill_prefix
 from ripple.model.transfers import Side
-
-_FACTOR_OF = {"N": "N", "G": "G", "K": "K", "C": "C", "OY": "Y", "IY": "Y", "FY": "Y",
-              "OX": "X", "IX": "X", "FX": "X"}
 
 
 @lru_cache(maxsize=4096)
@@ -48,8 +46,8 @@ class NestFactors:
         kind = NestKind(nest.layer, nest.index, nest.boundary, nest.skip_padding)
         groups, positions, spatial = [], [], []
         for name in FACTOR_NAMES:
-            temporal = [p for p, lp in enumerate(nest.temporal) if _FACTOR_OF[lp.dim] == name]
-            unrolled = [j for j, lp in enumerate(nest.spatial) if _FACTOR_OF[lp.dim] == name]
+            temporal = [p for p, lp in enumerate(nest.temporal) if FACTOR_OF[lp.dim] == name]
+            unrolled = [j for j, lp in enumerate(nest.spatial) if FACTOR_OF[lp.dim] == name]
             loops = [FactorLoop(nest.temporal[p].dim, nest.temporal[p].size) for p in temporal]
             loops += [FactorLoop(nest.spatial[j].dim, nest.spatial[j].size,
                                  nest.spatial[j].array_dim) for j in unrolled]
