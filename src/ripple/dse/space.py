@@ -292,15 +292,15 @@ def _level_choices(skeleton: Skeleton, constraints: Constraints, alike: Alike | 
     if order is not None:
         order += [d for d in ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
                   if d not in order]
+    fixed_order = None if order is None else tuple(order)
+    partial = tuple((outer, inner) for outer, inner in constraints.partial_order)
     per_level, start = [], 0
     for level in skeleton.levels:
         if constraints.loops is not None:  # fixed loops keep their order
             per_level.append(np.arange(start, start + len(level), dtype=np.int64)[None, :])
             start += len(level)
             continue
-        partial = tuple((outer, inner) for outer, inner in constraints.partial_order)
-        per_level.append(_level_orders(level, None if order is None else tuple(order), partial,
-                                       alike) + start)
+        per_level.append(_level_orders(level, fixed_order, partial, alike) + start)
         start += len(level)
     return per_level
 
