@@ -18,7 +18,8 @@ from tests.test_multicore_schedule import check_schedule
 HETERO = EXAMPLES / "multicore" / "hetero.yaml"
 
 
-def checked_search(machine, mode: str, budget: int, objective: str = "latency"):
+def checked_search(machine, mode: str, budget: int, objective: str = "latency",
+                   stacked: bool = False):
     """The search with every schedule it builds checked; the search's result, how many
     allocations it scheduled and how many schedules were checked."""
     costs = cost_model(lenet(), machine, None, objective)
@@ -33,7 +34,8 @@ def checked_search(machine, mode: str, budget: int, objective: str = "latency"):
         built.extend(results)
         return results
 
-    best, tried = search_allocation(costs.workload, costs, PartitionSpec(), budget, schedules)
+    best, tried = search_allocation(costs.workload, costs, PartitionSpec(), budget, schedules,
+                                    stacked)
     return best, tried, built
 
 

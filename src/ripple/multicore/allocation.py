@@ -1,16 +1,17 @@
 """Each node's placement: as the partition file states it, found by a small search, or
 following its producer.
 
-The search (``split: auto`` on a MAC layer) tries the layer split by output channels and by
-output rows over its cores, cuts each into the mode's tiles, and keeps the one whose busiest
-core has the fewest cycles of work (ties: less energy; then channels; for the energy and edp
-objectives, the least energy or busiest cycles x energy first). A core's work is its
-tiles' cycles plus the cycles to bring in its data as if alone on the links: a channel share
-needs only its weights but every input row, a row share every weight but only its rows and
-halo, and rows produced on the same core need no transfer. A split whose tiles do not map
-(they overflow a memory) is out; when both are, the channel split's reason is reported. The
-search looks at each layer alone: contention and pipelining are the schedule's to find.
-"""
+The search (``split: auto`` on a MAC layer) tries the layer split by output channels, by
+output rows and, over three cores or more, by both (every grid of 2 to cores - 1 channel
+blocks, :func:`.partition.even_placement`) over its cores, cuts each into the mode's tiles,
+and keeps the one whose busiest core has the fewest cycles of work (ties: less energy; then
+channels; for the energy and edp objectives, the least energy or busiest cycles x energy
+first). A core's work is its tiles' cycles plus the cycles to bring in its data as if alone
+on the links: a channel share needs only its weights but every input row, a row share every
+weight but only its rows and halo, and rows produced on the same core need no transfer. A
+split whose tiles do not map (they overflow a memory) is out; when none maps, the channel
+split's reason is reported. The search looks at each layer alone: contention and pipelining
+are the schedule's to find."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def place_nodes(workload: Workload, costs: CostModel, spec: PartitionSpec, mode:
         cores, weights, rows = _setting(machine, node, entry, rows_per_tile)
         producer = _first_producer(workload, node)
         if entry.split != "auto":
-            placement = even_placement(node, entry.split, cores, weights, rows)
+            placement = even_placement(node, entry.split, cores, weights, rows,
+                                       entry.channel_blocks)
         elif isinstance(node, Layer):
             placement = _search(workload, node, cores, weights, costs, mode, rows, placements)
         elif producer is not None and entry.cores is None and \
@@ -77,9 +79,10 @@ def search_tiles(workload: Workload, machine: Multicore, spec: PartitionSpec, mo
     for node in workload.mac_layers:
         entry = spec.layers.get(node.name, NodePlacementSpec())
         cores, weights, rows = _setting(machine, node, entry, rows_per_tile)
-        splits: list[Split] = [entry.split] if entry.split != "auto" else _splits(node)
-        for split in splits:
-            placement = even_placement(node, split, cores, weights, rows)
+        tried = [(entry.split, entry.channel_blocks)] if entry.split != "auto" \
+            else split_candidates(node, len(cores))
+        for split, blocks in tried:
+            placement = even_placement(node, split, cores, weights, rows, blocks)
             for share in placement.shares:
                 for block in share_blocks(placement, share, mode):
                     yield node, share.core, share.channels, block
@@ -94,9 +97,16 @@ def _setting(machine: Multicore, node: Node, entry: NodePlacementSpec, rows_per_
         entry.rows_per_tile or rows_per_tile
 
 
-def _splits(layer: Layer) -> list[Split]:
-    """The splits the search tries: by rows only when there is more than one."""
-    return ["channels", "rows"] if output_map(layer).h > 1 else ["channels"]
+def split_candidates(layer: Layer, cores: int) -> list[tuple[Split, int | None]]:
+    """The splits the search tries over ``cores`` cores, with their channel blocks: by
+    channels; by rows when there is more than one; by both on every grid that is neither
+    (2 to ``cores - 1`` channel blocks, at most one per channel unit)."""
+    fmap = output_map(layer)
+    if fmap.h < 2:
+        return [("channels", None)]
+    units = fmap.c // (layer.K_group if layer.G > 1 else 1)
+    return [("channels", None), ("rows", None),
+            *(("both", blocks) for blocks in range(2, min(cores - 1, units) + 1))]
 
 
 def _running(machine: Multicore, node: Node, chosen: list[str] | None) -> list[str]:
@@ -124,11 +134,10 @@ def _first_producer(workload: Workload, node: Node) -> str | None:
 def _search(workload: Workload, layer: Layer, cores: list[str], weights: list[float],
             costs: CostModel, mode: Mode, rows_per_tile: int,
             placed: dict[str, Placement]) -> Placement:
-    splits = _splits(layer)
     best: tuple[tuple[float, ...], Placement] | None = None
     failures: list[TileDoesNotMap] = []
-    for split in splits:
-        placement = even_placement(layer, split, cores, weights, rows_per_tile)
+    for split, blocks in split_candidates(layer, len(cores)):
+        placement = even_placement(layer, split, cores, weights, rows_per_tile, blocks)
         work = dict.fromkeys(cores, 0)
         energy = 0.0
         try:

@@ -8,11 +8,15 @@ starts from the given one (the partition file's, or the split search's: candidat
 result is never worse than today's) and walks the MAC layers in network order, trying for each
 a few moves:
 
-- the split by output channels and by output rows, over all the cores that run the layer;
+- the split by output channels, by output rows and by both (the most square grid), over all
+  the cores that run the layer;
 - the same splits over the cores of each kind (identical architectures), when there are
   several kinds (``examples/multicore/hetero.yaml``): the layer chooses its core type;
 - the same splits over the first and over the second half of the cores, so that consecutive
-  layers can run side by side and pipeline.
+  layers can run side by side and pipeline;
+- in the fused and event modes, a fused stack starting at the layer, or no longer starting
+  there (the partition file's ``stacks``): where the depth-first walk of one stack holds too
+  much at once or keeps a core waiting, two stacks walked one after the other may do better.
 
 A move is kept when its schedule is better for the objective (latency, energy or edp, ties to
 the other figures); every schedule counts against the budget, and the search stops when it is
@@ -65,11 +69,12 @@ def moves(layer: Layer, machine: Multicore, current: NodePlacementSpec
           ) -> Iterator[NodePlacementSpec]:
     """The placements tried for ``layer``, the current one excepted."""
     runnable = machine.cores_running(layer.operator)
-    splits = ["channels", "rows"] if output_map(layer).h > 1 else ["channels"]
+    splits = ["channels", "rows", "both"] if output_map(layer).h > 1 else ["channels"]
     for cores in [None, *core_groups(machine, runnable)]:
+        count = len(cores or runnable)
         for split in splits:
-            if split == "rows" and cores is not None and len(cores) == 1:
-                continue  # one core: the split is moot, channels stands for it
+            if split != "channels" and count < (2 if split == "rows" else 4):
+                continue  # moot: channels stands for it (a grid needs 2 x 2 cores)
             move = NodePlacementSpec(split=split, cores=cores,
                                      rows_per_tile=current.rows_per_tile)
             if move != current:
@@ -77,26 +82,44 @@ def moves(layer: Layer, machine: Multicore, current: NodePlacementSpec
 
 
 def search_allocation(workload: Workload, costs: CostModel, spec: PartitionSpec, budget: int,
-                      schedules: Schedules) -> tuple[MulticoreResult, int]:
+                      schedules: Schedules, stacked: bool = False
+                      ) -> tuple[MulticoreResult, int]:
     """The best schedule over at most ``1 + budget`` allocations, and how many were
-    scheduled. ``schedules`` schedules one partition (under the shared ``costs``)."""
+    scheduled. ``schedules`` schedules one partition (under the shared ``costs``);
+    ``stacked``: the mode walks fused stacks (fused and event), so stack starts are moves."""
     def score(results: list[MulticoreResult]) -> tuple[tuple[float, ...], MulticoreResult]:
         best = min(results, key=lambda r: rank(costs.objective, r.latency_cycles, r.energy_pj))
         return rank(costs.objective, best.latency_cycles, best.energy_pj), best
 
     best_score, best = score(schedules(spec))
     tried = 1
+
+    def better(candidate: PartitionSpec) -> bool:
+        """Schedule ``candidate`` and keep it if it beats the best so far."""
+        nonlocal best_score, best, spec, tried
+        tried += 1
+        try:
+            found_score, found = score(schedules(candidate))
+        except RippleInputError:  # a tile that maps nowhere, buffers that cannot hold it
+            return False
+        if found_score < best_score:
+            best_score, best, spec = found_score, found, candidate
+            return True
+        return False
+
+    first = workload.layers[0].name
     for layer in workload.mac_layers:
         current = spec.layers.get(layer.name, NodePlacementSpec())
         for move in moves(layer, costs.machine, current):
             if tried > budget:
                 return best, tried
-            candidate = spec.model_copy(update={"layers": {**spec.layers, layer.name: move}})
-            tried += 1
-            try:
-                found_score, found = score(schedules(candidate))
-            except RippleInputError:  # a tile that maps nowhere, buffers that cannot hold it
-                continue
-            if found_score < best_score:
-                best_score, best, spec, current = found_score, found, candidate, move
+            if better(spec.model_copy(update={"layers": {**spec.layers, layer.name: move}})):
+                current = move
+        if stacked and layer.name != first:
+            if tried > budget:
+                return best, tried
+            starts = spec.stacks or []
+            toggled = [name for name in starts if name != layer.name] \
+                if layer.name in starts else [*starts, layer.name]
+            better(spec.model_copy(update={"stacks": toggled or None}))
     return best, tried

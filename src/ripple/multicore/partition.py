@@ -1,9 +1,13 @@
-"""Splitting a node's output over cores (by output channels or by output rows), and the
-partition file that states it.
+"""Splitting a node's output over cores (by output channels, by output rows, or both on a
+grid), and the partition file that states it.
 
-A *share* is the contiguous block of channels or rows one core computes. Shares are
+A *share* is the contiguous block of channels and rows one core computes. Shares are
 proportional to the cores' MAC counts, so a heterogeneous pair gets a balanced first guess,
-and a core whose share would be empty is left out. A grouped convolution splits its channels at
+and a core whose share would be empty is left out. A split by both cuts the channels into
+``channel_blocks`` blocks, deals the cores to the blocks as evenly as they go (in order), gives
+each block channels in proportion to its cores' MACs, and splits its rows over its cores: on
+four cores, two channel halves of two row halves each, so every core reads half the weights and
+half the input rows. A grouped convolution splits its channels at
 group boundaries (a share must be one convolution). A MAC-free operation follows its first
 producer: each of its output channels or rows goes to the core that finalises the last input
 it reads, so its data is mostly local.
@@ -14,11 +18,14 @@ The partition file (``--partition``), every entry optional::
     layers:
       conv1: {split: rows, rows_per_tile: 28}  # channels | K | rows | auto; cores: all
       conv2: {split: channels, cores: [core0, core1]}
+      conv3: {split: both, channel_blocks: 2}  # a grid: 2 channel blocks x their cores' rows
       fc1: {cores: [core2]}        # a layer-to-core allocation: the whole layer on core2
+    stacks: [conv1, conv3]         # fused stacks: one starts at each node named (see .tiles)
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,7 +39,7 @@ from ripple.specio import load_spec
 from ripple.workload.layer import Layer, StrictModel, also_accepts
 from ripple.workload.network import Workload
 
-Split = Literal["channels", "rows"]
+Split = Literal["channels", "rows", "both"]
 
 
 class NodePlacementSpec(StrictModel):
@@ -40,8 +47,12 @@ class NodePlacementSpec(StrictModel):
     producer), over which cores (default: all), and its row blocks in the fused and event
     modes (default: the file's, or the run's)."""
 
-    split: Literal["channels", "rows", "auto"] = Field(
-        default="auto", description="K is channels", json_schema_extra=also_accepts({"const": "K"}))
+    split: Literal["channels", "rows", "both", "auto"] = Field(
+        default="auto", description="K is channels; both: a grid of channel and row blocks",
+        json_schema_extra=also_accepts({"const": "K"}))
+    channel_blocks: Size | None = Field(
+        default=None, description="channel blocks of a split by both (default: the largest "
+        "divisor of the core count not above its square root)")
     cores: list[str] | None = Field(default=None, min_length=1, description="null: all")
     rows_per_tile: Size | None = Field(default=None, description="output rows per tile")
 
@@ -59,6 +70,9 @@ class PartitionSpec(StrictModel):
                                        description="output rows per tile of every node")
     layers: dict[str, NodePlacementSpec] = Field(default_factory=dict,
                                                  description="node name -> its placement")
+    stacks: list[str] | None = Field(
+        default=None, description="fused stacks of the fused and event modes: a stack starts "
+        "at each node named (and at the first); null: the whole network is one stack")
 
 
 def load_partition(path: str | Path) -> PartitionSpec:
@@ -82,9 +96,29 @@ def check_partition(spec: PartitionSpec, workload: Workload, cores: list[str],
         if unknown:
             raise RippleInputError(f"unknown core {unknown[0]!r}; the machine has "
                                    f"{', '.join(cores)}", source=source, field=f"{field}.cores")
-        if entry.split == "rows" and output_map(node).h < 2:
+        if entry.split in ("rows", "both") and output_map(node).h < 2:
             raise RippleInputError(f"{name!r} has a single output row; split it by channels",
                                    source=source, field=f"{field}.split")
+        if entry.channel_blocks is not None:
+            _check_channel_blocks(entry, node, len(entry.cores or cores), source, field)
+    for index, name in enumerate(spec.stacks or []):
+        if name not in names or is_view(names[name]):
+            raise RippleInputError(f"the workload has no scheduled node {name!r} to start a "
+                                   "stack", source=source, field=f"stacks[{index}]")
+
+
+def _check_channel_blocks(entry: NodePlacementSpec, node: Node, cores: int, source: str,
+                          field: str) -> None:
+    """Channel blocks only with a split by both, at most one per core and per channel unit."""
+    if entry.split != "both":
+        raise RippleInputError(f"channel_blocks is for split: both, not {entry.split}",
+                               source=source, field=f"{field}.channel_blocks")
+    units = output_map(node).c // _channel_unit(node)
+    if entry.channel_blocks > min(cores, units):
+        raise RippleInputError(
+            f"{entry.channel_blocks} channel blocks over {cores} cores and {units} channel "
+            f"units: expected at most {min(cores, units)}", source=source,
+            field=f"{field}.channel_blocks")
 
 
 @dataclass(frozen=True)
@@ -120,50 +154,92 @@ def split_units(units: int, weights: list[float]) -> list[tuple[int, int]]:
     return blocks
 
 
+def default_channel_blocks(cores: int) -> int:
+    """The most square grid's channel blocks: the largest divisor of ``cores`` not above its
+    square root (4 cores: 2 x 2; 6: 2 x 3; a prime count: 1, rows only)."""
+    return max(d for d in range(1, math.isqrt(cores) + 1) if cores % d == 0)
+
+
 def even_placement(node: Node, split: Split, cores: list[str], weights: list[float],
-                   rows_per_tile: int) -> Placement:
-    """``node`` split over ``cores`` in shares proportional to ``weights``."""
+                   rows_per_tile: int, channel_blocks: int | None = None) -> Placement:
+    """``node`` split over ``cores`` in shares proportional to ``weights``; a split by both
+    in ``channel_blocks`` channel blocks (default :func:`default_channel_blocks`)."""
     fmap = output_map(node)
-    unit = node.K_group if isinstance(node, Layer) and node.G > 1 else 1
-    step = unit if split == "channels" else 1
-    extent = fmap.c if split == "channels" else fmap.h
-    shares = [_share(core, split, (first * step, end * step), fmap)
-              for core, (first, end) in zip(cores, split_units(extent // step, weights),
-                                            strict=True)
-              if first != end]
+    if split == "both":
+        shares = _grid_shares(node, cores, weights, channel_blocks
+                              or default_channel_blocks(len(cores)))
+    else:
+        step = _channel_unit(node) if split == "channels" else 1
+        extent = fmap.c if split == "channels" else fmap.h
+        shares = [_share(core, split, (first * step, end * step), fmap)
+                  for core, (first, end) in zip(cores, split_units(extent // step, weights),
+                                                strict=True)
+                  if first != end]
     return Placement(node.name, split, tuple(shares), rows_per_tile)
+
+
+def _channel_unit(node: Node) -> int:
+    """Channels that must stay on one core: a group of a grouped convolution."""
+    return node.K_group if isinstance(node, Layer) and node.G > 1 else 1
+
+
+def _grid_shares(node: Node, cores: list[str], weights: list[float], blocks: int
+                 ) -> list[Share]:
+    """Channel blocks over consecutive runs of cores, each block's rows over its cores. Each
+    block gets a channel unit first (the grid asked for is the grid made, where there are
+    enough channels), the rest in proportion to its cores' weights."""
+    fmap, unit = output_map(node), _channel_unit(node)
+    units = fmap.c // unit
+    runs = [range(*run) for run in split_units(len(cores), [1.0] * blocks)]
+    floor = 1 if units >= blocks else 0
+    extra = split_units(units - floor * blocks, [sum(weights[i] for i in run) for run in runs])
+    shares, end = [], 0
+    for run, (lo, hi) in zip(runs, extra, strict=True):
+        first, end = end, end + floor + hi - lo
+        rows = split_units(fmap.h, [weights[i] for i in run])
+        shares += [Share(cores[i], (first * unit, end * unit), block)
+                   for i, block in zip(run, rows, strict=True)
+                   if first != end and block[0] != block[1]]
+    return shares
 
 
 def following_placement(workload: Workload, node: Node, producer: Placement,
                         placements: dict[str, Placement], weights: dict[str, float],
                         rows_per_tile: int) -> Placement:
-    """A MAC-free node placed like its first producer: channel for channel or row for row,
-    each on the core that finalises the last input it reads (for a concatenation, from the
-    input that holds it). Global pooling after a row split (no rows left) falls back to even
-    channel shares over the producer's cores."""
+    """A MAC-free node placed like its first producer: channel for channel or row for row
+    (within each channel block of a split by both, where the channels correspond), each on
+    the core that finalises the last input it reads (for a concatenation, from the input that
+    holds it). Global pooling after a row split (no rows left) falls back to even channel
+    shares over the producer's cores."""
     fmap = output_map(node)
     cores = list(dict.fromkeys(share.core for share in producer.shares))
     split = producer.split
-    if split == "rows" and fmap.h < 2:
+    if split != "channels" and fmap.h < 2:
         return even_placement(node, "channels", cores, [weights[c] for c in cores],
                               rows_per_tile)
+    # the pieces walked: channel by channel over all rows, or row by row over a channel span
+    if split == "channels":
+        spans = [(0, fmap.h)]
+    elif split == "both" and fmap.c == output_map(workload.node(producer.node)).c:
+        spans = sorted({s.channels for s in producer.shares})
+    else:
+        spans = [(0, fmap.c)]
     extent = fmap.c if split == "channels" else fmap.h
-    owners: list[str] = []
-    for index in range(extent):
-        piece = _share("", split, (index, index + 1), fmap)
-        owner = owners[-1] if owners else cores[0]
-        for need in needs(workload, node, piece.channels, piece.rows):
-            source = placements.get(need.producer or "")
-            if source is not None and source.split == split:
-                last = (need.channels if split == "channels" else need.rows)[1] - 1
-                owner = _owner(source, split, last)
-                break
-        owners.append(owner)
-    shares, start = [], 0
-    for index in range(1, extent + 1):
-        if index == extent or owners[index] != owners[start]:
-            shares.append(_share(owners[start], split, (start, index), fmap))
-            start = index
+
+    def piece(core: str, block: Range, span: Range) -> Share:
+        return Share(core, block, span) if split == "channels" else Share(core, span, block)
+
+    shares: list[Share] = []
+    for span in spans:
+        owners: list[str] = []
+        for index in range(extent):
+            owners.append(_piece_owner(workload, node, piece("", (index, index + 1), span),
+                                       split, placements, owners[-1] if owners else cores[0]))
+        first = 0
+        for index in range(1, extent + 1):
+            if index == extent or owners[index] != owners[first]:
+                shares.append(piece(owners[first], (first, index), span))
+                first = index
     return Placement(node.name, split, tuple(shares), rows_per_tile)
 
 
@@ -174,9 +250,15 @@ def _share(core: str, split: Split, block: Range, fmap: FeatureMap) -> Share:
     return Share(core, (0, fmap.c), block)
 
 
-def _owner(placement: Placement, split: Split, index: int) -> str:
-    for share in placement.shares:
-        lo, hi = share.channels if split == "channels" else share.rows
-        if lo <= index < hi:
-            return share.core
-    return placement.shares[-1].core
+def _piece_owner(workload: Workload, node: Node, piece: Share, split: Split,
+                 placements: dict[str, Placement], default: str) -> str:
+    """The core finalising the last input ``piece`` reads from its first producer split the
+    same way (``default`` when none is)."""
+    for need in needs(workload, node, piece.channels, piece.rows):
+        source = placements.get(need.producer or "")
+        if source is not None and source.split == split:
+            channel, row = need.channels[1] - 1, need.rows[1] - 1
+            return next((s.core for s in source.shares
+                         if s.channels[0] <= channel < s.channels[1]
+                         and s.rows[0] <= row < s.rows[1]), source.shares[-1].core)
+    return default

@@ -41,6 +41,9 @@ class MulticoreResult:
     occupancy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     #: allocations scheduled to find this one (``--budget``; 1: the given one alone)
     allocations_tried: int = 1
+    #: The nodes starting a fused stack after the first (empty: the whole network is one
+    #: stack); the fused and event modes walk each stack depth first, one after the other.
+    stacks: tuple[str, ...] = ()
 
     @property
     def latency_cycles(self) -> int:
@@ -158,6 +161,7 @@ class MulticoreResult:
             "workload": self.workload, "machine": self.machine.name, "mode": self.mode,
             "order": self.order, "spilled": self.spilled, "dataflow": self.dataflow,
             "rows_per_tile": self.rows_per_tile, "allocations_tried": self.allocations_tried,
+            "stacks": list(self.stacks),
             "latency_cycles": self.latency_cycles, "macs": self.macs,
             "energy_pj": self.energy_pj, "energy_breakdown_pj": self.energy_breakdown(),
             "cores": self.cores(), "links": self.links(), "layers": self.layers(),

@@ -32,7 +32,7 @@ from ripple.multicore.regions import is_view
 from ripple.multicore.result import MulticoreResult
 from ripple.multicore.scheduler import schedule
 from ripple.multicore.spec import Multicore
-from ripple.multicore.tiles import DEFAULT_DATAFLOW, MODES, Mode, tile_graph
+from ripple.multicore.tiles import DEFAULT_DATAFLOW, MODES, Mode, stack_starts, tile_graph
 from ripple.workload.layer import Layer, Precision
 from ripple.workload.network import Workload
 
@@ -94,7 +94,7 @@ def run_multicore(workload: Workload, machine: Multicore, mode: str = "event", *
         results = schedules(partition, progress)
         return min(results, key=lambda r: rank(objective, r.latency_cycles, r.energy_pj))
     best, tried = search_allocation(costs.workload, costs, partition or PartitionSpec(), budget,
-                                    schedules)
+                                    schedules, stacked=mode != "layer")
     best.allocations_tried = tried
     return best
 
@@ -153,13 +153,14 @@ def _fitting_schedules(workload: Workload, machine: Multicore, costs: CostModel,
         # a whole share does not map on its core, row blocks may: the event mode's own search
         placements = place_nodes(workload, costs, spec, chosen, rows, progress)
         tilings = tilings[:1]
-    graphs = {tiling: tile_graph(workload, placements, tiling) for tiling, _ in tilings}
+    graphs = {tiling: tile_graph(workload, placements, tiling, spec.stacks)
+              for tiling, _ in tilings}
     costs.prefetch((workload.node(tile.node), tile.core, tile.channels, tile.rows)
                    for graph in graphs.values() for tile in graph.tiles if tile.mac)
     results = []
     for tiling, readiness in tilings:
         results.append(_scheduled(workload, machine, costs, placements, tiling, readiness,
-                                  chosen, rows))
+                                  chosen, rows, spec.stacks))
         if progress is not None:
             progress(1)
     fitting = [result for result in results if not overflow(result)]
@@ -168,7 +169,7 @@ def _fitting_schedules(workload: Workload, machine: Multicore, costs: CostModel,
     if machine.offchip is None:
         raise does_not_fit(workload, results[0], costs.bits)
     spilled = [_scheduled(workload, machine, costs, placements, tiling, readiness, chosen,
-                          rows, spill=True) for tiling, readiness in tilings]
+                          rows, spec.stacks, spill=True) for tiling, readiness in tilings]
     fitting = [result for result in spilled if not overflow(result)]
     if not fitting:
         raise does_not_fit(workload, spilled[0], costs.bits)
@@ -177,11 +178,11 @@ def _fitting_schedules(workload: Workload, machine: Multicore, costs: CostModel,
 
 def _scheduled(workload: Workload, machine: Multicore, costs: CostModel,
                placements: dict[str, Placement], tiling: Mode, readiness: Mode, mode: Mode,
-               rows: int, spill: bool = False) -> MulticoreResult:
-    """One schedule: tiles cut and ordered as ``tiling`` says, rows final as ``readiness``
-    says, activations through the off-chip memory if ``spill``; reported as a run of
-    ``mode``."""
-    graph = tile_graph(workload, placements, tiling)
+               rows: int, stacks: list[str] | None, spill: bool = False) -> MulticoreResult:
+    """One schedule: tiles cut and ordered as ``tiling`` says (depth first within each of
+    ``stacks``), rows final as ``readiness`` says, activations through the off-chip memory if
+    ``spill``; reported as a run of ``mode``."""
+    graph = tile_graph(workload, placements, tiling, stacks)
     timeline = schedule(workload, machine, costs, graph, readiness, spill)
     curves = occupancy_curves(workload, graph, timeline, costs.bits, machine.cores,
                               offchip=machine.offchip is not None)
@@ -189,4 +190,5 @@ def _scheduled(workload: Workload, machine: Multicore, costs: CostModel,
     order = "depth-first" if tiling != "layer" else (
         "layer order" if readiness != "layer" else "layer by layer")
     return MulticoreResult(workload.name, machine, mode, costs.dataflow, rows, graph,
-                           timeline, placements, peaks, order, spill, curves)
+                           timeline, placements, peaks, order, spill, curves,
+                           stacks=stack_starts(workload, stacks) if tiling != "layer" else ())

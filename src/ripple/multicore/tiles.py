@@ -10,9 +10,11 @@ The three modes differ in two things only, both decided here or in the scheduler
 A tile reads, from every producer tile whose output overlaps its need (:mod:`.regions`), the
 overlap: these are the edges the dependency test checks. Priority: ``layer`` goes node by node;
 ``fused`` and ``event`` go depth first, the way Stream walks a fused stack: a tile's key is the
-fraction of its node's rows it completes, raised to the largest key among the tiles it reads,
-so a consumer follows right after the producer rows it needs (ties: earlier node first, which
-keeps producers before consumers).
+fraction of its node's rows it completes, raised to the largest key among the tiles it reads
+in its own stack, so a consumer follows right after the producer rows it needs (ties: earlier
+node first, which keeps producers before consumers). *Stacks* (the partition file's
+``stacks``: a stack starts at each node named) are walked one after the other, each depth
+first: the whole network is one stack by default; a stack per node is the layer order.
 """
 
 from __future__ import annotations
@@ -92,7 +94,29 @@ def share_blocks(placement: Placement, share: Share, mode: Mode) -> list[Range]:
     return [(lo, min(lo + size, share.rows[1])) for lo in range(*share.rows, size)]
 
 
-def tile_graph(workload: Workload, placements: dict[str, Placement], mode: Mode) -> TileGraph:
+def stack_starts(workload: Workload, starts: list[str] | None) -> tuple[str, ...]:
+    """The nodes of ``starts`` that begin a stack after the first, in network order."""
+    named = set(starts or [])
+    return tuple(node.name for node in workload.layers[1:] if node.name in named)
+
+
+def stack_indices(workload: Workload, starts: list[str] | None) -> dict[str, int]:
+    """Each node's stack: how many of the stack ``starts`` come at or before it (after the
+    first node) in network order."""
+    later = set(stack_starts(workload, starts))
+    stacks: dict[str, int] = {}
+    index = 0
+    for node in workload.layers:
+        index += node.name in later
+        stacks[node.name] = index
+    return stacks
+
+
+def tile_graph(workload: Workload, placements: dict[str, Placement], mode: Mode,
+               stacks: list[str] | None = None) -> TileGraph:
+    """The tiles of ``placements`` cut for ``mode``, their reads, and the scheduler's order
+    (depth first within each of ``stacks``, the stack starts, in the fused and event
+    modes)."""
     tiles: list[Tile] = []
     by_node: dict[str, list[int]] = {}
     for node_index, node in enumerate(workload.layers):
@@ -123,7 +147,7 @@ def tile_graph(workload: Workload, placements: dict[str, Placement], mode: Mode)
         reads.append(mine)
         input_reads.append(from_input)
     return TileGraph(tiles, reads, input_reads, by_node,
-                     _priority(workload, tiles, reads, mode))
+                     _priority(workload, tiles, reads, mode, stack_indices(workload, stacks)))
 
 
 def _overlap(a: Range, b: Range) -> Range | None:
@@ -132,7 +156,7 @@ def _overlap(a: Range, b: Range) -> Range | None:
 
 
 def _priority(workload: Workload, tiles: list[Tile], reads: list[list[Read]],
-              mode: Mode) -> list[int]:
+              mode: Mode, stacks: dict[str, int]) -> list[int]:
     def place(tile: Tile) -> tuple[int, int, int]:
         return (tile.node_index, tile.rows[0], tile.channels[0])
 
@@ -141,5 +165,7 @@ def _priority(workload: Workload, tiles: list[Tile], reads: list[list[Read]],
     keys: list[float] = []
     for tile, mine in zip(tiles, reads, strict=True):  # producers come first
         own = tile.rows[1] / output_map(workload.node(tile.node)).h
-        keys.append(max([own, *(keys[read.producer] for read in mine)]))
-    return sorted(range(len(tiles)), key=lambda i: (keys[i], *place(tiles[i])))
+        keys.append(max([own, *(keys[read.producer] for read in mine
+                                if stacks[tiles[read.producer].node] == stacks[tile.node])]))
+    return sorted(range(len(tiles)),
+                  key=lambda i: (stacks[tiles[i].node], keys[i], *place(tiles[i])))
