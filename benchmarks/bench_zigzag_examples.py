@@ -81,11 +81,11 @@ def zigzag_side(accelerator: str, network: str, folder: Path) -> Side:
     return Side(found["energy_pj"], seconds, found["layers"])
 
 
-def ripple_side(accelerator: str, network: str, folder: Path, workers: int) -> Side:
+def ripple_side(accelerator: str, network: str, folder: Path) -> Side:
     hardware, model, mapping = files(accelerator, network)
     seconds, _ = timed([sys.executable, "-m", "ripple.cli", "explore", "-a", str(hardware),
                         "-w", str(model), "--constraints", str(mapping),
-                        "--objective", "energy", "--workers", str(workers), "--json", "-"],
+                        "--objective", "energy", "--json", "-"],
                        folder / "ripple.json")
     document = json.loads((folder / "ripple.json").read_text())
     layers = {entry["layer"]: entry["best"]["energy_pj"] for entry in document["layers"]
@@ -96,7 +96,6 @@ def ripple_side(accelerator: str, network: str, folder: Path, workers: int) -> S
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tpu_like and ascend_like, ResNet-18")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     pairs = QUICK if args.quick else [(a, n) for n in NETWORKS for a in ACCELERATORS]
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -105,7 +104,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             theirs = zigzag_side(accelerator, network, folder)
-            ours = ripple_side(accelerator, network, folder, args.workers)
+            ours = ripple_side(accelerator, network, folder)
         common = sorted(set(theirs.layers) & set(ours.layers))
         zig = sum(theirs.layers[name] for name in common)
         rip = sum(ours.layers[name] for name in common)

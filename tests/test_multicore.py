@@ -22,7 +22,7 @@ from ripple.multicore import (
     run_multicore,
 )
 from ripple.workload import Layer, Workload, load_any_workload
-from tests.conftest import EXAMPLES, SHARED
+from tests.conftest import EXAMPLES, SHARED, run_main
 
 #: The Stream LeNet-5 machines by their number of cores.
 MACHINES = {1: "single_core.yaml", 2: "dual_core.yaml", 4: "quad_core.yaml"}
@@ -169,3 +169,40 @@ def test_best_dataflow_picks_each_tiles_fastest_preset():
             assert run.end - run.start == min(latencies)
     ws = run_multicore(load_any_workload(LENET), machine(1), "layer", dataflow="ws")
     assert best.latency_cycles < ws.latency_cycles
+
+
+def test_a_single_core_architecture_is_a_one_core_machine():
+    """``-a`` one core's architecture (Ripple's): the machine of that one core, the model's
+    layers summed, as the explicit one-core machine file gives."""
+    workload = Workload(name="chain", layers=[
+        Layer(name="a", K=6, C=1, IY=20, IX=20, FY=5, FX=5, padding=1),
+        Layer(name="fc", operator="fc", K=10, C=6 * 18 * 18, inputs=("a",))])
+    machine = load_multicore(EXAMPLES / "seed_dram" / "arch.yaml")
+    assert machine.cores == ["core0"] and machine.offchip is None
+    assert any("single-core architecture" in note for note in machine.notes)
+    arch = machine.archs["core0"]
+    expected = [evaluate(bind(lyr, arch, preset_mapping(lyr, arch, "ws")))
+                for lyr in workload.mac_layers]
+    run = run_multicore(workload, machine, "layer", dataflow="ws")
+    assert run.latency_cycles == sum(r.latency.total for r in expected)
+    assert run.energy_pj == pytest.approx(sum(r.energy_pj for r in expected), rel=1e-12)
+
+
+def test_a_zigzag_accelerator_is_a_one_core_machine():
+    """ZigZag's shipped tpu_like (a duplicate key, kept as ZigZag keeps it) with an ONNX
+    model: ZigZag's ONNX precisions and the import's notes are printed; an in-memory-computing
+    accelerator is refused in one line."""
+    import zigzag  # the test extra
+
+    inputs = Path(zigzag.__file__).parent / "inputs"
+    result = run_main("multicore", "-w", str(LENET), "-a",
+                      str(inputs / "hardware" / "tpu_like.yaml"), "--mode", "layer")
+    assert result.returncode == 0, result.stderr
+    assert "ZigZag's ONNX precisions" in result.stdout
+    assert "duplicate key 'ports'" in result.stdout
+    assert "single-core architecture" in result.stdout
+    assert "416,520" in result.stdout
+    refused = run_main("multicore", "-w", str(LENET), "-a",
+                       str(inputs / "hardware" / "aimc.yaml"))
+    assert refused.returncode == 2 and "is_imc" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1

@@ -37,7 +37,7 @@ from ripple.sim.maclog import mac_log_file, temporary_log
 from ripple.sim.tensors import checked_operand, load_npy
 from ripple.sparse.dataflows import sparse_architecture
 from ripple.sparseloop.optimizations import model_options
-from ripple.workload import Densities, Layer, Workload, load_any_workload
+from ripple.workload import Densities, Layer, Workload
 from ripple.workload.densities import DensityTable
 from ripple.workload.sources import import_any_workload
 from ripple.workload.timeloop_import import import_timeloop_problem
@@ -452,7 +452,7 @@ def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: 
 
     machine = load_multicore(arch)
     network = (workload if isinstance(workload, Workload)
-               else load_any_workload(workload, skip_unsupported=skip_unsupported))
+               else load_workload_for(workload, arch, skip_unsupported=skip_unsupported))
     spec = load_partition(partition) if partition is not None else None
     result = run_multicore(network, machine, mode, partition=spec,
                            partition_source=str(partition), dataflow=dataflow,

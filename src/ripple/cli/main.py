@@ -218,7 +218,9 @@ def _multicore(args: argparse.Namespace) -> int:
     from ripple.multicore.run import progress_steps
     from ripple.report.multicore import multicore_table
 
-    network = api.load_any_workload(args.workload, skip_unsupported=args.skip_unsupported)
+    imported = api.import_workload_for(args.workload, args.arch,
+                                       skip_unsupported=args.skip_unsupported)
+    network = imported.value
     steps = progress_steps(network, args.mode, args.dataflow)
     with progress_bar(args, "scheduling", steps, "steps") as bar:
         result = api.multicore_files(network, args.arch, mode=args.mode,
@@ -231,7 +233,7 @@ def _multicore(args: argparse.Namespace) -> int:
         return 0
     console = output_console()
     console.print(multicore_table(result))
-    print_notes(result.machine.notes)
+    print_notes((*imported.notes, *result.machine.notes))
     for what, path in (("Gantt chart", args.plot), ("Perfetto trace", args.trace)):
         if path is not None:
             console.print(f"wrote the {what}: {path}", highlight=False)
@@ -360,12 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     mc = commands.add_parser("multicore", help="schedule a workload on several cores: "
                              "layer by layer, fused tiles, or event-driven rows")
-    workload_and_arch(mc, "multi-core architecture YAML")
+    workload_and_arch(mc, "multi-core architecture YAML (Ripple's or Stream's), or one core's "
+                      "(Ripple's or a ZigZag accelerator)")
     mc.add_argument("--mode", choices=("layer", "fused", "event"), default="event",
                     help="layer: whole layers; fused: row tiles after whole producer tiles; "
                          "event: rows start on finalised producer rows (default)")
     mc.add_argument("--partition", metavar="FILE",
-                    help="splits (channels/rows), core allocation and row blocks per layer")
+                    help="splits (channels/rows/both), core allocation, row blocks per layer and "
+                         "fused stacks")
     mc.add_argument("--dataflow", metavar="PRESET", help="preset of every tile (ws, os, is, "
                     "rs, ed); best: each tile's best preset (default); explore: each tile's "
                     "explored mapping")

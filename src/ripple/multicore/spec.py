@@ -20,8 +20,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ripple.arch import Architecture, load_architecture
+from ripple.arch import Architecture, is_zigzag_accelerator, load_architecture
 from ripple.arch.spec import Memory
+from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.bounds import Bits, Energy
 from ripple.errors import RippleInputError
 from ripple.multicore.routes import Route, route_table
@@ -191,13 +192,26 @@ def _core_architectures(spec: MulticoreSpec, source: str,
                                       prefix=("cores", index, "arch"))
 
 
+#: The note of a single core's architecture run as a machine.
+ONE_CORE_NOTE = ("a single-core architecture: one core ('core0') whose own hierarchy is the "
+                 "backing store (no off-chip memory, no links)")
+
+
 def load_multicore(path: str | Path) -> Multicore:
     """Read a multi-core architecture YAML file: Ripple's, or Stream's hardware file
-    (recognised by its ``core_connectivity``), converted with notes."""
+    (recognised by its ``core_connectivity``), converted with notes; or one core's
+    architecture (Ripple's, or a ZigZag accelerator) as a machine of that one core, which
+    reproduces the single-core model layer by layer."""
     from ripple.multicore.stream_import import is_stream_accelerator, stream_machine_data
 
     path = Path(path)
-    data = read_yaml(path)
+    zigzag = is_zigzag_accelerator(path)  # read as ZigZag reads it (a duplicate key: the last)
+    data = None if zigzag else read_yaml(path)
+    if zigzag or (isinstance(data, dict) and "levels" in data):
+        one = {"name": path.stem, "cores": [{"name": "core0", "arch": path.name}]}
+        machine = multicore_from_data(one, str(path), path.parent)
+        notes = import_zigzag_architecture(path).notes if zigzag else ()
+        return Multicore(machine.spec, machine.archs, machine.routes, (*notes, ONE_CORE_NOTE))
     if not is_stream_accelerator(data):
         return multicore_from_data(data, str(path), path.parent)
     converted, notes = stream_machine_data(data, str(path), path.parent)
