@@ -3,6 +3,7 @@ case against the single-core model, MAC-free layers Stream miscounts, a heteroge
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 
@@ -206,3 +207,26 @@ def test_a_zigzag_accelerator_is_a_one_core_machine():
                        str(inputs / "hardware" / "aimc.yaml"))
     assert refused.returncode == 2 and "is_imc" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_a_single_core_architecture_is_read_as_evaluate_reads_it(tmp_path):
+    """Wherever it lies (here through a link from another folder), named after the
+    architecture; a broken one is refused with the architecture's own fields; ``--json``
+    carries every note (the ONNX precisions too)."""
+    import zigzag  # the test extra
+
+    linked = tmp_path / "linked.yaml"
+    linked.symlink_to(EXAMPLES / "eyeriss_like" / "arch.yaml")
+    machine = load_multicore(linked)
+    assert machine.name == "eyeriss_like" and machine.cores == ["core0"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\narray: {D1: 4}\nmac: {energy_pj: 1}\n")
+    refused = run_main("multicore", "-w", "zoo:lenet5", "-a", str(broken))
+    assert refused.returncode == 2 and "levels" in refused.stderr and "cores" not in refused.stderr
+    tpu = Path(zigzag.__file__).parent / "inputs" / "hardware" / "tpu_like.yaml"
+    result = run_main("multicore", "-w", str(LENET), "-a", str(tpu), "--mode", "layer",
+                      "--json", "-")
+    assert result.returncode == 0, result.stderr
+    notes = json.loads(result.stdout)["imported"]
+    assert any("ZigZag's ONNX precisions" in note for note in notes)
+    assert any("single-core architecture" in note for note in notes)

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ripple.errors import RippleInputError
-from ripple.multicore import load_multicore, run_multicore
+from ripple.multicore import load_multicore, multicore_from_data, run_multicore
 from ripple.multicore.partition import PartitionSpec, even_placement
 from ripple.multicore.run import schedule_candidates
 from ripple.multicore.tiles import MODES, tile_graph
 from ripple.workload import Layer
-from tests.conftest import EXAMPLES, run_main
+from tests.conftest import EXAMPLES, SHARED, run_main
 from tests.test_multicore import LENET, LENET_MACS, MACHINES
 from tests.test_multicore_allocation_search import checked_search
 from tests.test_multicore_pipelining import check_capacity, lenet
@@ -51,7 +51,8 @@ def test_grid_shares_cover_the_output_once(groups, per_group, rows, weights, dat
                 owner[(channel, row)] = share.core
     assert len(owner) == layer.K * layer.OY
     assert len({s.core for s in placement.shares}) == len(placement.shares)
-    if blocks <= layer.K // unit:
+    if 1 < blocks < len(cores) and blocks <= layer.K // unit:  # else rows, or channels
+        assert placement.split == "both"
         assert len({s.channels for s in placement.shares}) == blocks
 
 
@@ -170,3 +171,45 @@ def test_bad_partition_is_one_line(tmp_path, partition, field):
 def test_bad_partition_is_refused_before_work():
     with pytest.raises(RippleInputError, match="stacks"):
         schedule_candidates(lenet(), quad(), "event", partition=PartitionSpec(stacks=["x"]))
+
+
+STREAM_QUAD = SHARED / "reference" / "stream_resnet18" / "hardware" / "tpu_like_quad_core.yaml"
+
+
+@pytest.mark.parametrize(("layers", "field", "words"), [
+    ({"conv1": {"split": "both", "channel_blocks": 5}}, "layers.conv1.channel_blocks",
+     "4 cores that run conv"),
+    ({"conv1": {"cores": ["core0", "core4"]}}, "layers.conv1.cores", "does not run conv"),
+    ({"conv1": {"cores": ["core0", "core0"]}}, "layers.conv1.cores", "named twice"),
+])
+def test_cores_that_do_not_run_a_node_are_refused_with_the_file(tmp_path, layers, field, words):
+    """On Stream's quad core (four compute cores, a pooling and a SIMD core) a grid cannot have
+    more channel blocks than the cores that run the layer: nothing is dropped silently."""
+    import yaml
+
+    path = tmp_path / "partition.yaml"
+    path.write_text(yaml.safe_dump({"layers": layers}))
+    result = run_main("multicore", "-w", str(LENET), "-a", str(STREAM_QUAD), "--mode", "layer",
+                      "--partition", str(path))
+    assert result.returncode == 2, result.stdout
+    err = result.stderr.strip()
+    assert len(err.splitlines()) == 1 and "partition.yaml" in err and field in err
+    assert words in err
+
+
+def test_a_prime_core_count_has_no_grid_move():
+    """On five cores the most square grid is one column (rows): the allocation search does
+    not schedule it twice, and a split by both of one block is reported as rows."""
+    from ripple.multicore.allocation_search import moves
+    from ripple.multicore.partition import NodePlacementSpec
+
+    five = {"name": "five", "cores": [{"name": f"c{i}", "arch": "core_16mac.yaml"}
+                                     for i in range(5)],
+            "links": [{"name": "bus", "endpoints": [f"c{i}" for i in range(5)],
+                       "bandwidth": 64}]}
+    machine = multicore_from_data(five, "test", EXAMPLES / "multicore")
+    conv1 = lenet().node("conv1")
+    tried = [(m.split, tuple(m.cores or ())) for m in moves(conv1, machine, NodePlacementSpec())]
+    assert ("both", ()) not in tried and len(tried) == len(set(tried))
+    placement = even_placement(conv1, "both", machine.cores, [1.0] * 5, 1)
+    assert placement.split == "rows"

@@ -5,9 +5,9 @@ ONNX stores float tensors, so its word sizes are a convention of the tool that r
 Ripple's own is 16 bits for every operand, ZigZag's ONNX parser gives 8-bit activations and
 weights and 16-bit partial sums (:data:`ripple.workload.onnx_precision.ZIGZAG_ONNX_PRECISION`).
 A ZigZag user who brings their accelerator and their ONNX network expects ZigZag's, so
-``evaluate``, ``simulate``, ``compare`` and ``explore`` take it when ``-a`` is a ZigZag
-accelerator and ``-w`` an ONNX model, and say so in a note (``multicore`` takes Ripple's or
-Stream's multi-core files, never a single ZigZag accelerator). A node's own ``act_size``/
+``evaluate``, ``simulate``, ``compare``, ``explore`` and ``multicore`` (a ZigZag
+accelerator is a one-core machine there) take it when ``-a`` is a ZigZag accelerator and ``-w``
+an ONNX model, and say so in a note. A node's own ``act_size``/
 ``weight_size``/``output_size`` attributes win either way.
 """
 

@@ -229,7 +229,10 @@ def _multicore(args: argparse.Namespace) -> int:
                                      objective=args.objective, budget=args.budget,
                                      plot=args.plot,
                                      trace=args.trace, progress=bar.advance)
-    if json_only(args, result.to_dict()):
+    document = result.to_dict()
+    if imported.notes:
+        document["imported"] = [*imported.notes, *document.get("imported", [])]
+    if json_only(args, document):
         return 0
     console = output_console()
     console.print(multicore_table(result))

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 
 from ripple.errors import RippleInputError
 from ripple.multicore.costs import CostModel, rank
-from ripple.multicore.partition import NodePlacementSpec, PartitionSpec
+from ripple.multicore.partition import NodePlacementSpec, PartitionSpec, default_channel_blocks
 from ripple.multicore.regions import output_map
 from ripple.multicore.result import MulticoreResult
 from ripple.multicore.spec import Multicore
@@ -73,8 +73,9 @@ def moves(layer: Layer, machine: Multicore, current: NodePlacementSpec
     for cores in [None, *core_groups(machine, runnable)]:
         count = len(cores or runnable)
         for split in splits:
-            if split != "channels" and count < (2 if split == "rows" else 4):
-                continue  # moot: channels stands for it (a grid needs 2 x 2 cores)
+            if (split == "rows" and count < 2) or (
+                    split == "both" and default_channel_blocks(count) in (1, count)):
+                continue  # moot: another move is the same split (a prime count has no grid)
             move = NodePlacementSpec(split=split, cores=cores,
                                      rows_per_tile=current.rows_per_tile)
             if move != current:

@@ -35,6 +35,7 @@ from pydantic import Field, field_validator
 from ripple.bounds import Size
 from ripple.errors import RippleInputError
 from ripple.multicore.regions import FeatureMap, Node, Range, is_view, needs, output_map
+from ripple.multicore.spec import Multicore
 from ripple.specio import load_spec
 from ripple.workload.layer import Layer, StrictModel, also_accepts
 from ripple.workload.network import Workload
@@ -79,9 +80,10 @@ def load_partition(path: str | Path) -> PartitionSpec:
     return load_spec(PartitionSpec, path)
 
 
-def check_partition(spec: PartitionSpec, workload: Workload, cores: list[str],
+def check_partition(spec: PartitionSpec, workload: Workload, machine: Multicore,
                     source: str) -> None:
-    """Names that exist, cores that exist, splits the node has: before any work starts."""
+    """Names that exist, cores that exist and run the node (each once), splits the node has:
+    before any work starts."""
     names = {node.name: node for node in workload.layers}
     for name, entry in spec.layers.items():
         field = f"layers.{name}"
@@ -92,15 +94,25 @@ def check_partition(spec: PartitionSpec, workload: Workload, cores: list[str],
         if is_view(node):
             raise RippleInputError(f"{name!r} is a {node.operator} (a view: it moves no data "
                                    "and is not placed)", source=source, field=field)
-        unknown = [c for c in entry.cores or [] if c not in cores]
-        if unknown:
-            raise RippleInputError(f"unknown core {unknown[0]!r}; the machine has "
-                                   f"{', '.join(cores)}", source=source, field=f"{field}.cores")
+        running = machine.cores_running(node.operator)
+        for index, core in enumerate(entry.cores or []):
+            if core not in machine.cores:
+                raise RippleInputError(f"unknown core {core!r}; the machine has "
+                                       f"{', '.join(machine.cores)}", source=source,
+                                       field=f"{field}.cores")
+            if core not in running:
+                raise RippleInputError(
+                    f"core {core!r} does not run {node.operator} (node {name!r}); cores that "
+                    f"do: {', '.join(running) or 'none'}", source=source,
+                    field=f"{field}.cores")
+            if core in entry.cores[:index]:
+                raise RippleInputError(f"core {core!r} is named twice", source=source,
+                                       field=f"{field}.cores")
         if entry.split in ("rows", "both") and output_map(node).h < 2:
             raise RippleInputError(f"{name!r} has a single output row; split it by channels",
                                    source=source, field=f"{field}.split")
         if entry.channel_blocks is not None:
-            _check_channel_blocks(entry, node, len(entry.cores or cores), source, field)
+            _check_channel_blocks(entry, node, len(entry.cores or running), source, field)
     for index, name in enumerate(spec.stacks or []):
         if name not in names or is_view(names[name]):
             raise RippleInputError(f"the workload has no scheduled node {name!r} to start a "
@@ -116,8 +128,9 @@ def _check_channel_blocks(entry: NodePlacementSpec, node: Node, cores: int, sour
     units = output_map(node).c // _channel_unit(node)
     if entry.channel_blocks > min(cores, units):
         raise RippleInputError(
-            f"{entry.channel_blocks} channel blocks over {cores} cores and {units} channel "
-            f"units: expected at most {min(cores, units)}", source=source,
+            f"{entry.channel_blocks} channel blocks over {cores} cores that run "
+            f"{node.operator} and {units} channel units: expected at most {min(cores, units)}",
+            source=source,
             field=f"{field}.channel_blocks")
 
 
@@ -163,11 +176,14 @@ def default_channel_blocks(cores: int) -> int:
 def even_placement(node: Node, split: Split, cores: list[str], weights: list[float],
                    rows_per_tile: int, channel_blocks: int | None = None) -> Placement:
     """``node`` split over ``cores`` in shares proportional to ``weights``; a split by both
-    in ``channel_blocks`` channel blocks (default :func:`default_channel_blocks`)."""
+    in ``channel_blocks`` channel blocks (default :func:`default_channel_blocks`): one block
+    is the split by rows, one per core the split by channels, and the placement says so."""
     fmap = output_map(node)
+    blocks = min(channel_blocks or default_channel_blocks(len(cores)), len(cores))
+    if split == "both" and blocks in (1, len(cores)):  # a grid of one column or one row
+        split = "rows" if blocks == 1 else "channels"
     if split == "both":
-        shares = _grid_shares(node, cores, weights, channel_blocks
-                              or default_channel_blocks(len(cores)))
+        shares = _grid_shares(node, cores, weights, blocks)
     else:
         step = _channel_unit(node) if split == "channels" else 1
         extent = fmap.c if split == "channels" else fmap.h

@@ -129,7 +129,7 @@ def schedule_candidates(workload: Workload, machine: Multicore, mode: str = "eve
                                field="rows_per_tile")
     chosen: Mode = mode  # type: ignore[assignment]
     spec = partition or PartitionSpec()
-    check_partition(spec, workload, machine.cores, partition_source)
+    check_partition(spec, workload, machine, partition_source)
     costs = costs or cost_model(workload, machine, dataflow, objective)
     workload = costs.workload
     rows = rows_per_tile or spec.rows_per_tile or DEFAULT_ROWS_PER_TILE

@@ -20,13 +20,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from ripple.arch import Architecture, is_zigzag_accelerator, load_architecture
+from ripple.arch import Architecture, load_architecture
 from ripple.arch.spec import Memory
 from ripple.arch.zigzag_import import import_zigzag_architecture
 from ripple.bounds import Bits, Energy
 from ripple.errors import RippleInputError
 from ripple.multicore.routes import Route, route_table
-from ripple.specfile import path_in_folder
+from ripple.specfile import path_in_folder, read_peer_yaml
 from ripple.specio import read_yaml, validate
 from ripple.workload.layer import Operand, Precision, StrictModel
 from ripple.workload.operation import OperationKind
@@ -205,15 +205,35 @@ def load_multicore(path: str | Path) -> Multicore:
     from ripple.multicore.stream_import import is_stream_accelerator, stream_machine_data
 
     path = Path(path)
-    zigzag = is_zigzag_accelerator(path)  # read as ZigZag reads it (a duplicate key: the last)
-    data = None if zigzag else read_yaml(path)
-    if zigzag or (isinstance(data, dict) and "levels" in data):
-        one = {"name": path.stem, "cores": [{"name": "core0", "arch": path.name}]}
-        machine = multicore_from_data(one, str(path), path.parent)
-        notes = import_zigzag_architecture(path).notes if zigzag else ()
-        return Multicore(machine.spec, machine.archs, machine.routes, (*notes, ONE_CORE_NOTE))
+    data, _ = read_peer_yaml(path, "ZigZag")  # a ZigZag accelerator may repeat a key
+    if _one_core(data):
+        return one_core_machine(path, data)
+    data = read_yaml(path)  # Ripple's and Stream's machine files: strictly
     if not is_stream_accelerator(data):
         return multicore_from_data(data, str(path), path.parent)
     converted, notes = stream_machine_data(data, str(path), path.parent)
     machine = multicore_from_data(converted, str(path), path.parent)
     return Multicore(machine.spec, machine.archs, machine.routes, notes)
+
+
+def _one_core(data: object) -> bool:
+    """Whether ``data`` is one core's architecture: Ripple's (``array``, ``mac``,
+    ``levels``) or a ZigZag accelerator (``operational_array``, ``memories``), not a machine
+    (``cores``)."""
+    return isinstance(data, dict) and "cores" not in data and bool(
+        data.keys() & {"array", "mac", "levels", "operational_array", "memories"})
+
+
+def one_core_machine(path: Path, data: dict[str, Any]) -> Multicore:
+    """The machine of the one core ``path`` describes, named after the architecture: its own
+    hierarchy is the backing store. The architecture is read as ``evaluate`` reads it (a
+    ZigZag accelerator converted, with its notes)."""
+    notes: tuple[str, ...] = ()
+    if data.keys() & {"operational_array", "memories"}:
+        imported = import_zigzag_architecture(path)
+        arch, notes = imported.value, imported.notes
+    else:
+        arch = load_architecture(path)
+    spec = MulticoreSpec(name=arch.name, cores=[CoreSpec(name="core0", arch=path.name)])
+    return Multicore(spec, {"core0": arch}, route_table(spec.endpoints, []),
+                     (*notes, ONE_CORE_NOTE))
