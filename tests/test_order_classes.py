@@ -93,7 +93,7 @@ def _settled(skeleton: Skeleton, orders: np.ndarray, below: int) -> np.ndarray:
     return out
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(cases())
 def test_outermost_counts_do_not_see_the_order_below_their_cuts(case):
