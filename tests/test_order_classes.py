@@ -80,3 +80,45 @@ def test_orders_of_a_class_count_alike(case):
         if checked == 3:
             break
     assume(checked)
+
+
+def _settled(skeleton: Skeleton, orders: np.ndarray, below: int) -> np.ndarray:
+    """``orders`` with every level whose loops all lie at or below nest position ``below`` put
+    back in its first (identity) order."""
+    out, start = orders.copy(), 0
+    for level in skeleton.levels:
+        if start >= below:
+            out[:, start:start + len(level)] = np.arange(start, start + len(level))
+        start += len(level)
+    return out
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(cases())
+def test_outermost_counts_do_not_see_the_order_below_their_cuts(case):
+    """What the search's first pass floors (the outermost level's accesses) is the same for an
+    order and for that order with the levels below the outermost links' cuts in their first
+    order: so the pass evaluates those levels in one order only. Every order of skeletons of
+    up to three levels is checked; and the closed-form count of orders is the enumeration's."""
+    layer, arch, rules = case
+    outermost = frozenset(m.name for m in arch.levels[0].memories)
+    checked = 0
+    for skeleton in itertools.islice(space.evaluable(layer, arch, rules), 40):
+        (orders,) = list(space.orders(skeleton, rules, chunk=10**9))
+        assert space.count_orders(skeleton, rules) == len(orders)
+        if not 1 < len(orders) <= MOST_ORDERS:
+            continue
+        batch = space.skeleton_batch(layer, arch, skeleton)
+        below = batch.counted_above(outermost)
+        settled = _settled(skeleton, orders, below)
+        energy, _ = batch.floors(orders, True, outermost)
+        again, _ = batch.floors(settled, True, outermost)
+        assert np.array_equal(energy, again), (skeleton, below)
+        (searched,) = list(space.orders(skeleton, rules, chunk=10**9, alike=batch,
+                                        settled_from=below))
+        assert energy.min() == batch.floors(searched, True, outermost)[0].min()
+        checked += 1
+        if checked == 12:
+            break
+    assume(checked)

@@ -199,14 +199,18 @@ def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
         batch = space.skeleton_batch(layer, arch, skeleton)  # built just now, kept
         assert batch is not None
         per_chunk: Floors = []
-        for chunk in space.orders(skeleton, constraints, chunk=batch_size, alike=batch):
+        # the outermost level's counts: the orders of the levels below its cuts do not matter
+        settled = batch.counted_above(outermost) if outermost is not None else None
+        for chunk in space.orders(skeleton, constraints, chunk=batch_size, alike=batch,
+                                  settled_from=settled):
             per_chunk.append(batch.floors(chunk, energy_needed, outermost))
-            if progress:
-                progress(len(chunk))
+        distinct = space.count_orders(skeleton, constraints, alike=batch)
+        if progress:
+            progress(distinct)
         rows = sum(len(c) for _, c in per_chunk)
         counts.skeletons += 1
         counts.mappings += space.count_orders(skeleton, constraints)
-        counts.distinct += rows
+        counts.distinct += distinct
         if not rows:  # the order constraints leave it none
             continue
         energy = (np.concatenate([e for e, _ in per_chunk if e is not None])

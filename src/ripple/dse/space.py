@@ -216,6 +216,16 @@ def _permutations(n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return perms, np.argsort(perms, axis=1)
 
 
+#: A level's loops as the order rules see them: per loop its dimension and the index of the
+#: first loop equal to it. Sizes matter only through which loops are equal, so levels of the
+#: same shape (very many across skeletons) share their orders and classes.
+Shape = tuple[tuple[str, int], ...]
+
+
+def _shape(loops: tuple[Loop, ...]) -> Shape:
+    return tuple((loop[0], loops.index(loop)) for loop in loops)
+
+
 def _level_orders(loops: tuple[Loop, ...], order: tuple[str, ...] | None,
                   partial: tuple[tuple[str, str], ...], alike: Alike | None
                   ) -> NDArray[np.int64]:
@@ -223,28 +233,38 @@ def _level_orders(loops: tuple[Loop, ...], order: tuple[str, ...] | None,
     ``alike`` (the nest's index, whether it fills by deltas), only the first of each class of
     permutations that every count agrees on (model/order_classes.py)."""
     if alike is None:
-        return _allowed_orders(loops, order, partial)
-    return _first_of_classes(loops, order, partial, alike)
+        return _allowed_orders(_shape(loops), order, partial)
+    return _first_of_classes(_shape(loops), order, partial, alike)
 
 
-@lru_cache(maxsize=512)
-def _first_of_classes(loops: tuple[Loop, ...], order: tuple[str, ...] | None,
+@lru_cache(maxsize=4096)
+def _first_of_classes(shape: Shape, order: tuple[str, ...] | None,
                       partial: tuple[tuple[str, str], ...], alike: Alike) -> NDArray[np.int64]:
-    """Kept per process: skeletons share levels, and the classes are few (the permutations,
-    up to 9! a level, are not kept)."""
-    perms = _allowed_orders(loops, order, partial)
-    return perms[representatives(loops, perms, *alike)]
+    """Kept per process: skeletons share level shapes, and the classes are few (the
+    permutations, up to 9! a level, are not kept)."""
+    perms = _allowed_orders(shape, order, partial)
+    return perms[representatives(shape, perms, *alike)]
 
 
-def _allowed_orders(loops: tuple[Loop, ...], order: tuple[str, ...] | None,
+def _order_count(shape: Shape, order: tuple[str, ...] | None,
+                 partial: tuple[tuple[str, str], ...]) -> int:
+    """How many orders :func:`_allowed_orders` gives, in closed form when no order rule
+    applies (the permutations of a multiset: ``n!`` over each group of equal loops' ``k!``)."""
+    if order is None and not partial:
+        return math.factorial(len(shape)) // math.prod(
+            math.factorial(n) for n in Counter(first for _, first in shape).values())
+    return len(_allowed_orders(shape, order, partial))
+
+
+def _allowed_orders(shape: Shape, order: tuple[str, ...] | None,
                     partial: tuple[tuple[str, str], ...]) -> NDArray[np.int64]:
-    perms, position = _permutations(len(loops))
+    perms, position = _permutations(len(shape))
     keep = np.ones(len(perms), dtype=bool)
-    for i, j in itertools.combinations(range(len(loops)), 2):
+    for i, j in itertools.combinations(range(len(shape)), 2):
         a_first = position[:, i] < position[:, j]
-        if loops[i] == loops[j]:
+        if shape[i][1] == shape[j][1]:
             keep &= a_first  # identical loops: one representative order
-        di, dj = loops[i][0], loops[j][0]
+        di, dj = shape[i][0], shape[j][0]
         if order is not None and di != dj:
             keep &= a_first == (order.index(di) < order.index(dj))
         for outer, inner in partial:
@@ -256,11 +276,18 @@ def _allowed_orders(loops: tuple[Loop, ...], order: tuple[str, ...] | None,
 
 
 def orders(skeleton: Skeleton, constraints: Constraints, chunk: int = 65_536,
-           alike: SkeletonBatch | None = None) -> Iterator[NDArray[np.int64]]:
+           alike: SkeletonBatch | None = None, settled_from: int | None = None
+           ) -> Iterator[NDArray[np.int64]]:
     """The skeleton's loop orders, in chunks: rows of skeleton loop indices in nest order; with
-    ``alike`` (the skeleton's batch), one order of each class its counts agree on."""
+    ``alike`` (the skeleton's batch), one order of each class its counts agree on; with
+    ``settled_from`` (a nest position), a level whose loops all lie at or below it takes its
+    first order only (what is counted above that position does not depend on their order)."""
     per_level = _level_choices(skeleton, constraints, alike and (alike.nest.index,
                                                                    alike.interleaved))
+    if settled_from is not None:
+        starts = itertools.accumulate((len(level) for level in skeleton.levels), initial=0)
+        per_level = [choices[:1] if start >= settled_from else choices
+                     for choices, start in zip(per_level, starts, strict=False)]
     total = math.prod(len(p) for p in per_level)
     for begin in range(0, total, chunk):
         yield _rows_at(per_level, np.arange(begin, min(begin + chunk, total), dtype=np.int64))
@@ -281,9 +308,10 @@ def _rows_at(per_level: list[NDArray[np.int64]], flat: NDArray[np.int64]) -> NDA
     return np.concatenate(parts, axis=1) if parts else np.zeros((len(flat), 0), np.int64)
 
 
-def _level_choices(skeleton: Skeleton, constraints: Constraints, alike: Alike | None = None
-                   ) -> list[NDArray[np.int64]]:
-    """Per level of the skeleton, the orders its loops may take (indices into the nest)."""
+def _order_rules(constraints: Constraints
+                 ) -> tuple[tuple[str, ...] | None, tuple[tuple[str, str], ...]]:
+    """The whole order of dimensions the constraints fix (a dataflow's), if any, and their
+    partial order."""
     order = None
     if constraints.order is not None:
         order = list(constraints.order)
@@ -292,8 +320,14 @@ def _level_choices(skeleton: Skeleton, constraints: Constraints, alike: Alike | 
     if order is not None:
         order += [d for d in ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
                   if d not in order]
-    fixed_order = None if order is None else tuple(order)
     partial = tuple((outer, inner) for outer, inner in constraints.partial_order)
+    return None if order is None else tuple(order), partial
+
+
+def _level_choices(skeleton: Skeleton, constraints: Constraints, alike: Alike | None = None
+                   ) -> list[NDArray[np.int64]]:
+    """Per level of the skeleton, the orders its loops may take (indices into the nest)."""
+    fixed_order, partial = _order_rules(constraints)
     per_level, start = [], 0
     for level in skeleton.levels:
         if constraints.loops is not None:  # fixed loops keep their order
@@ -305,9 +339,15 @@ def _level_choices(skeleton: Skeleton, constraints: Constraints, alike: Alike | 
     return per_level
 
 
-def count_orders(skeleton: Skeleton, constraints: Constraints) -> int:
-    """The number of rows :func:`orders` yields, without producing them."""
-    return math.prod(len(p) for p in _level_choices(skeleton, constraints))
+def count_orders(skeleton: Skeleton, constraints: Constraints,
+                 alike: SkeletonBatch | None = None) -> int:
+    """The number of rows :func:`orders` yields (without ``settled_from``), without producing
+    them."""
+    if alike is not None or constraints.loops is not None:
+        return math.prod(len(p) for p in _level_choices(
+            skeleton, constraints, alike and (alike.nest.index, alike.interleaved)))
+    order, partial = _order_rules(constraints)
+    return math.prod(_order_count(_shape(level), order, partial) for level in skeleton.levels)
 
 
 def evaluable(layer: Layer, arch: Architecture, constraints: Constraints) -> Iterator[Skeleton]:

@@ -384,6 +384,16 @@ class SkeletonBatch:
                                                            acc[f"{direction}_granules"]))
         return energy
 
+    def counted_above(self, memories: frozenset[str]) -> int:
+        """The nest position above which every count of ``memories``' sides is decided: one
+        past the deepest loop any of their links' fills depend on (the whole nest when one
+        feeds the MACs). Loops below it may take any order: those counts stay the same."""
+        cuts = [self.n if link.child is None else link.cut
+                for links in self.links.values() for link in links
+                if link.parent.name in memories
+                or (link.child is not None and link.child.name in memories)]
+        return max(cuts, default=0)
+
     def floors(self, orders: IntArray, energy: bool = True,
                memories: frozenset[str] | None = None
                ) -> tuple[NDArray[np.float64] | None, IntArray]:
