@@ -1,9 +1,10 @@
 """An explored mapping written back as a mapping file (``explore --save-best/--save-front``).
 
 The export keeps each mapping as text: the nest kind, the boundary, the unrolling
-(``K8@D1 C4@D2``) and the loops per level, outermost first (``dram: K2 C6 | glb: OY10``). Parsed
-back they are exactly the mapping the explorer evaluated, so ``ripple evaluate`` on the file
-gives the explorer's figures.
+(``K8@D1 C4@D2``) and the loops per level, outermost first (``dram: K2 C6 | glb: OY10``); an
+uneven mapping (LOMA's, found by a search) also each operand's memories' loops. Parsed back they
+are exactly the mapping the explorer evaluated, so ``ripple evaluate`` on the file gives the
+explorer's figures.
 """
 
 from __future__ import annotations
@@ -35,8 +36,12 @@ def mapping_of_row(row: dict[str, Any], name: str) -> Mapping:
             level_name, loops = level.split(": ", 1)
             temporal[level_name] = [(dim, int(size)) for dim, size in
                                     (_parts(_LOOP, token, row)[:2] for token in loops.split())]
+    placement = {op: {memory: [(dim, int(size)) for dim, size in
+                               (_parts(_LOOP, token, row)[:2] for token in loops.split())]
+                      for memory, loops in held.items()}
+                 for op, held in (row.get("placement") or {}).items()}
     return Mapping(name=name, index=row["index"], boundary=row.get("boundary") or "filter",
-                   spatial=spatial, temporal=temporal)
+                   spatial=spatial, temporal=temporal, placement=placement)
 
 
 def _parts(pattern: re.Pattern[str], token: str, row: dict[str, Any]) -> tuple[str, ...]:
@@ -59,6 +64,13 @@ def mapping_yaml(mapping: Mapping, comment: str) -> str:
         lines += [f"  {key}: " + yaml.safe_dump([list(loop) for loop in value],
                                                  default_flow_style=True).strip()
                   for key, value in loops.items()]
+    if mapping.placement:  # an uneven mapping: each operand's memories, one a line
+        lines.append("placement:")
+        for operand, held in mapping.placement.items():
+            lines.append(f"  {operand}:")
+            lines += [f"    {memory}: " + yaml.safe_dump([list(loop) for loop in loops],
+                                                         default_flow_style=True).strip()
+                      for memory, loops in held.items()]
     return "\n".join(lines)
 
 

@@ -29,7 +29,12 @@ from ripple.arch.spec import Architecture
 from ripple.dse import space
 from ripple.dse.analysis import pareto_front
 from ripple.dse.constraints import Constraints
+from ripple.dse.loma import loma_applies, loma_mappings
+from ripple.errors import MappingError
+from ripple.mapping import bind
 from ripple.mapping.skeleton import Skeleton
+from ripple.mapping.spec import Mapping
+from ripple.model.batch import SkeletonBatch
 from ripple.workload.layer import Layer
 
 #: Per-order floors kept from the first pass for the second (beyond: computed again).
@@ -38,12 +43,14 @@ KEPT_FLOORS = 4_000_000
 
 @dataclass(frozen=True)
 class Found:
-    """One evaluated, valid mapping: its costs, its skeleton and its order."""
+    """One evaluated, valid mapping: its costs, its skeleton and its order; or, for a mapping
+    no skeleton holds (LOMA's uneven ones: :mod:`ripple.dse.loma`), the mapping itself."""
 
     energy_pj: float
     latency_cycles: int
     skeleton: Skeleton
     order: tuple[int, ...]
+    mapping: Mapping | None = None
 
 
 @dataclass
@@ -57,6 +64,7 @@ class Counts:
     evaluated: int = 0
     valid: int = 0
     sampled: bool = False
+    loma: int = 0  # LOMA's uneven mappings evaluated beside the skeletons (dse/loma.py)
 
     @property
     def skeletons_pruned(self) -> int:
@@ -125,6 +133,20 @@ class Tracker:
         return (s < best_s) | ((s == best_s) & ((latency < best_l)
                                                 | ((latency == best_l) & (e < best_e))))
 
+    def offer(self, found: Found) -> None:
+        """One valid mapping, which may be the best (or join the front)."""
+        if self.objective == "pareto":
+            points = [*self.front, found]
+            keep = pareto_front(np.array([p.energy_pj for p in points]),
+                                np.array([p.latency_cycles for p in points], dtype=np.int64))
+            self.front = [points[i] for i in keep]
+            return
+        score = float(self.score(np.array([found.energy_pj]),
+                                 np.array([found.latency_cycles]))[0])
+        key = (score, float(found.latency_cycles), found.energy_pj)
+        if self.best_key is None or key < self.best_key:
+            self.best_key, self.best = key, found
+
     def add(self, skeleton: Skeleton, orders: NDArray[np.int64], energy: NDArray[np.float64],
             latency: NDArray[np.int64], valid: NDArray[np.bool_]) -> None:
         ok = np.flatnonzero(valid)
@@ -155,6 +177,8 @@ def search_layer(layer: Layer, arch: Architecture, constraints: Constraints, obj
     with ``sample`` ``(N, seed)``, the best of N mappings drawn uniformly over the space."""
     tracker, counts = Tracker(objective), Counts(sampled=sample is not None)
     if sample is None:
+        if loma_applies(arch, constraints):  # first: a good best prunes the skeletons more
+            _loma_pass(layer, arch, constraints, tracker, counts)
         _pruned_search(layer, arch, constraints, tracker, counts, batch_size, progress)
         return LayerSearch(layer.name, counts, tracker.best, tracker.front)
     found, sizes = space.counted(layer, arch, constraints)
@@ -178,6 +202,27 @@ def _evaluate(layer: Layer, arch: Architecture, skeleton: Skeleton, orders: NDAr
     tracker.add(skeleton, orders, columns.energy_pj, columns.latency["total"], columns.valid)
     counts.evaluated += len(orders)
     counts.valid += int(columns.valid.sum())
+
+
+def _loma_pass(layer: Layer, arch: Architecture, constraints: Constraints, tracker: Tracker,
+               counts: Counts) -> None:
+    """Evaluate every mapping LOMA considers for the fixed unrolling (dse/loma.py)."""
+    assert constraints.spatial is not None
+    for mapping in loma_mappings(layer, arch, constraints.spatial):
+        try:
+            nest = bind(layer, arch, mapping, source="LOMA's ordering")
+        except MappingError:  # an unrolling that splits outputs over instances
+            continue
+        batch = SkeletonBatch.of_nest(nest)
+        columns = batch.evaluate(np.arange(batch.n)[None, :])
+        counts.loma += 1
+        counts.evaluated += 1
+        counts.mappings += 1
+        counts.distinct += 1
+        if columns.valid[0]:
+            counts.valid += 1
+            tracker.offer(Found(float(columns.energy_pj[0]), int(columns.latency["total"][0]),
+                                batch.skeleton, tuple(range(batch.n)), mapping))
 
 
 Floors = list[tuple[NDArray[np.float64] | None, NDArray[np.int64]]]  # per chunk of orders

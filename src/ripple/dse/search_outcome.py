@@ -16,13 +16,20 @@ from ripple.dse.space import Sample
 
 
 def found_row(found: Found, layer: str, arch: Architecture) -> dict[str, Any]:
-    """A found mapping as the export's identity and cost columns."""
+    """A found mapping as the export's identity and cost columns; an uneven one (LOMA's) also
+    says which loops each operand's memories hold (``placement``: per operand, per memory,
+    its loops outermost first)."""
     skeleton = found.skeleton
     order = np.array([found.order], dtype=np.int64).reshape(1, len(found.order))
-    return {"layer": layer, "index": skeleton.index, "boundary": skeleton.boundary,
-            "spatial": spatial_string(skeleton), "loops": loop_strings(skeleton, arch, order)[0],
-            "energy_pj": found.energy_pj, "latency_cycles": found.latency_cycles,
-            "edp": found.energy_pj * found.latency_cycles}
+    row = {"layer": layer, "index": skeleton.index, "boundary": skeleton.boundary,
+           "spatial": spatial_string(skeleton), "loops": loop_strings(skeleton, arch, order)[0],
+           "energy_pj": found.energy_pj, "latency_cycles": found.latency_cycles,
+           "edp": found.energy_pj * found.latency_cycles}
+    if found.mapping is not None and found.mapping.placement:
+        row["placement"] = {op: {memory: " ".join(f"{d}{s}" for d, s in loops)
+                                 for memory, loops in held.items()}
+                            for op, held in found.mapping.placement.items()}
+    return row
 
 
 def search_document(results: list[LayerSearch], searches: int, objective: str,
@@ -41,7 +48,8 @@ def search_document(results: list[LayerSearch], searches: int, objective: str,
                        "mappings": c.mappings,
                        "mappings_distinct": c.mappings if c.sampled else c.distinct,
                        "mappings_evaluated": c.evaluated,
-                       "mappings_pruned": c.pruned, "explored_as": result.explored_as}}
+                       "mappings_pruned": c.pruned, "loma_mappings": c.loma,
+                       "explored_as": result.explored_as}}
         if objective == "pareto":
             doc["pareto_front"] = [found_row(f, result.layer, arch) for f in result.front]
         else:
