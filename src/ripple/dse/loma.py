@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from ripple.arch.spec import Architecture
 from ripple.dse.constraints import Constraints
+from ripple.dse.space import prime_factors
 from ripple.errors import RippleInputError
 from ripple.mapping.spec import Mapping
 from ripple.mapping.zigzag_allocation import zigzag_placement
@@ -44,16 +45,6 @@ def loma_applies(arch: Architecture, constraints: Constraints) -> bool:
             and "output" in constraints.index and len(arch.levels) > 1)
 
 
-def _prime_factors(n: int) -> list[int]:
-    factors, p = [], 2
-    while p * p <= n:
-        while n % p == 0:
-            factors.append(p)
-            n //= p
-        p += 1
-    return factors + ([n] if n > 1 else [])
-
-
 def loma_loops(layer: Layer, spatial: dict[str, list[Loop]], limit: int = LPF_LIMIT
                ) -> list[Loop]:
     """LOMA's loops for what ``spatial`` leaves of each dimension (:func:`merged_factors`)."""
@@ -70,7 +61,7 @@ def merged_factors(sizes: dict[str, int], limit: int = LPF_LIMIT) -> list[Loop]:
     merged as LOMA merges them: while more than ``limit`` (raised to the number of dimensions
     that have any), the two smallest factors of the dimension with the most (the first such)
     become one."""
-    per_dim = {dim: _prime_factors(size) for dim, size in sizes.items()}
+    per_dim = {dim: prime_factors(size) for dim, size in sizes.items()}
     per_dim = {dim: factors for dim, factors in per_dim.items() if factors}
     limit = max(limit, len(per_dim))
     while sum(len(f) for f in per_dim.values()) > limit:

@@ -81,7 +81,8 @@ def spatial_unrollings(layer: Layer, arch: Architecture, index: IndexKind,
     return unrollings
 
 
-def _prime_factors(n: int) -> list[int]:
+def prime_factors(n: int) -> list[int]:
+    """``n``'s prime factors, smallest first, with repeats."""
     factors, p = [], 2
     while p * p <= n:
         while n % p == 0:
@@ -95,7 +96,7 @@ def temporal_loops(layer: Layer, index: IndexKind, spatial: Spatial, limit: int)
     """Prime-factor loops of what the unrolling leaves of each dimension, merged (the two
     smallest of one dimension first) until there are at most ``limit``."""
     unrolled = {d: s for d, s, _ in spatial}
-    per_dim = {d: _prime_factors(-(-_bound(layer, d) // unrolled.get(d, 1))) for d in _dims(index)}
+    per_dim = {d: prime_factors(-(-_bound(layer, d) // unrolled.get(d, 1))) for d in _dims(index)}
     while sum(len(f) for f in per_dim.values()) > limit:
         mergeable = [(sorted(f)[0] * sorted(f)[1], d) for d, f in per_dim.items() if len(f) > 1]
         if not mergeable:
