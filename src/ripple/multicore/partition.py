@@ -2,15 +2,15 @@
 grid), and the partition file that states it.
 
 A *share* is the contiguous block of channels and rows one core computes. Shares are
-proportional to the cores' MAC counts, so a heterogeneous pair gets a balanced first guess,
-and a core whose share would be empty is left out. A split by both cuts the channels into
+proportional to the cores' MAC counts, so a heterogeneous pair gets a balanced first guess, and
+a core whose share would be empty is left out. A split by both cuts the channels into
 ``channel_blocks`` blocks, deals the cores to the blocks as evenly as they go (in order), gives
 each block channels in proportion to its cores' MACs, and splits its rows over its cores: on
 four cores, two channel halves of two row halves each, so every core reads half the weights and
-half the input rows. A grouped convolution splits its channels at
-group boundaries (a share must be one convolution). A MAC-free operation follows its first
-producer: each of its output channels or rows goes to the core that finalises the last input
-it reads, so its data is mostly local.
+half the input rows. A grouped convolution splits its channels at group boundaries (a share
+must be one convolution). A MAC-free operation follows its first producer: each of its output
+channels or rows goes to the core that finalises the last input it reads, so its data is mostly
+local.
 
 The partition file (``--partition``), every entry optional::
 
