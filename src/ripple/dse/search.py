@@ -136,38 +136,38 @@ class Tracker:
     def offer(self, found: Found) -> None:
         """One valid mapping, which may be the best (or join the front)."""
         if self.objective == "pareto":
-            points = [*self.front, found]
-            keep = pareto_front(np.array([p.energy_pj for p in points]),
-                                np.array([p.latency_cycles for p in points], dtype=np.int64))
-            self.front = [points[i] for i in keep]
+            self._join([found])
             return
         score = float(self.score(np.array([found.energy_pj]),
                                  np.array([found.latency_cycles]))[0])
-        key = (score, float(found.latency_cycles), found.energy_pj)
-        if self.best_key is None or key < self.best_key:
-            self.best_key, self.best = key, found
+        self._consider((score, float(found.latency_cycles), found.energy_pj), found)
 
     def add(self, skeleton: Skeleton, orders: NDArray[np.int64], energy: NDArray[np.float64],
             latency: NDArray[np.int64], valid: NDArray[np.bool_]) -> None:
+        """A skeleton's evaluated orders (those ``valid`` count)."""
         ok = np.flatnonzero(valid)
         if not len(ok):
             return
         e, lat = energy[ok], latency[ok]
-        found = [Found(float(e[i]), int(lat[i]), skeleton, tuple(int(x) for x in orders[ok[i]]))
-                 for i in range(len(ok))] if self.objective == "pareto" else []
         if self.objective == "pareto":
-            points = self.front + found
-            keep = pareto_front(np.array([p.energy_pj for p in points]),
-                                np.array([p.latency_cycles for p in points], dtype=np.int64))
-            self.front = [points[i] for i in keep]
+            self._join([Found(float(e[i]), int(lat[i]), skeleton,
+                              tuple(int(x) for x in orders[ok[i]])) for i in range(len(ok))])
             return
         score = self.score(e, lat)
         i = int(np.lexsort((e, lat, score))[0])  # ties broken by latency, then energy
-        key = (float(score[i]), float(lat[i]), float(e[i]))
+        self._consider((float(score[i]), float(lat[i]), float(e[i])),
+                       Found(float(e[i]), int(lat[i]), skeleton,
+                             tuple(int(x) for x in orders[ok[i]])))
+
+    def _join(self, found: list[Found]) -> None:
+        points = [*self.front, *found]
+        keep = pareto_front(np.array([p.energy_pj for p in points]),
+                            np.array([p.latency_cycles for p in points], dtype=np.int64))
+        self.front = [points[i] for i in keep]
+
+    def _consider(self, key: tuple[float, float, float], found: Found) -> None:
         if self.best_key is None or key < self.best_key:
-            self.best_key = key
-            self.best = Found(float(e[i]), int(lat[i]), skeleton,
-                              tuple(int(x) for x in orders[ok[i]]))
+            self.best_key, self.best = key, found
 
 
 def search_layer(layer: Layer, arch: Architecture, constraints: Constraints, objective: str,
