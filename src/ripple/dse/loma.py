@@ -72,7 +72,7 @@ def merged_factors(sizes: dict[str, int], limit: int = LPF_LIMIT) -> list[Loop]:
 
 
 def loma_mappings(layer: Layer, arch: Architecture, spatial: dict[str, list[Loop]],
-                  boundary: str = "filter", limit: int = LPF_LIMIT) -> Iterator[Mapping]:
+                  limit: int = LPF_LIMIT) -> Iterator[Mapping]:
     """Each mapping LOMA considers for ``spatial``: every distinct ordering of
     :func:`loma_loops` allocated as ZigZag allocates it (orderings that fit nowhere skipped)."""
     level_of = {m.name: lvl.name for lvl in arch.levels for m in lvl.memories}
@@ -84,5 +84,5 @@ def loma_mappings(layer: Layer, arch: Architecture, spatial: dict[str, list[Loop
         by_level: dict[str, list[Loop]] = {}
         for memory, loops in placement["O"].items():  # the order, cut at O's memories
             by_level.setdefault(level_of[memory], []).extend(loops)
-        yield Mapping(name="loma", boundary=boundary, spatial=spatial,  # type: ignore[arg-type]
-                      temporal=by_level, placement=placement)  # type: ignore[arg-type]
+        yield Mapping(name="loma", spatial=spatial, temporal=by_level,  # type: ignore[arg-type]
+                      placement=placement)  # type: ignore[arg-type]

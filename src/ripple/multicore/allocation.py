@@ -31,6 +31,7 @@ from ripple.multicore.partition import (
     Placement,
     Share,
     Split,
+    channel_units,
     even_placement,
     following_placement,
 )
@@ -101,12 +102,10 @@ def split_candidates(layer: Layer, cores: int) -> list[tuple[Split, int | None]]
     """The splits the search tries over ``cores`` cores, with their channel blocks: by
     channels; by rows when there is more than one; by both on every grid that is neither
     (2 to ``cores - 1`` channel blocks, at most one per channel unit)."""
-    fmap = output_map(layer)
-    if fmap.h < 2:
+    if output_map(layer).h < 2:
         return [("channels", None)]
-    units = fmap.c // (layer.K_group if layer.G > 1 else 1)
     return [("channels", None), ("rows", None),
-            *(("both", blocks) for blocks in range(2, min(cores - 1, units) + 1))]
+            *(("both", blocks) for blocks in range(2, min(cores - 1, channel_units(layer)) + 1))]
 
 
 def _running(machine: Multicore, node: Node, chosen: list[str] | None) -> list[str]:

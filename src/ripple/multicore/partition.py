@@ -125,7 +125,7 @@ def _check_channel_blocks(entry: NodePlacementSpec, node: Node, cores: int, sour
     if entry.split != "both":
         raise RippleInputError(f"channel_blocks is for split: both, not {entry.split}",
                                source=source, field=f"{field}.channel_blocks")
-    units = output_map(node).c // _channel_unit(node)
+    units = channel_units(node)
     if entry.channel_blocks > min(cores, units):
         raise RippleInputError(
             f"{entry.channel_blocks} channel blocks over {cores} cores that run "
@@ -199,13 +199,17 @@ def _channel_unit(node: Node) -> int:
     return node.K_group if isinstance(node, Layer) and node.G > 1 else 1
 
 
+def channel_units(node: Node) -> int:
+    """How many blocks of channels ``node``'s output can be cut into at most."""
+    return output_map(node).c // _channel_unit(node)
+
+
 def _grid_shares(node: Node, cores: list[str], weights: list[float], blocks: int
                  ) -> list[Share]:
     """Channel blocks over consecutive runs of cores, each block's rows over its cores. Each
     block gets a channel unit first (the grid asked for is the grid made, where there are
     enough channels), the rest in proportion to its cores' weights."""
-    fmap, unit = output_map(node), _channel_unit(node)
-    units = fmap.c // unit
+    fmap, unit, units = output_map(node), _channel_unit(node), channel_units(node)
     runs = [range(*run) for run in split_units(len(cores), [1.0] * blocks)]
     floor = 1 if units >= blocks else 0
     extra = split_units(units - floor * blocks, [sum(weights[i] for i in run) for run in runs])

@@ -205,10 +205,11 @@ def load_multicore(path: str | Path) -> Multicore:
     from ripple.multicore.stream_import import is_stream_accelerator, stream_machine_data
 
     path = Path(path)
-    data, _ = read_peer_yaml(path, "ZigZag")  # a ZigZag accelerator may repeat a key
+    data, repeated = read_peer_yaml(path, "ZigZag")  # a ZigZag accelerator may repeat a key
     if _one_core(data):
-        return one_core_machine(path, data)
-    data = read_yaml(path)  # Ripple's and Stream's machine files: strictly
+        return one_core_machine(path, data, repeated)
+    if repeated:  # Ripple's and Stream's machine files may not: refused with the line
+        read_yaml(path)
     if not is_stream_accelerator(data):
         return multicore_from_data(data, str(path), path.parent)
     converted, notes = stream_machine_data(data, str(path), path.parent)
@@ -224,16 +225,20 @@ def _one_core(data: object) -> bool:
         data.keys() & {"array", "mac", "levels", "operational_array", "memories"})
 
 
-def one_core_machine(path: Path, data: dict[str, Any]) -> Multicore:
-    """The machine of the one core ``path`` describes, named after the architecture: its own
-    hierarchy is the backing store. The architecture is read as ``evaluate`` reads it (a
-    ZigZag accelerator converted, with its notes)."""
+def one_core_machine(path: Path, data: dict[str, Any], repeated: tuple[str, ...] = ()
+                     ) -> Multicore:
+    """The machine of the one core ``path`` describes (``data``, read with the ``repeated``
+    keys' notes), named after the architecture: its own hierarchy is the backing store. The
+    architecture is read as ``evaluate`` reads it (a ZigZag accelerator converted, with its
+    notes; a Ripple architecture strictly, a repeated key refused)."""
     notes: tuple[str, ...] = ()
     if data.keys() & {"operational_array", "memories"}:
         imported = import_zigzag_architecture(path)
         arch, notes = imported.value, imported.notes
+    elif repeated:
+        arch = load_architecture(path)  # refuses the repeated key with its line
     else:
-        arch = load_architecture(path)
+        arch = validate(Architecture, data, str(path))
     spec = MulticoreSpec(name=arch.name, cores=[CoreSpec(name="core0", arch=path.name)])
     return Multicore(spec, {"core0": arch}, route_table(spec.endpoints, []),
                      (*notes, ONE_CORE_NOTE))
