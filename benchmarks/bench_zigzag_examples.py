@@ -9,7 +9,8 @@ test extra) two processes run one after the other on the same files:
 - ZigZag: ``get_hardware_performance_zigzag(network, accelerator, mapping, opt="energy")``,
   its mapper LOMA with its defaults, the accelerator's own mapping file (``mapping/<acc>.yaml``);
 - Ripple: ``ripple explore -a <accelerator> -w <network> --constraints <the same mapping file>
-  --objective energy``: the accelerator is imported as it is (``conventions: zigzag``), the
+  --objective energy --workers <cores>`` (``--workers 1``: one process, as ZigZag's): the
+  accelerator is imported as it is (``conventions: zigzag``), the
   mapping file's ``spatial_mapping`` constrains the unrolling, the explorer chooses the loops.
 
 Per pair: both network energies (the sum of the layers' optima; ZigZag's over the layers it
@@ -81,11 +82,11 @@ def zigzag_side(accelerator: str, network: str, folder: Path) -> Side:
     return Side(found["energy_pj"], seconds, found["layers"])
 
 
-def ripple_side(accelerator: str, network: str, folder: Path) -> Side:
+def ripple_side(accelerator: str, network: str, folder: Path, workers: int) -> Side:
     hardware, model, mapping = files(accelerator, network)
     seconds, _ = timed([sys.executable, "-m", "ripple.cli", "explore", "-a", str(hardware),
                         "-w", str(model), "--constraints", str(mapping),
-                        "--objective", "energy", "--json", "-"],
+                        "--objective", "energy", "--workers", str(workers), "--json", "-"],
                        folder / "ripple.json")
     document = json.loads((folder / "ripple.json").read_text())
     layers = {entry["layer"]: entry["best"]["energy_pj"] for entry in document["layers"]
@@ -96,15 +97,19 @@ def ripple_side(accelerator: str, network: str, folder: Path) -> Side:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tpu_like and ascend_like, ResNet-18")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="Ripple's processes, searching distinct layers side by side "
+                             "(default: the cores; ZigZag's mapper runs in one)")
     args = parser.parse_args()
     pairs = QUICK if args.quick else [(a, n) for n in NETWORKS for a in ACCELERATORS]
-    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+          f"Ripple with --workers {args.workers}")
     energy_ratios, time_ratios = [], []
     for accelerator, network in pairs:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             theirs = zigzag_side(accelerator, network, folder)
-            ours = ripple_side(accelerator, network, folder)
+            ours = ripple_side(accelerator, network, folder, args.workers)
         common = sorted(set(theirs.layers) & set(ours.layers))
         zig = sum(theirs.layers[name] for name in common)
         rip = sum(ours.layers[name] for name in common)

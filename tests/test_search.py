@@ -162,6 +162,23 @@ def test_identical_layers_are_searched_once(seed_case, monkeypatch):
     assert results[2].explored_as is None
 
 
+def test_a_process_pool_finds_what_one_process_finds(seed_case):
+    """``workers`` spreads the distinct layers over processes: the same findings, each layer
+    under its own name, the twins still searched once."""
+    (layer,), arch = seed_case
+    wider = layer.model_copy(update={"name": "wide", "K": 4})
+    network = [layer, wider, layer.model_copy(update={"name": "twin"})]
+    alone, searches = search(network, arch, Constraints(), "edp")
+    pooled, pooled_searches = search(network, arch, Constraints(), "edp", workers=2)
+    assert searches == pooled_searches == 2
+    assert [r.layer for r in pooled] == [layer.name, "wide", "twin"]
+    assert pooled[2].explored_as == layer.name
+    for one, other in zip(alone, pooled, strict=True):
+        assert (one.best.energy_pj, one.best.latency_cycles, one.counts) == \
+            (other.best.energy_pj, other.best.latency_cycles, other.counts)
+    assert alone[0].best.energy_pj != alone[1].best.energy_pj
+
+
 def _cli(tmp_path, *extra: str):
     done = run_cli("explore", "-w", str(SEED / "workload.yaml"), "-a", str(SEED / "arch.yaml"),
                    *extra, cwd=tmp_path)

@@ -405,11 +405,12 @@ def _exploration_inputs(workload: str | Path, arch: str | Path,
 def search_files(workload: str | Path, arch: str | Path, *, objective: str,
                  skip_unsupported: bool = False, constraints: str | Path | None = None,
                  layer: str | None = None, batch_size: int = 16_384,
-                 sample: tuple[int, int] | None = None,
+                 sample: tuple[int, int] | None = None, workers: int = 1,
                  progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Search each layer's optimum under ``objective`` (its Pareto front under ``pareto``)
     without writing the mappings, pruning what provably cannot win (docs/exploration.md);
-    ``sample``: ``(N, seed)``, only N mappings of each layer drawn uniformly. Returns the
+    ``sample``: ``(N, seed)``, only N mappings of each layer drawn uniformly; ``workers``:
+    processes that search distinct layers side by side. Returns the
     findings document. A layer with no valid mapping is an error (``progress`` is told of
     the mappings bounded or drawn as they are)."""
     from ripple.dse.search import search
@@ -418,7 +419,8 @@ def search_files(workload: str | Path, arch: str | Path, *, objective: str,
     imported, layers, rules, architecture = _exploration_inputs(
         workload, arch, constraints, layer, skip_unsupported)
     results, searches = search(layers, architecture, rules.value, objective,
-                               batch_size=batch_size, sample=sample, progress=progress)
+                               batch_size=batch_size, sample=sample, progress=progress,
+                               workers=workers)
     for result in results:
         if result.best is None and not result.front:
             why = ("under these constraints the architecture offers it no mapping at all"

@@ -151,9 +151,6 @@ def _search(args: argparse.Namespace) -> int:
         if getattr(args, name, None):
             raise RippleInputError(f"{flag} reads every mapping of an export: give --export "
                                    "FILE (a search keeps only the optimum)", field=flag)
-    if args.workers > 1:
-        raise RippleInputError("a search runs in one process: give --export FILE to spread "
-                               "an exhaustive run over workers", field="--workers")
     if args.save_front and args.objective != "pareto":
         raise RippleInputError("a search keeps the Pareto front only under --objective pareto",
                                field="--save-front")
@@ -169,6 +166,7 @@ def _search(args: argparse.Namespace) -> int:
                                     skip_unsupported=args.skip_unsupported,
                                     constraints=args.constraints, layer=args.layer,
                                     batch_size=args.batch_size, sample=_sample(args),
+                                    workers=args.workers,
                                     progress=lambda rows: bar.advance(task, rows))
     save_explored(args, document)
     if not json_only(args, document):

@@ -19,7 +19,9 @@ run's. Identical layers (shape, precision and constraints) are searched once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -206,19 +208,25 @@ def _evaluate(layer: Layer, arch: Architecture, skeleton: Skeleton, orders: NDAr
 
 def _loma_pass(layer: Layer, arch: Architecture, constraints: Constraints, tracker: Tracker,
                counts: Counts) -> None:
-    """Evaluate every mapping LOMA considers for the fixed unrolling (dse/loma.py)."""
+    """Every mapping LOMA considers for the fixed unrolling (dse/loma.py): its floors first,
+    and an evaluation only where they may still beat the best (as a skeleton's orders)."""
     assert constraints.spatial is not None
+    energy_needed = tracker.objective != "latency"
     for mapping in loma_mappings(layer, arch, constraints.spatial):
         try:
             nest = bind(layer, arch, mapping, source="LOMA's ordering")
         except MappingError:  # an unrolling that splits outputs over instances
             continue
         batch = SkeletonBatch.of_nest(nest)
-        columns = batch.evaluate(np.arange(batch.n)[None, :])
+        order = np.arange(batch.n)[None, :]
         counts.loma += 1
-        counts.evaluated += 1
         counts.mappings += 1
         counts.distinct += 1
+        energy, compute = batch.floors(order, energy_needed)
+        if not tracker.may_matter(energy, compute)[0]:
+            continue
+        columns = batch.evaluate(order)
+        counts.evaluated += 1
         if columns.valid[0]:
             counts.valid += 1
             tracker.offer(Found(float(columns.energy_pj[0]), int(columns.latency["total"][0]),
@@ -240,31 +248,31 @@ def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
     held = 0
     ranked = []
     found = []
+    partial = PartialFloors(tracker, constraints, batch_size)
     for skeleton in space.evaluable(layer, arch, constraints):  # first pass: the floors
         batch = space.skeleton_batch(layer, arch, skeleton)  # built just now, kept
         assert batch is not None
-        per_chunk: Floors = []
-        # the outermost level's counts: the orders of the levels below its cuts do not matter
-        settled = batch.counted_above(outermost) if outermost is not None else None
-        for chunk in space.orders(skeleton, constraints, chunk=batch_size, alike=batch,
-                                  settled_from=settled):
-            per_chunk.append(batch.floors(chunk, energy_needed, outermost))
         distinct = space.count_orders(skeleton, constraints, alike=batch)
         if progress:
             progress(distinct)
-        rows = sum(len(c) for _, c in per_chunk)
         counts.skeletons += 1
-        counts.mappings += space.count_orders(skeleton, constraints)
         counts.distinct += distinct
-        if not rows:  # the order constraints leave it none
+        orders = space.count_orders(skeleton, constraints)
+        counts.mappings += orders
+        if not orders:  # the order constraints leave it none
             continue
-        energy = (np.concatenate([e for e, _ in per_chunk if e is not None])
-                  if energy_needed else None)
-        ranked.append((*tracker.skeleton_floor(energy, np.concatenate([c for _, c in per_chunk])),
-                       len(found)))
-        if outermost is None and held + rows <= KEPT_FLOORS:  # else computed again (memoized)
-            kept[len(found)] = per_chunk
-            held += rows
+        if outermost is not None:
+            ranked.append((*partial.floor(batch, outermost), len(found)))
+        else:
+            per_chunk = [batch.floors(chunk, energy_needed)
+                         for chunk in space.orders(skeleton, constraints, chunk=batch_size,
+                                                   alike=batch)]
+            ranked.append((*tracker.skeleton_floor(*_joined(per_chunk, energy_needed)),
+                           len(found)))
+            rows = sum(len(c) for _, c in per_chunk)
+            if held + rows <= KEPT_FLOORS:  # else computed again (memoized)
+                kept[len(found)] = per_chunk
+                held += rows
         found.append(skeleton)
     for score, latency, least, index in sorted(ranked):  # second pass: lowest floor first
         if tracker.objective != "pareto" and tracker.best_key is not None \
@@ -274,8 +282,68 @@ def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
                                     np.array([latency]), np.array([score]))
         if not corner[0]:
             continue  # no mapping of it can do better (under pareto: its corner is dominated)
+        if outermost is not None and not partial.may_matter(layer, arch, found[index]):
+            continue  # a deeper level's floor rules it out
         _visit(layer, arch, constraints, found[index], kept.get(index), tracker, counts,
                batch_size)
+
+
+def _joined(per_chunk: Floors, energy_needed: bool
+            ) -> tuple[NDArray[np.float64] | None, NDArray[np.int64]]:
+    return (np.concatenate([e for e, _ in per_chunk if e is not None]) if energy_needed
+            else None, np.concatenate([c for _, c in per_chunk]))
+
+
+class PartialFloors:
+    """Floors of skeletons that count only the memories of the outer levels (a floor still:
+    the others' energy is never negative), shared by the skeletons that agree above those
+    levels' cuts (:func:`above_cuts`). The first pass ranks the skeletons by the outermost
+    level's; before a skeleton's orders are all floored, each deeper level's in turn may rule
+    it out (on deep hierarchies most skeletons left by the first go here, in one order each
+    of far fewer levels)."""
+
+    def __init__(self, tracker: Tracker, constraints: Constraints, batch_size: int):
+        self.tracker, self.constraints, self.batch_size = tracker, constraints, batch_size
+        self.known: dict[tuple, tuple[float, int, float]] = {}
+
+    def floor(self, batch: SkeletonBatch, memories: frozenset[str]) -> tuple[float, int, float]:
+        """The skeleton's least floor over its orders, counting ``memories`` only."""
+        settled = batch.counted_above(memories)
+        key = (memories, above_cuts(batch.skeleton, settled))
+        if key not in self.known:
+            self.known[key] = self.tracker.skeleton_floor(*_joined(
+                [batch.floors(chunk, True, memories)
+                 for chunk in space.orders(batch.skeleton, self.constraints,
+                                           chunk=self.batch_size, alike=batch,
+                                           settled_from=settled)], True))
+        return self.known[key]
+
+    def may_matter(self, layer: Layer, arch: Architecture, skeleton: Skeleton) -> bool:
+        """Whether the skeleton's floors over the outer levels, one more at a time down to
+        all but the innermost, leave it a chance against the best found so far."""
+        batch = space.skeleton_batch(layer, arch, skeleton)
+        assert batch is not None
+        for depth in range(2, len(arch.levels)):
+            memories = frozenset(m.name for lvl in arch.levels[:depth] for m in lvl.memories)
+            score, latency, least = self.floor(batch, memories)
+            if not self.tracker.may_matter(np.array([least]), np.array([latency]),
+                                           np.array([score]))[0]:
+                return False
+        return True
+
+
+def above_cuts(skeleton: Skeleton, settled: int) -> tuple:
+    """What fixes a skeleton's counts above nest position ``settled`` (one past the cuts of
+    some memories' links: :meth:`SkeletonBatch.counted_above`): its index, boundary and
+    unrolling, and the levels that start above it. The loops below are the rest of the
+    layer's, and neither their order nor the levels they take changes those counts (those
+    memories exchange whole tiles of everything below the cuts), so skeletons alike here
+    share their partial floors."""
+    starts = itertools.accumulate((len(level) for level in skeleton.levels), initial=0)
+    above = tuple(level for level, start in zip(skeleton.levels, starts, strict=False)
+                  if start < settled)
+    return (skeleton.index, skeleton.boundary, skeleton.skip_padding, skeleton.spatial,
+            settled, above)
 
 
 def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton: Skeleton,
@@ -307,19 +375,36 @@ def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton:
 
 def search(layers: list[Layer], arch: Architecture, constraints: Constraints, objective: str,
            *, batch_size: int = 16_384, sample: space.Sample | None = None,
-           progress: Callable[[int], None] | None = None) -> tuple[list[LayerSearch], int]:
+           progress: Callable[[int], None] | None = None, workers: int = 1
+           ) -> tuple[list[LayerSearch], int]:
     """Every layer's search, and how many searches ran: a layer identical to one searched
-    before (same shape, precision and constraints) takes its result under its own name."""
-    done: dict[str, LayerSearch] = {}
-    results = []
+    before (same shape, precision and constraints) takes its result under its own name. With
+    ``workers`` > 1 the distinct layers are searched by a local process pool, each in one
+    process (``progress`` then hears of a layer's mappings when it ends)."""
+    first: dict[str, Layer] = {}
+    key_of = {}
     for layer in layers:
         rules = constraints.for_layer(layer.name)
         key = repr((layer.model_copy(update={"name": ""}), rules.model_copy(update={"layers": {}})))
-        if key in done:
-            first = done[key]
-            results.append(replace(first, layer=layer.name, explored_as=first.layer))
-            continue
-        done[key] = search_layer(layer, arch, rules, objective, batch_size=batch_size,
-                                 sample=sample, progress=progress)
-        results.append(done[key])
+        key_of[layer.name] = key
+        first.setdefault(key, layer)
+    done: dict[str, LayerSearch] = {}
+    if workers > 1 and len(first) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(first))) as pool:
+            pending = {pool.submit(search_layer, layer, arch, constraints.for_layer(layer.name),
+                                   objective, batch_size=batch_size, sample=sample): key
+                       for key, layer in first.items()}
+            for future in as_completed(pending):
+                done[pending[future]] = result = future.result()
+                if progress:
+                    progress(result.counts.evaluated if sample else result.counts.distinct)
+    else:
+        for key, layer in first.items():
+            done[key] = search_layer(layer, arch, constraints.for_layer(layer.name), objective,
+                                     batch_size=batch_size, sample=sample, progress=progress)
+    results = []
+    for layer in layers:
+        found = done[key_of[layer.name]]
+        results.append(found if found.layer == layer.name
+                       else replace(found, layer=layer.name, explored_as=found.layer))
     return results, len(done)
