@@ -153,7 +153,8 @@ def test_identical_layers_are_searched_once(seed_case, monkeypatch):
         return real(lyr, *args, **kwargs)
 
     monkeypatch.setattr(search_module, "search_layer", counted)
-    twins = [layer.model_copy(update={"name": name}) for name in ("a", "b", "c")]
+    twins = [layer.model_copy(update={"name": name, "inputs": inputs})
+             for name, inputs in (("a", ()), ("b", ("a",)), ("c", ("b",)))]
     rules = Constraints(layers={"c": LayerConstraints(index=["output"])})
     results, searches = search(twins, arch, rules, "energy")
     assert calls == ["a", "c"] and searches == 2

@@ -298,9 +298,9 @@ class PartialFloors:
     """Floors of skeletons that count only the memories of the outer levels (a floor still:
     the others' energy is never negative), shared by the skeletons that agree above those
     levels' cuts (:func:`above_cuts`). The first pass ranks the skeletons by the outermost
-    level's; before a skeleton's orders are all floored, each deeper level's in turn may rule
-    it out (on deep hierarchies most skeletons left by the first go here, in one order each
-    of far fewer levels)."""
+    level's; before a skeleton's orders are all floored, the floors of one more level at a
+    time may rule it out, each over the orders of the levels above those memories' cuts only
+    (far fewer than all of the skeleton's)."""
 
     def __init__(self, tracker: Tracker, constraints: Constraints, batch_size: int):
         self.tracker, self.constraints, self.batch_size = tracker, constraints, batch_size
@@ -385,7 +385,8 @@ def search(layers: list[Layer], arch: Architecture, constraints: Constraints, ob
     key_of = {}
     for layer in layers:
         rules = constraints.for_layer(layer.name)
-        key = repr((layer.model_copy(update={"name": ""}), rules.model_copy(update={"layers": {}})))
+        key = repr((layer.model_copy(update={"name": "", "inputs": ()}),  # the graph's only
+                    rules.model_copy(update={"layers": {}})))
         key_of[layer.name] = key
         first.setdefault(key, layer)
     done: dict[str, LayerSearch] = {}
