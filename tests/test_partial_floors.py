@@ -1,5 +1,5 @@
 """The search's partial floors are shared by skeletons that agree above the outer levels' cuts
-(dse/search.py, ``above_cuts``): on random layers and architectures, two such skeletons count
+(dse/floors.py, ``above_cuts``): on random layers and architectures, two such skeletons count
 the outer memories alike, order for order. Its own module: pytest-xdist spreads modules over
 the workers."""
 
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ripple.dse import space
-from ripple.dse.search import above_cuts
+from ripple.dse.floors import above_cuts
 from ripple.mapping.skeleton import Skeleton
 from ripple.model.batch import SkeletonBatch
 from tests.test_order_classes import cases
