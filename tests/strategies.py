@@ -17,6 +17,8 @@ MULTICASTS = ("union", "irrelevant", "none")
 FILLS = ("whole", "delta")
 SPLIT_FILLS = ("owner", "every")
 OUTPUT_CAPACITIES = ("larger", "final_above_reductions")
+PADDINGS = ("generated", "window")
+WRITEBACK_PRECISIONS = ("per_word", "per_link")
 FIRST_READ_ELISIONS = (False, True, "when_partial", "per_fill")
 
 
@@ -60,8 +62,10 @@ def _memory(draw, name: str, operands: list[str], served: list[str] | None,
 
 
 @st.composite
-def architectures(draw, narrow: bool = False) -> Architecture:
-    """``narrow``: some memories make narrow accesses (``*_granule_bits``)."""
+def architectures(draw, narrow: bool = False, window: bool = False) -> Architecture:
+    """``narrow``: some memories make narrow accesses (``*_granule_bits``); ``window``: the
+    ``padding`` convention may be ``window`` (where no memory fills by deltas; tests that make
+    an architecture sparse afterwards leave it out, as sparsity refuses it)."""
     n_dims = draw(st.integers(1, 2))
     array = {f"D{i + 1}": draw(st.integers(1, 4)) for i in range(n_dims)}
     dims = list(array)
@@ -97,7 +101,11 @@ def architectures(draw, narrow: bool = False) -> Architecture:
                    "multicast": draw(st.sampled_from(MULTICASTS)),
                    "fills": draw(st.sampled_from(FILLS)),
                    "split_fill": draw(st.sampled_from(SPLIT_FILLS)),
-                   "output_capacity": draw(st.sampled_from(OUTPUT_CAPACITIES))}
+                   "output_capacity": draw(st.sampled_from(OUTPUT_CAPACITIES)),
+                   "writeback_precision": draw(st.sampled_from(WRITEBACK_PRECISIONS))}
+    if window and all((memory.get("fills") or conventions["fills"]) == "whole"
+                      for level in levels for memory in level["memories"]):
+        conventions["padding"] = draw(st.sampled_from(PADDINGS))
     return Architecture.model_validate({"name": "random", "array": array, "mac": mac,
                                         "conventions": conventions, "levels": levels})
 

@@ -46,7 +46,7 @@ def _columns(batch: SkeletonBatch, orders: np.ndarray) -> list[np.ndarray]:
 @st.composite
 def cases(draw):
     layer = draw(layers(max_input=5))
-    arch = draw(st.one_of(architectures(narrow=True), timeloop_architectures()))
+    arch = draw(st.one_of(architectures(narrow=True, window=True), timeloop_architectures()))
     data = arch.model_dump()
     for level in data["levels"][1:]:
         for memory in level["memories"]:

@@ -43,7 +43,7 @@ def cases(draw):
     """A small layer on at most two levels, with few loops a level: spaces small enough to
     evaluate whole (drawn with three levels, the spaces are mostly too large)."""
     layer = draw(layers(max_input=4))
-    data = _capped(draw, draw(architectures())).model_dump()
+    data = _capped(draw, draw(architectures(window=True))).model_dump()
     data["levels"] = data["levels"][:2]
     rules = Constraints(index=[draw(st.sampled_from(("output", "input")))],
                         max_loops_per_level=draw(st.integers(1, 3)))

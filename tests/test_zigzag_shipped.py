@@ -4,15 +4,15 @@ DRAM serves fewer array dimensions than the memories below it), with their mappi
 with an ONNX model: ZigZag's mapper chooses each layer's loops, and Ripple, given that choice,
 counts the same energy (docs/zigzag.md, "ZigZag's shipped accelerators").
 
-The layers have no padding: ZigZag fetches the padding taps of a padded layer's inner
-transfers, Ripple generates them (docs/zigzag.md gives what that makes on
-ResNet-18)."""
+A padded layer counts ZigZag's energy under ZigZag's ``padding: window`` and
+``writeback_precision: per_link`` conventions, which the import sets (docs/conventions.md), and
+less under Ripple's ``padding: generated``."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
-import re
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,9 @@ import pytest
 import yaml
 from onnx import TensorProto, helper, numpy_helper
 
-from ripple.api import evaluate_zigzag, explore_files
+from ripple.api import evaluate_zigzag, explore_files, load_zigzag_nest
+from ripple.mapping.zigzag_dump import chosen_mapping
+from ripple.model import evaluate
 
 pytestmark = pytest.mark.slow
 zigzag_api = pytest.importorskip("zigzag.api", reason="ZigZag is an optional test extra")
@@ -30,34 +32,30 @@ INPUTS = Path(zigzag_api.__file__).parent / "inputs"
 
 
 def _model(path: Path) -> Path:
-    """A strided 1x1 convolution (ResNet's downsample) and a fully connected layer."""
+    """A strided 1x1 convolution (ResNet's downsample), a fully connected layer and, beside
+    them, a padded 3x3 stride-2 convolution (ResNet's layer2.0.conv1)."""
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, (1, 64, 56, 56))
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, (1, 10))
+    p = helper.make_tensor_value_info("p", TensorProto.FLOAT, (1, 128, 28, 28))
     weights = [numpy_helper.from_array(np.zeros((128, 64, 1, 1), np.float32), "w1"),
                numpy_helper.from_array(np.zeros((128 * 28 * 28, 10), np.float32), "w2"),
+               numpy_helper.from_array(np.zeros((128, 64, 3, 3), np.float32), "w3"),
                numpy_helper.from_array(np.array([1, -1], np.int64), "shape")]
     nodes = [helper.make_node("Conv", ["x", "w1"], ["c"], name="down", kernel_shape=[1, 1],
                               strides=[2, 2]),
              helper.make_node("Reshape", ["c", "shape"], ["f"], name="flat"),
-             helper.make_node("Gemm", ["f", "w2"], ["y"], name="fc")]
-    graph = helper.make_graph(nodes, "shipped", [x], [y], initializer=weights)
+             helper.make_node("Gemm", ["f", "w2"], ["y"], name="fc"),
+             helper.make_node("Conv", ["x", "w3"], ["p"], name="pad", kernel_shape=[3, 3],
+                              strides=[2, 2], pads=[1, 1, 1, 1])]
+    graph = helper.make_graph(nodes, "shipped", [x], [y, p], initializer=weights)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     onnx.save(onnx.shape_inference.infer_shapes(model), path)
     return path
 
 
 def _chosen_mapping(dump: dict, path: Path) -> Path:
-    """ZigZag's choice for one layer (its dump) as a ZigZag mapping file: the spatial unrolling
-    asked for and the temporal ordering, innermost first, that LOMA found."""
-    layer = dump["inputs"]["layer"]
-    ordering = [[found.group(1), int(found.group(2))]
-                for level in dump["inputs"]["temporal_mapping"]["O"] for loop in level
-                for found in [re.match(r"\((\w+), (\d+)\)", loop)]]
-    spatial = {dim: [f"{d}, {s}" for d, s in loops.items()]
-               for dim, loops in layer["user_spatial_mapping"].items()}
-    path.write_text(yaml.safe_dump([{"name": "default", "spatial_mapping": spatial,
-                                     "temporal_ordering": ordering,
-                                     "memory_operand_links": layer["memory_operand_links"]}]))
+    """ZigZag's choice for one layer (its dump) as a ZigZag mapping file."""
+    path.write_text(yaml.safe_dump([chosen_mapping(dump)]))
     return path
 
 
@@ -100,6 +98,14 @@ def test_ripple_counts_zigzags_energy_for_its_own_choices(zigzag_run, tmp_path):
         imported = evaluate_zigzag(hardware, model, mapping, layer=name)
         assert imported.value.energy_pj == pytest.approx(
             dump["outputs"]["energy"]["energy_total"], rel=1e-4), name
+    nest = load_zigzag_nest(hardware, model, _chosen_mapping(
+        _dump(folder, "pad"), tmp_path / "pad.yaml"), layer="pad").value
+    zigzag_energy = _dump(folder, "pad")["outputs"]["energy"]["energy_total"]
+    padded = evaluate(nest)
+    generated = evaluate(dataclasses.replace(nest, arch=nest.arch.model_copy(update={
+        "conventions": nest.arch.conventions.model_copy(update={"padding": "generated"})})))
+    assert padded.energy_pj == pytest.approx(zigzag_energy, rel=1e-4)
+    assert generated.energy_pj < zigzag_energy * (1 - 5e-4)  # no padding word moved
     if accelerator == "tpu_like":
         assert any("duplicate key 'ports'" in note for note in imported.notes)
         sram = imported.value.arch.memory("sram_2MB")

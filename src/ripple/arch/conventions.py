@@ -14,6 +14,8 @@ Multicast = Literal["union", "irrelevant", "none"]
 FirstRead = Literal["elide", "read", "when_partial"]
 SplitFill = Literal["owner", "every"]
 OutputCapacity = Literal["larger", "final_above_reductions"]
+Padding = Literal["generated", "window"]
+WritebackPrecision = Literal["per_word", "per_link"]
 
 
 class Conventions(StrictModel):
@@ -37,6 +39,15 @@ class Conventions(StrictModel):
     unreduced (over C, a tap, or, input-indexed, an input position) lies above the memory, in
     its cut or unrolled along an array dimension it does not serve (``final_above_reductions``,
     ZigZag's allocator).
+    ``padding``: the input a padding tap multiplies is a zero made at the MACs, which no memory
+    holds or moves (``generated``), or a word of the padded input: a fill holds, per spatial
+    axis, the padded positions its taps reach, at most as many as the axis' unpadded size, and
+    a padding tap reads its word (``window``, ZigZag's tile sizes; the architecture's only).
+    ``writeback_precision``: outputs written back up a link travel at the final precision once
+    their reduction is complete, at the partial one before (``per_word``), or all at the
+    partial precision when a loop that leaves them unreduced lies above the child (the link's
+    fills then read partial sums back) and all at the final one otherwise (``per_link``,
+    ZigZag's ``psum_flag``; the architecture's only).
     """
 
     output_first_read: FirstRead = Field(default="elide",
@@ -48,13 +59,18 @@ class Conventions(StrictModel):
                                   description="where partial sums of a split reduction return")
     output_capacity: OutputCapacity = Field(
         default="larger", description="the bits a memory reserves per output word")
+    padding: Padding = Field(default="generated",
+                             description="whether padding taps' zeros are words that fills move")
+    writeback_precision: WritebackPrecision = Field(
+        default="per_word", description="the precision of the outputs a write-back moves")
 
 
 #: Each peer's conventions, and the MAC conventions it implies where the file gives none.
 CONVENTION_PRESETS: dict[str, tuple[Conventions, dict[str, object]]] = {
     "ripple": (Conventions(), {}),
     "zigzag": (Conventions(output_first_read="when_partial",
-                           output_capacity="final_above_reductions"),
+                           output_capacity="final_above_reductions", padding="window",
+                           writeback_precision="per_link"),
                {"latch": ["I", "W"], "first_read_elision": "when_partial"}),
     "timeloop": (Conventions(fills="delta", multicast="irrelevant", split_fill="every"),
                  {"latch": [], "first_read_elision": "per_fill"}),

@@ -303,7 +303,29 @@ class Architecture(StrictModel):
                         f"children with multicast {self.convention(memory, 'multicast')!r}: "
                         "the size of a compressed fill split over classes of children is not "
                         "modelled; use multicast: union there")
+        self._check_padding_window()
         return self
+
+    def _check_padding_window(self) -> None:
+        """``padding: window`` sizes input fills by their windows, words the tensor does not
+        hold included: refused where a rule needs the words themselves (what a delta fill
+        adds, what a compressed or sparse input holds)."""
+        if self.conventions.padding != "window":
+            return
+        if self.mac.sparsity is not None:
+            raise ValueError("conventions.padding: 'window' (ZigZag's tile sizes, padding "
+                             "words included) is not modelled with mac.sparsity; use "
+                             "padding: generated")
+        for memory in (m for lvl in self.levels for m in lvl.memories):
+            if self.convention(memory, "fills") == "delta":
+                raise ValueError(f"conventions.padding: 'window' is not modelled with delta "
+                                 f"fills (memory {memory.name!r} has fills: delta); use "
+                                 "padding: generated or fills: whole")
+            if "I" in memory.operands and (memory.stored_format("I") is not None
+                                           or "I" in memory.sparsity):
+                raise ValueError(f"conventions.padding: 'window' is not modelled with "
+                                 f"compressed or sparse inputs (memory {memory.name!r}); use "
+                                 "padding: generated")
 
     @field_validator("levels")
     @classmethod

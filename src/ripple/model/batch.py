@@ -35,11 +35,11 @@ from ripple.model.components import (
     fullest_instance_bits,
     tile_words,
 )
-from ripple.model.factors import FACTOR_NAMES, FactorLoop, FactorSpec, NestKind
+from ripple.model.factors import FACTOR_NAMES, FactorLoop, FactorSpec
 from ripple.model.groups import FactorGroups
 from ripple.model.links import Link, Side, instance_loops, operand_links
 from ripple.model.macs import mac_counts
-from ripple.model.nestview import NestFactors, factor_groups
+from ripple.model.nestview import NestFactors, factor_groups, nest_kind
 from ripple.model.relevance import is_relevant
 from ripple.workload.layer import OPERANDS, Layer
 
@@ -100,7 +100,7 @@ class SkeletonBatch:
         loops = skeleton.loops
         self.n = len(loops)
         self.macs_issued, self.macs_valid = mac_counts(nest)
-        self.kind = NestKind(nest.layer, nest.index, nest.boundary, nest.skip_padding)
+        self.kind = nest_kind(nest)
         self.view = view = NestFactors.of(nest)
         self.spatial_of = view.spatial
         self.factor_loops = [list(pos) for pos in view.positions]  # identity order

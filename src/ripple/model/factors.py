@@ -45,6 +45,7 @@ class NestKind:
     index: IndexKind
     boundary: str
     skip_padding: bool
+    padding: str = "generated"  # the architecture's ``padding`` convention
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,17 @@ class Factor:
     element's coordinate in this factor's part of the operand tensor (``-1``: it touches no
     stored element, e.g. a padding tap), 0 when the factor does not index the operand.
     ``rank`` orders the elements by their temporal digits in nest order.
+    ``window``: under ``padding: window``, each element's input position in the padded axis
+    (padding taps included), whose distinct count per tile is capped at ``window_cap``
+    (the axis' unpadded size): what a fill holds of inputs on this axis.
     """
 
     spec: FactorSpec
     digits: list[IntArray]
     coords: dict[Operand, IntArray]
     out_extent: int
+    window: IntArray | None = None
+    window_cap: int = 0
     rank: IntArray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,11 +132,14 @@ def _axis_factor(kind: NestKind, spec: FactorSpec) -> Factor:
     pos, tap = (a.ravel() for a in np.meshgrid(np.arange(n_pos, dtype=np.int64),
                                               np.arange(geom.taps, dtype=np.int64),
                                               indexing="ij"))
+    window = None
     if kind.index == "output":
         iy = pos * geom.stride + tap * geom.dilation - geom.pad
         valid = (iy >= 0) & (iy < geom.inputs)
         issued = valid if kind.skip_padding else np.ones_like(valid)
         coord_i, coord_o, out_extent = np.where(valid, iy, -1), pos, geom.outputs
+        if kind.padding == "window" and not kind.skip_padding:
+            window = iy + geom.pad
     else:
         num = pos + geom.pad - tap * geom.dilation
         oy = num // geom.stride
@@ -147,7 +156,8 @@ def _axis_factor(kind: NestKind, spec: FactorSpec) -> Factor:
     _digits(spec, pos_dim, pos, digits)
     _digits(spec, tap_dim, tap, digits)
     coords = {"I": coord_i[issued], "W": tap, "O": coord_o[issued]}
-    return Factor(spec, digits, coords, out_extent)  # type: ignore[arg-type]
+    return Factor(spec, digits, coords, out_extent,  # type: ignore[arg-type]
+                  None if window is None else window[issued], geom.inputs)
 
 
 def build_factor(kind: NestKind, spec: FactorSpec) -> Factor:

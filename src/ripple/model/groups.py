@@ -143,11 +143,14 @@ class FactorGroups:
         groups, group_of = np.unique(key, return_inverse=True)
         n = len(groups)
         coords = self.factor.coords[operand]
+        cap = None
+        if operand == "I" and self.factor.window is not None:  # padding: window
+            coords, cap = self.factor.window, self.factor.window_cap
         if part.classes and not part.owned:  # distinct per (group, class), summed over them
             n_cls = self.n_values(part.classes)
             fine_groups, fine_of = np.unique(group_of * n_cls + self.key(0, part.classes),
                                              return_inverse=True)
-            per_fine = _distinct_per_group(fine_of, coords, len(fine_groups))
+            per_fine = _capped(_distinct_per_group(fine_of, coords, len(fine_groups)), cap)
             columns = [np.bincount(fine_groups // n_cls, weights=per_fine,
                                    minlength=n).astype(np.int64)]
         elif part.owned:
@@ -156,7 +159,7 @@ class FactorGroups:
                 codes, self._pair_codes(q, coords))]
             columns = [_distinct_per_group(group_of[kept], coords[kept], n)]
         else:
-            columns = [_distinct_per_group(group_of, coords, n)]
+            columns = [_capped(_distinct_per_group(group_of, coords, n), cap)]
         if outputs:
             for kind in ("last", "first"):
                 chosen = self._extremes[kind]
@@ -281,6 +284,11 @@ def _frozen(array: IntArray) -> IntArray:
     """``array``, read-only: memoized results are shared, so a caller must not write them."""
     array.setflags(write=False)
     return array
+
+
+def _capped(counts: IntArray, cap: int | None) -> IntArray:
+    """``counts``, at most ``cap`` each (none: as they are)."""
+    return counts if cap is None else np.minimum(counts, cap)
 
 
 def _distinct_per_group(group_of: IntArray, coords: IntArray, n: int) -> IntArray:

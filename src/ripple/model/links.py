@@ -33,11 +33,12 @@ class Link:
     delta: bool  # the child keeps what consecutive tiles share (fills: delta)
     deliver_all: bool = False  # split outputs: returning partial sums go to every instance
     residency: int | None = None  # the MACs under per_fill: the cut of the parent memory
+    partial_writeback: bool = False  # writeback_precision per_link, reductions above the cut
 
     def transfer(self, channel: Channel, side: Side, precision: Precision) -> Transfer:
         """What ``side`` of ``channel`` moves and how it packs words."""
         return Transfer(self.operand, channel, side.bandwidth, precision, self.elide,
-                        side.partial_only)
+                        side.partial_only or (channel == "writeback" and self.partial_writeback))
 
     def channels(self) -> list[tuple[Channel, list[Side]]]:
         """The fill (parent read, child write) and, for outputs, the write-back (child read,
@@ -107,12 +108,18 @@ def first_read_elided(nest: LoopNest, parent: Memory, child: Memory | None, cut:
     rule = (nest.arch.mac.first_read_elision if child is None
             else nest.arch.convention(child, "output_first_read"))
     if rule == "when_partial":
-        served = set(nest.arch.served(parent))
-        partial = any(lp.dim not in OUTPUT_PARALLEL_DIMS for lp in nest.temporal[:cut])
-        partial |= any(lp.dim not in OUTPUT_PARALLEL_DIMS and lp.array_dim not in served
-                       for lp in nest.spatial)
-        return not partial
+        return not unreduced_above(nest, parent, cut)
     return rule in (True, "elide", "per_fill")
+
+
+def unreduced_above(nest: LoopNest, parent: Memory, cut: int) -> bool:
+    """Whether a loop that does not index the outputs one to one (over C, a tap, or,
+    input-indexed, an input position) lies above a child whose cut is ``cut``: among those
+    temporal loops, or unrolled along an array dimension ``parent`` does not serve."""
+    served = set(nest.arch.served(parent))
+    return any(lp.dim not in OUTPUT_PARALLEL_DIMS for lp in nest.temporal[:cut]) or any(
+        lp.dim not in OUTPUT_PARALLEL_DIMS and lp.array_dim not in served
+        for lp in nest.spatial)
 
 
 def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
@@ -141,5 +148,8 @@ def operand_links(nest: LoopNest, operand: Operand) -> list[Link]:
                           child is not None
                           and nest.arch.convention(child, "split_fill") == "every",
                           residence.cut if child is None and operand == "O"
-                          and nest.arch.mac.first_read_elision == "per_fill" else None))
+                          and nest.arch.mac.first_read_elision == "per_fill" else None,
+                          operand == "O"
+                          and nest.arch.conventions.writeback_precision == "per_link"
+                          and unreduced_above(nest, parent, cut)))
     return links

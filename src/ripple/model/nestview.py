@@ -27,6 +27,12 @@ from ripple.model.links import fill_prefix
 from ripple.model.transfers import Side
 
 
+def nest_kind(nest: LoopNest) -> NestKind:
+    """What decides the nest's issued MACs and the words its fills hold."""
+    return NestKind(nest.layer, nest.index, nest.boundary, nest.skip_padding,
+                    nest.arch.conventions.padding)
+
+
 @lru_cache(maxsize=4096)
 def factor_groups(kind: NestKind, spec: FactorSpec) -> FactorGroups:
     return FactorGroups(build_factor(kind, spec))
@@ -43,7 +49,7 @@ class NestFactors:
 
     @classmethod
     def of(cls, nest: LoopNest) -> NestFactors:
-        kind = NestKind(nest.layer, nest.index, nest.boundary, nest.skip_padding)
+        kind = nest_kind(nest)
         groups, positions, spatial = [], [], []
         for name in FACTOR_NAMES:
             temporal = [p for p, lp in enumerate(nest.temporal) if FACTOR_OF[lp.dim] == name]

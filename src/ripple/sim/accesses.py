@@ -81,6 +81,10 @@ class LinkCounter:
         self.timing = timing
         self.loads = loads
         self.elide = link.operand == "O" and _skips_unwritten(nest, link)
+        # writeback_precision per_link: every word written back is a partial sum
+        self.partial_writeback = (link.operand == "O" and link.parent is not None
+                                  and nest.arch.conventions.writeback_precision == "per_link"
+                                  and _unreduced_above(nest, link))
         # per (instance, output): the last fill (of the memory above, under per_fill) in
         # which the instance accumulated into it; -1: never
         self._last: NDArray[np.int64] | None = None
@@ -95,7 +99,10 @@ class LinkCounter:
         self.n_c = n_c
         self.fine = ((link.parent_inst if self.need_parent else 0) * n_c
                      + (link.child_inst if apart else 0))
-        self.n_elem = _tensor_size(nest, plan, link.operand)
+        # under padding: window, inputs are words of the padded tensor (sim/window.py)
+        self.padded = plan.padded if link.operand == "I" else None
+        self.n_elem = (self.padded.size if self.padded is not None
+                       else _tensor_size(nest, plan, link.operand))
         self.stream = TileStream(n_p * n_c, self.n_elem)
         self.window = (DeltaWindow(np.arange(n_p * n_c, dtype=I64) % n_c, self.n_elem)
                        if link.delta else None)
@@ -153,7 +160,10 @@ class LinkCounter:
             assert effectual is not None
             marks = self.marks.feed(group, inst, effectual.astype(I64), step_group,
                                     chunk.step_cycles)
-        if self.link.operand == "I":  # a padding tap reads a generated zero, no element
+        if self.padded is not None:  # a padding tap reads a word of the padded input
+            assert chunk.i_window is not None
+            elem = chunk.i_window
+        elif self.link.operand == "I":  # a padding tap reads a generated zero, no element
             used = elem >= 0
             if not used.all():
                 group, inst, elem = group[used], inst[used], elem[used]
@@ -340,6 +350,8 @@ class LinkCounter:
             gg, ii, ee = gg[keep], ii[keep], ee[keep]
         if self.link.operand != "O":
             group, inst_of, words = run_sums(gg, ii)
+            if self.padded is not None:
+                words = self.padded.words(gg, ii, ee, n_inst)
             stored = None if memory is None else memory.stored_format(
                 self.link.operand)  # type: ignore[arg-type]
             coded = None
@@ -352,7 +364,7 @@ class LinkCounter:
             read = self._read_again(gg, ii, ee, n_inst, self.link.residency)
         elif local_first and self.elide:
             read = self._read_again(gg, ii, ee, n_inst)
-        if partial:
+        if partial or self.partial_writeback:  # (a fill moves no final word either way)
             final = np.zeros_like(final)
         return Runs(*run_sums(gg, ii, read, final))
 
@@ -414,10 +426,18 @@ def _skips_unwritten(nest: LoopNest, link: Link) -> bool:
             else arch.convention(link.child, "output_first_read"))
     if rule != "when_partial":
         return rule in (True, "elide")
+    return not _unreduced_above(nest, link)
+
+
+def _unreduced_above(nest: LoopNest, link: Link) -> bool:
+    """Whether some loop above the link's child leaves outputs unreduced: a temporal loop of
+    its cut, or one unrolled along an array dimension the parent does not serve, over C, a tap
+    or an input position."""
+    assert link.parent is not None
     above = nest.temporal[:link.cut]
     served = nest.arch.served(link.parent)
     unreduced = [lp for lp in nest.spatial if lp.array_dim not in served]
-    return all(lp.dim in OUTPUT_SAFE_DIMS for lp in [*above, *unreduced])
+    return not all(lp.dim in OUTPUT_SAFE_DIMS for lp in [*above, *unreduced])
 
 
 def _serving(runs: Runs, marks: ClosedTiles, mark_inst: NDArray[np.int64],

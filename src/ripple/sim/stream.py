@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.mapping import LoopNest
+from ripple.sim.window import PaddedInputs
 
 I64 = np.int64
 Linear = dict[str, int]  # coefficient per dimension
@@ -53,6 +54,7 @@ class MacChunk:
     w_flat: NDArray[np.int64]
     o_flat: NDArray[np.int64]
     valid: NDArray[np.bool_]
+    i_window: NDArray[np.int64] | None = None  # under padding: window (sim/window.py)
 
     @property
     def size(self) -> int:
@@ -170,6 +172,16 @@ class StreamPlan:
             _add(i_form, {"IY": layer.IX, "IX": 1}, 1)
             i_const = 0
         self.i_form = (i_form, i_const)
+        # under padding: window, inputs also as flat indices into the padded tensor
+        self.padded = PaddedInputs.of(nest)
+        self.i_window_form: tuple[Linear, int] | None = None
+        if self.padded is not None:
+            padded_plane = self.padded.rows * self.padded.cols
+            window_form: Linear = {"N": layer.C * padded_plane, "G": cg * padded_plane,
+                                   "C": padded_plane}
+            _add(window_form, ypos[0], self.padded.cols)
+            _add(window_form, xpos[0], 1)
+            self.i_window_form = (window_form, 0)
         w_plane = layer.FY * layer.FX
         self.w_form = ({"G": kg * cg * w_plane, "K": cg * w_plane, "C": w_plane,
                         "FY": layer.FX, "FX": 1}, 0)
@@ -408,5 +420,6 @@ def _chunk(plan: StreamPlan, steps: NDArray[np.int64], cycle0: int) -> MacChunk:
         ay, ax = layer.axis("y"), layer.axis("x")
         o_flat += gather(plan.ypos) // ay.stride * plan.out_x
         o_flat += gather(plan.xpos) // ax.stride
+    i_window = None if plan.i_window_form is None else gather(plan.i_window_form)
     return MacChunk(steps=steps, first_cycle=cycle0, mac_step=local_step, sp=sp, i_flat=i_flat,
-                    w_flat=w_flat, o_flat=o_flat, valid=valid_mac)
+                    w_flat=w_flat, o_flat=o_flat, valid=valid_mac, i_window=i_window)
