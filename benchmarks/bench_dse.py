@@ -2,6 +2,7 @@
 
     python benchmarks/bench_dse.py --quick     # conv2 on the on-chip and the DRAM array
     python benchmarks/bench_dse.py             # conv1, conv2 and fc1 on both arrays
+    python benchmarks/bench_dse.py --network   # the whole of LeNet-5 on both arrays
 
 What a user feels is the wall time from the command to the best mapping, so each side runs as
 its own process: ``ripple explore ... --objective energy`` (its search mode, no export) and a
@@ -18,13 +19,16 @@ each evaluated (the search's, of the space, and the skeletons it pruned; ZigZag'
 ``CostModelEvaluation`` count), and the old figures of the exhaustive run (``--export``): its
 wall time, rows, the distinct cost vectors among them, and its rate (rows per second against
 ZigZag's evaluations per second). The last line is ``time_to_optimum_ratio_vs_zigzag=<min over
-cases of ZigZag's wall time / the search's>``.
+cases of ZigZag's wall time / the search's>``. ``--network`` runs the whole of LeNet-5 instead (both
+totals, whether every layer's best is no worse than ZigZag's, both wall times) and ends with
+``network_time_ratio_vs_zigzag=<min over the two arrays>``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -37,6 +41,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 LENET = ROOT.parent / "shared" / "reference" / "zigzag" / "lenet5"
 CONSTRAINTS = {"index": ["output"], "max_loops_per_level": 7}
+NETWORK = "lenet5_all"  # workload_lenet5_all.yaml: the five layers
 #: Export columns that say which mapping a row is, not what it costs.
 IDENTITY = {"task", "row", "layer", "index", "boundary", "spatial", "loops", "reason"}
 
@@ -166,22 +171,53 @@ def run_zigzag(layer: str, arch: str, folder: Path) -> None:
         return original(self, *args, **kwargs)
 
     cost_model.CostModelEvaluation.__init__ = counted
-    energy, _, _ = get_hardware_performance_zigzag(
+    energy, _, cmes = get_hardware_performance_zigzag(
         str(LENET / f"workload_{layer}.yaml"), str(LENET / f"accelerator_{arch}.yaml"),
         str(LENET / "mapping_default_exploration.yaml"), dump_folder=str(folder / "dump"),
         loma_show_progress_bar=False, opt="energy")
-    print(json.dumps({"energy": float(energy), "evaluated": evaluated["n"]}))
+    layers = {cme.layer.name: float(cme.energy_total) for cme, _ in cmes[0][1]}
+    print(json.dumps({"energy": float(energy), "evaluated": evaluated["n"], "layers": layers}))
+
+
+def network_case(arch: str, workers: int) -> float:
+    """The whole of LeNet-5 by both tools, each a whole process (Ripple's search spreads the
+    layers over ``workers`` processes; ZigZag's mapper runs in one): prints both totals and
+    wall times, whether every layer's best is no worse than ZigZag's; returns the time ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        zz_seconds, _ = timed([sys.executable, __file__, "--zigzag", NETWORK, arch, str(folder)],
+                              folder / "zigzag.json")
+        theirs = json.loads((folder / "zigzag.json").read_text())["layers"]
+        command = [*_ripple_files(NETWORK, arch, folder)[:-2], "--workers", str(workers),
+                   "--json", "-"]
+        seconds, peak = timed(command, folder / "search.json")
+        ours = {found["layer"]: found["best"]["energy_pj"]
+                for found in json.loads((folder / "search.json").read_text())["layers"]}
+    no_worse = all(ours[name] <= energy * (1 + 1e-12) for name, energy in theirs.items())
+    print(f"LeNet-5 ({len(theirs)} layers) on {arch}: energy ripple {sum(ours.values()):,.1f} "
+          f"pJ, zigzag {sum(theirs.values()):,.1f} pJ (every layer no worse: {no_worse}); wall "
+          f"ripple --workers {workers} {seconds:.1f} s ({peak:,.0f} MiB, its main process), "
+          f"zigzag {zz_seconds:.1f} s; ratio {zz_seconds / seconds:.2f}", flush=True)
+    return zz_seconds / seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="conv2 on both arrays only")
+    parser.add_argument("--network", action="store_true",
+                        help="the whole of LeNet-5 on both arrays instead of single layers")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="--network: Ripple's processes (default: the cores)")
     parser.add_argument("--zigzag", nargs=3, metavar=("LAYER", "ARCH", "DIR"),
                         help=argparse.SUPPRESS)  # the ZigZag process of one case
     args = parser.parse_args()
     if args.zigzag:
         layer, arch, folder = args.zigzag
         run_zigzag(layer, arch, Path(folder))
+        return
+    if args.network:
+        ratios = [network_case(arch, args.workers) for arch in ("onchip", "dram")]
+        print(f"network_time_ratio_vs_zigzag={min(ratios):.2f}")
         return
     layers = ["conv2"] if args.quick else ["conv1", "conv2", "fc1"]
     ratios = []
