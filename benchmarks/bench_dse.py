@@ -188,9 +188,8 @@ def network_case(arch: str, workers: int) -> float:
         zz_seconds, _ = timed([sys.executable, __file__, "--zigzag", NETWORK, arch, str(folder)],
                               folder / "zigzag.json")
         theirs = json.loads((folder / "zigzag.json").read_text())["layers"]
-        command = [*_ripple_files(NETWORK, arch, folder)[:-2], "--workers", str(workers),
-                   "--json", "-"]
-        seconds, peak = timed(command, folder / "search.json")
+        seconds, peak = timed([*_ripple_files(NETWORK, arch, folder), "--workers", str(workers)],
+                              folder / "search.json")
         ours = {found["layer"]: found["best"]["energy_pj"]
                 for found in json.loads((folder / "search.json").read_text())["layers"]}
     no_worse = all(ours[name] <= energy * (1 + 1e-12) for name, energy in theirs.items())
