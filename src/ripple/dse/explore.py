@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from ripple.dse.lock import ExportLock
 from ripple.dse.rows import batch_table
 from ripple.dse.store import PartStore, fingerprint, write_part
 from ripple.mapping.skeleton import Skeleton
+from ripple.pool import stoppable_pool
 from ripple.workload.layer import Layer
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ def _raise_interrupted(*_: Any) -> None:
 
 def _run_pool(workers: int, arch: Architecture, pending: Iterator[Task], store: PartStore,
               record: Callable[[TaskSummary], None]) -> None:
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with stoppable_pool(workers) as pool:
         in_flight: set[Future[TaskSummary]] = set()
         for task in pending:
             in_flight.add(pool.submit(run_task, arch, task, str(store.part_path(task.task_id))))

@@ -20,7 +20,7 @@ run's. Identical layers (shape, precision and constraints) are searched once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -37,6 +37,7 @@ from ripple.mapping import bind
 from ripple.mapping.skeleton import Skeleton
 from ripple.mapping.spec import Mapping
 from ripple.model.batch import SkeletonBatch
+from ripple.pool import stoppable_pool
 from ripple.workload.layer import Layer
 
 #: Per-order floors kept from the first pass for the second (beyond: computed again).
@@ -330,7 +331,7 @@ def search(layers: list[Layer], arch: Architecture, constraints: Constraints, ob
         first.setdefault(key, layer)
     done: dict[str, LayerSearch] = {}
     if workers > 1 and len(first) > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(first))) as pool:
+        with stoppable_pool(min(workers, len(first))) as pool:
             pending = {pool.submit(search_layer, layer, arch, constraints.for_layer(layer.name),
                                    objective, batch_size=batch_size, sample=sample): key
                        for key, layer in first.items()}

@@ -23,7 +23,6 @@ import copy
 import math
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,6 +35,7 @@ from ripple.model import evaluate
 from ripple.multicore.explored import OBJECTIVES, ExploredTile, explore_tile
 from ripple.multicore.regions import Node, Range, needs, output_map
 from ripple.multicore.spec import Multicore
+from ripple.pool import stoppable_pool
 from ripple.results.result import LayerResult
 from ripple.workload.layer import Layer
 from ripple.workload.network import Workload
@@ -254,7 +254,7 @@ class CostModel:
             return
         keys = list(todo)  # in the order met: the tiles of a layer together
         chunk = max(1, len(keys) // (4 * workers))  # a layer's tiles share a worker's caches
-        with ProcessPoolExecutor(workers) as pool:
+        with stoppable_pool(workers) as pool:
             outcomes = pool.map(_evaluate_presets_of, [
                 (key[1], self.machine.archs[key[0]], todo[key]) for key in keys],
                 chunksize=chunk)
