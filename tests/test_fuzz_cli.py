@@ -44,4 +44,4 @@ def test_fuzz_every_command_briefly():
 
 @pytest.mark.slow
 def test_fuzz_every_command():
-    run_workers(500)
+    run_workers(120)

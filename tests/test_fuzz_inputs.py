@@ -104,28 +104,28 @@ def test_fuzz_evaluate_preset(run):
                                                "-a", str(paths["arch"]), "--dataflow", preset])
 
 
-@settings(max_examples=100, **FUZZ)
+@settings(max_examples=60, **FUZZ)
 @given(multicore_runs())
 def test_fuzz_multicore(run):
     fuzz_multicore(run)
 
 
 @pytest.mark.slow
-@settings(max_examples=2000, **FUZZ)
+@settings(max_examples=1000, **FUZZ)
 @given(evaluate_runs())
 def test_fuzz_evaluate_many(run):
     fuzz_evaluate(run)
 
 
 @pytest.mark.slow
-@settings(max_examples=1000, **FUZZ)
+@settings(max_examples=500, **FUZZ)
 @given(changes)
 def test_fuzz_workload_many(mutation):
     fuzz_workload(mutation)
 
 
 @pytest.mark.slow
-@settings(max_examples=500, **FUZZ)
+@settings(max_examples=100, **FUZZ)
 @given(multicore_runs())
 def test_fuzz_multicore_many(run):
     fuzz_multicore(run)

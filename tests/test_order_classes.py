@@ -19,7 +19,7 @@ from ripple.model.batch import SkeletonBatch, unique_inverse
 from ripple.model.order_classes import class_keys
 from tests.strategies import architectures, layers, timeloop_architectures
 
-MOST_ORDERS = 1_500  # a skeleton's orders at most (each is evaluated)
+MOST_ORDERS = 600  # a skeleton's orders at most (each is evaluated)
 
 
 def _order_classes(batch: SkeletonBatch, skeleton: Skeleton, orders: np.ndarray) -> np.ndarray:
@@ -57,7 +57,7 @@ def cases(draw):
     return layer, Architecture.model_validate(data), rules
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(cases())
 def test_orders_of_a_class_count_alike(case):
@@ -93,7 +93,7 @@ def _settled(skeleton: Skeleton, orders: np.ndarray, below: int) -> np.ndarray:
     return out
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=20, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(cases())
 def test_outermost_counts_do_not_see_the_order_below_their_cuts(case):

@@ -20,7 +20,7 @@ from tests.test_order_classes import cases
 
 
 @pytest.mark.slow
-@settings(max_examples=15, deadline=None, derandomize=True,
+@settings(max_examples=8, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(cases(), st.randoms(use_true_random=False))
 def test_outer_counts_do_not_see_how_the_loops_below_their_cuts_are_placed(case, rng):

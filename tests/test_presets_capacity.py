@@ -46,9 +46,10 @@ def test_lenet5_on_small_global_buffers(arch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("arch", GLB_VARIANTS, ids=lambda p: p.stem)
-@pytest.mark.parametrize("network", sorted(ZOO))
-def test_every_zoo_network_on_small_global_buffers(network, arch):
+@pytest.mark.parametrize("network", sorted(set(ZOO) - {"vgg16"}))  # vgg16: resnet's convs
+def test_every_zoo_network_on_the_smallest_global_buffer(network):
+    """On the 8 KiB buffer, the tightest of the three: the larger ones hold what it holds."""
+    arch = GLB_VARIANTS[0]
     results = compare_dataflows(zoo_workload(network), load_architecture(arch), list(PRESETS))
     document = {"comparison": [r.to_dict() for r in results]}
     assert_every_layer_accounted(document, network)

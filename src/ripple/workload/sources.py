@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ripple.errors import RippleInputError
 from ripple.imported import Imported
 from ripple.specio import read_peer_yaml, read_yaml
-from ripple.workload.layer import Precision
+from ripple.workload.layer import Layer, Precision
 from ripple.workload.loader import workload_from_data
 from ripple.workload.network import Workload
 from ripple.workload.timeloop_import import import_timeloop_problem
@@ -53,3 +54,18 @@ def import_any_workload(spec: str | Path, *, skip_unsupported: bool = False,
 def load_any_workload(spec: str | Path, *, skip_unsupported: bool = False) -> Workload:
     """The workload of :func:`import_any_workload`, without the notes."""
     return import_any_workload(spec, skip_unsupported=skip_unsupported).value
+
+
+def choose_layer(workload: Workload, layer: str | None, source: str) -> Layer:
+    """The MAC layer named ``layer``, or the only one when ``layer`` is None."""
+    macs = workload.mac_layers
+    if layer is None:
+        if len(macs) != 1:
+            names = ", ".join(lyr.name for lyr in macs)
+            raise RippleInputError(f"the workload has {len(macs)} MAC layers ({names}); choose "
+                                   "one with --layer", source=source)
+        return macs[0]
+    for candidate in macs:
+        if candidate.name == layer:
+            return candidate
+    raise RippleInputError(f"no MAC layer named {layer!r}", source=source)
