@@ -167,3 +167,15 @@ def test_file_targets_in_a_missing_folder_are_made(tmp_path, command):
     assert target.is_file()
     assert sorted(p.name for p in target.parent.iterdir()) == sorted(
         [target.name] + ([f"{target.name}.status.json"] if "export" in command else []))
+
+
+@pytest.mark.parametrize("option", ["--json", "--report-html"])
+def test_an_output_onto_an_input_is_refused(tmp_path, option):
+    """Writing the result over one of the command's own input files would lose the input."""
+    workload = tmp_path / "workload.yaml"
+    text = (SEED / "workload.yaml").read_text()
+    workload.write_text(text)
+    proc = run_main("evaluate", "-w", str(workload), "-a", str(SEED / "arch.yaml"),
+                    "-m", str(SEED / "mapping_event_driven.yaml"), option, str(workload))
+    _one_line(proc, str(workload), option, "is an input of this command")
+    assert workload.read_text() == text

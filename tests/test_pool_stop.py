@@ -1,4 +1,5 @@
-"""A search with a process pool stops at once on SIGTERM or Ctrl-C, its workers with it."""
+"""A search or an export with a process pool stops at once on SIGTERM or Ctrl-C, its workers
+with it, and says so in one line with the shell's status for that signal."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tests.conftest import EXAMPLES
 
 LONG_SEARCH = ["explore", "-a", str(EXAMPLES / "eyeriss_like" / "arch.yaml"),
                "-w", "zoo:resnet18", "--objective", "energy", "--workers", "2"]
+LONG_EXPORT = ["explore", "-a", str(EXAMPLES / "seed_case" / "arch.yaml"), "-w", "zoo:lenet5",
+               "--layer", "conv1", "--workers", "2", "--export", "rows.parquet"]
 
 
 def _children(pid: int) -> list[int]:
@@ -31,14 +34,16 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
-@pytest.mark.parametrize(("sig", "group", "status"), [
-    (signal.SIGTERM, True, 128 + signal.SIGTERM),   # `timeout`: the whole process group
-    (signal.SIGTERM, False, 128 + signal.SIGTERM),  # `kill PID`: the main process only
-    (signal.SIGINT, True, 128 + signal.SIGINT),     # Ctrl-C in a terminal: the group
-])
-def test_a_pooled_search_stops_with_its_workers(tmp_path: Path, sig: int, group: bool,
-                                               status: int) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "ripple", *LONG_SEARCH], cwd=tmp_path,
+@pytest.mark.parametrize(("sig", "group", "status", "command"), [
+    (signal.SIGTERM, True, 128 + signal.SIGTERM, LONG_SEARCH),   # `timeout`: the process group
+    (signal.SIGTERM, False, 128 + signal.SIGTERM, LONG_SEARCH),  # `kill PID`: the main process
+    (signal.SIGINT, True, 128 + signal.SIGINT, LONG_SEARCH),     # Ctrl-C in a terminal: the group
+    (signal.SIGTERM, True, 128 + signal.SIGTERM, LONG_EXPORT),
+    (signal.SIGINT, True, 128 + signal.SIGINT, LONG_EXPORT),
+], ids=["search-timeout", "search-kill", "search-ctrl-c", "export-timeout", "export-ctrl-c"])
+def test_a_pooled_run_stops_with_its_workers(tmp_path: Path, sig: int, group: bool, status: int,
+                                             command: list[str]) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "ripple", *command], cwd=tmp_path,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     try:
@@ -54,8 +59,9 @@ def test_a_pooled_search_stops_with_its_workers(tmp_path: Path, sig: int, group:
         else:
             os.kill(process.pid, sig)
         assert process.wait(timeout=30) == status
-        assert process.stderr.read().decode().strip().endswith(
-            "terminated" if sig == signal.SIGTERM else "interrupted")
+        last = process.stderr.read().decode().strip().splitlines()[-1]
+        assert last.startswith("ripple: terminated" if sig == signal.SIGTERM
+                               else "ripple: interrupted"), last
         deadline = time.monotonic() + 10
         while any(_alive(w) for w in workers) and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -27,6 +27,9 @@ SHOWN = {
     "layer": r"(?!timing/|output_readiness/row_ready_cycles).*",
     "network": rf"(layers/\d+|total)/{PERF}",
     "comparison": rf"comparison/\d+/((dense|sparse)/)?(layers/\d+|total)/{PERF}",
+    "search": r"mappings_in_space|total/.*|layers/\d+/(search/(mappings|mappings_evaluated|"
+              r"mappings_pruned|skeletons|skeletons_pruned)|(best|pareto_front/\d+)/"
+              r"(energy_pj|latency_cycles|edp))",
     "exploration": r"rows|total/.*|layers/\d+/(evaluated|valid|(best|pareto_front/\d+|report/"
                    r"optima/\w+)/(energy_pj|latency_cycles|edp)|report/(?!optima/).*)",
     "multicore": r"latency_cycles|macs|energy_pj|energy_breakdown_pj/\w+|cores/\d+/\w+|links/"
@@ -45,6 +48,8 @@ CASES = {
                        "--density", "I=0.4"],
     "explore": ["explore", *SEED, "--limit", "3000", "--objective", "pareto", "--report",
                 "--export", "space.parquet"],
+    "search": ["explore", "-w", "zoo:lenet5", "-a", str(EXAMPLES / "seed_case" / "arch.yaml"),
+               "--objective", "pareto"],
     "multicore": ["multicore", "-w", "zoo:lenet5", "-a",
                   str(EXAMPLES / "multicore" / "dual_core.yaml"), "--mode", "layer"],
     "table7": ["sparsity", "table7"],
@@ -64,6 +69,8 @@ def browser() -> Any:
 
 def expected_figures(doc: dict[str, Any]) -> set[str]:
     """The figures a result must have, from its JSON alone."""
+    if "searches" in doc:  # a search holds no mapspace
+        return set()
     if "export" in doc:
         return {f"mapspace_{layer['layer']}" for layer in doc["layers"]}
     if "cores" in doc:

@@ -4,6 +4,8 @@ progress bar and the estimate said before the run (docs/exploration.md)."""
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -117,11 +119,15 @@ def _explore(args: argparse.Namespace) -> int:
             mapspace_scatter(outcome.run, outcome.title, layer, args.plot)
     document = outcome.document(args.objective, report=args.report, front=bool(args.save_front))
     save_explored(args, document)
-    status = 0 if outcome.run.complete else 130  # an interrupted run, as a shell reports it
     if not json_only(args, document):
         output_console().print(report.explore_summary(document))
         print_notes(document.get("imported", []))
-    return status
+    if outcome.run.complete:
+        return 0
+    stopped = outcome.run.stopped_by or signal.SIGINT
+    print(f"ripple: {'terminated' if stopped == signal.SIGTERM else 'interrupted'} (the export "
+          "is partial: --resume finishes it)", file=sys.stderr)
+    return 128 + stopped  # as a shell reports a run stopped by that signal
 
 
 def _announce(args: argparse.Namespace, bar: Progress, task: TaskID,
@@ -135,7 +141,7 @@ def _announce(args: argparse.Namespace, bar: Progress, task: TaskID,
 
 #: What only an exhaustive run (--export) does: the argument's attribute and its flag.
 EXPORT_ONLY = (("resume", "--resume"), ("scheduler", "--scheduler"), ("report", "--report"),
-               ("plot", "--plot"), ("report_html", "--report-html"), ("limit", "--limit"))
+               ("plot", "--plot"), ("limit", "--limit"))
 
 
 def _sample(args: argparse.Namespace) -> tuple[int, int] | None:
@@ -144,7 +150,7 @@ def _sample(args: argparse.Namespace) -> tuple[int, int] | None:
 
 def _search(args: argparse.Namespace) -> int:
     """Without --export: the optimum of each layer (or its front), nothing written but the
-    findings."""
+    findings (and their report)."""
     from ripple.errors import RippleInputError
 
     for name, flag in EXPORT_ONLY:

@@ -24,10 +24,15 @@ FOLDER_OPTIONS = ("plot", "out")
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Check every output target ``args`` names (see :data:`FILE_OPTIONS`)."""
+    inputs = _input_files(args)
     for option in FILE_OPTIONS:
         target = getattr(args, option, None)
         if isinstance(target, str) and target != "-":
             check_file_target(target, f"--{option.replace('_', '-')}")
+            if Path(target).exists() and Path(target).resolve() in inputs:
+                raise RippleInputError("is an input of this command; writing it would "
+                                       "replace the input: expected another file",
+                                       source=target, field=f"--{option.replace('_', '-')}")
     for option in FOLDER_OPTIONS:
         target = getattr(args, option, None)
         if isinstance(target, str):
@@ -74,3 +79,12 @@ def _check_writable_folder(folder: Path, target: str, option: str) -> None:
         os.close(fd)
     finally:  # a signal here must not leave the probe behind
         os.unlink(probe)
+
+
+def _input_files(args: argparse.Namespace) -> set[Path]:
+    """The existing files the command's other options and arguments name (its inputs)."""
+    values: list[object] = []
+    for name, value in vars(args).items():
+        if name not in FILE_OPTIONS and name not in FOLDER_OPTIONS:
+            values.extend(value if isinstance(value, list | tuple) else [value])
+    return {Path(v).resolve() for v in values if isinstance(v, str) and v and Path(v).is_file()}

@@ -99,6 +99,7 @@ class Exploration:
     summaries: list[TaskSummary] = field(default_factory=list)
     complete: bool = False
     rows_written: int = 0
+    stopped_by: int = 0  # the signal that interrupted the run (SIGINT or SIGTERM), else 0
 
     def __repr__(self) -> str:
         return (f"Exploration(tasks={len(self.summaries)}, rows_written={self.rows_written}, "
@@ -178,8 +179,9 @@ def _run(store: PartStore, layers: list[Layer], arch: Architecture, constraints:
         for task_id in done:  # parts of no task of this run
             store.part_path(task_id).unlink()
         result.complete = True
-    except (KeyboardInterrupt, _Interrupted):
+    except (KeyboardInterrupt, _Interrupted) as exc:
         result.complete = False
+        result.stopped_by = signal.SIGTERM if isinstance(exc, _Interrupted) else signal.SIGINT
     finally:
         signal.signal(signal.SIGTERM, previous)
         result.rows_written = store.finish(result.complete)

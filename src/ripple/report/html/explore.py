@@ -1,5 +1,6 @@
 """An exploration (``explore``): per layer its optimum (or Pareto front), the report of what
-one objective's optimum loses against another's, and the mapspace drawn from the export."""
+one objective's optimum loses against another's, and the mapspace drawn from the export; or a
+search's optima and what its bounds pruned."""
 
 from __future__ import annotations
 
@@ -30,19 +31,46 @@ def explore_section(doc: dict[str, Any], source: str, base: Path) -> list[str]:
         where = ("layers", i)
         parts.append(table(f"{layer['layer']}: mappings", ["evaluated", "valid"],
                            [[num(doc, (*where, "evaluated")), num(doc, (*where, "valid"))]]))
-        chosen = [("best", (*where, "best"))] if layer.get("best") else []
-        chosen += [(f"Pareto point {j + 1}", (*where, "pareto_front", j))
-                   for j in range(len(layer.get("pareto_front", [])))]
-        optima = layer.get("report", {}).get("optima", {})
-        chosen += [(f"{name} optimum", (*where, "report", "optima", name))
-                   for name, row in optima.items() if row]
-        if chosen:
-            parts.append(table(f"{layer['layer']}: chosen mappings", ["which", *ROW_HEADERS],
-                               [[label, *_mapping_row(doc, path)] for label, path in chosen]))
+        parts.extend(_chosen(doc, where))
         if "report" in layer:
             parts.append(_report_table(doc, where))
         parts.append(_scatter(layer, mapspace_view(export, layer["layer"]), doc["rows"]))
     return parts
+
+
+def search_section(doc: dict[str, Any]) -> list[str]:
+    """A search's parts (``explore`` without ``--export``): the totals, and per layer what was
+    evaluated and what the bounds pruned, and the optimum (or front) found; no mapspace, which
+    only an export holds."""
+    what = (f"a sample of {doc['sample']['mappings']:,} mappings per layer"
+            if doc.get("sample") else "the whole space, pruned by exact floors")
+    parts = [table(f"search of {what}, objective {doc['objective']}: {len(doc['layers'])} "
+                   f"layer(s), {doc['searches']} searched", ["quantity", "value"],
+                   [["mappings in the space", num(doc, ("mappings_in_space",))],
+                    *[[f"total {k}", num(doc, ("total", k))] for k in doc.get("total", {})]])]
+    keys = ("mappings", "mappings_evaluated", "mappings_pruned", "skeletons",
+            "skeletons_pruned")
+    for i, layer in enumerate(doc["layers"]):
+        where = ("layers", i)
+        parts.append(table(f"{layer['layer']}: search", [k.replace("_", " ") for k in keys],
+                           [[num(doc, (*where, "search", k)) for k in keys]]))
+        parts.extend(_chosen(doc, where))
+    return parts
+
+
+def _chosen(doc: dict[str, Any], where: tuple) -> list[str]:
+    """The table of a layer's best mapping, Pareto points and per-objective optima, if any."""
+    layer: Any = at(doc, where)
+    chosen = [("best", (*where, "best"))] if layer.get("best") else []
+    chosen += [(f"Pareto point {j + 1}", (*where, "pareto_front", j))
+               for j in range(len(layer.get("pareto_front") or []))]
+    optima = layer.get("report", {}).get("optima", {})
+    chosen += [(f"{name} optimum", (*where, "report", "optima", name))
+               for name, row in optima.items() if row]
+    if not chosen:
+        return []
+    return [table(f"{layer['layer']}: chosen mappings", ["which", *ROW_HEADERS],
+                  [[label, *_mapping_row(doc, path)] for label, path in chosen])]
 
 
 def _mapping_row(doc: dict[str, Any], path: tuple) -> list[Cell]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ripple.errors import RippleInputError
 from ripple.report.html.cells import Cell, num, table
-from ripple.report.html.explore import explore_section
+from ripple.report.html.explore import explore_section, search_section
 from ripple.report.html.layer import layer_section
 from ripple.report.html.multicore import multicore_section
 from ripple.report.html.network import networks_section
@@ -21,6 +21,8 @@ KINDS: dict[str, tuple[str, frozenset[str]]] = {
     "network": ("a network under a dataflow (evaluate --dataflow)",
                 frozenset({"workload", "dataflow", "layers", "total"})),
     "comparison": ("dataflows compared (compare)", frozenset({"comparison"})),
+    "search": ("a search to the optimum (explore without --export)",
+               frozenset({"searches", "mappings_in_space", "layers"})),
     "exploration": ("an exploration (explore)", frozenset({"export", "objective", "layers"})),
     "multicore": ("a multi-core schedule (multicore)",
                   frozenset({"machine", "cores", "tiles", "transfers"})),
@@ -48,6 +50,7 @@ def sections(document: dict[str, Any], source: str, base: Path) -> tuple[str, li
         "layer": lambda: layer_section(document),
         "network": lambda: networks_section(document, [()]),
         "comparison": lambda: _comparison(document),
+        "search": lambda: search_section(document),
         "exploration": lambda: explore_section(document, source, base),
         "multicore": lambda: multicore_section(document),
         "table7": lambda: sparsity_section(document, "table7"),
