@@ -5,7 +5,7 @@ task already handed to a worker, and a worker that receives SIGTERM with the res
 process group reports the signal as its task's exception and takes the next task: a search
 stopped by Ctrl-C or ``timeout`` would run on for minutes. Here the workers leave signals to
 the main process (SIGINT ignored, SIGTERM ends them), and an exception in the main process
-(Ctrl-C, SIGTERM raised as one, an error) cancels what has not started and ends the workers.
+(Ctrl-C, SIGTERM raised as one, an error) ends the workers and cancels what has not started.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ def stoppable_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     try:
         yield pool
     except BaseException:
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:  # the running tasks: nobody will read their results
-            process.terminate()
-        for process in processes:
-            process.join(timeout=5)
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()  # the running tasks: nobody will read their results
+        # the pool's own thread sees its workers gone, fails what is left and ends: waiting for
+        # it keeps it from writing into pipes the interpreter is closing on its way out
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)

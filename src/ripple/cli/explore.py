@@ -11,12 +11,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ripple.cli import flags
-from ripple.cli.common import (
-    json_only,
-    print_notes,
-    report_html_option,
-    workload_and_arch,
-)
+from ripple.cli.common import json_only, print_notes, report_html_option, workload_and_arch
 from ripple.cli.progress import wanted
 from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
 from ripple.lazy import lazy_module

@@ -28,11 +28,12 @@ def check_outputs(args: argparse.Namespace) -> None:
     for option in FILE_OPTIONS:
         target = getattr(args, option, None)
         if isinstance(target, str) and target != "-":
-            check_file_target(target, f"--{option.replace('_', '-')}")
+            flag = f"--{option.replace('_', '-')}"
+            check_file_target(target, flag)
             if Path(target).exists() and Path(target).resolve() in inputs:
                 raise RippleInputError("is an input of this command; writing it would "
                                        "replace the input: expected another file",
-                                       source=target, field=f"--{option.replace('_', '-')}")
+                                       source=target, field=flag)
     for option in FOLDER_OPTIONS:
         target = getattr(args, option, None)
         if isinstance(target, str):

@@ -107,7 +107,7 @@ class Exploration:
 
     def of_layer(self, layer: str) -> Exploration:
         return Exploration([s for s in self.summaries if s.layer == layer], self.complete,
-                           self.rows_written)
+                           self.rows_written, self.stopped_by)
 
     def arrays(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64],
                               NDArray[np.int64], NDArray[np.bool_]]:
