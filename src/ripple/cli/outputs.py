@@ -30,7 +30,7 @@ def check_outputs(args: argparse.Namespace) -> None:
         if isinstance(target, str) and target != "-":
             flag = f"--{option.replace('_', '-')}"
             check_file_target(target, flag)
-            if Path(target).exists() and Path(target).resolve() in inputs:
+            if Path(target).resolve() in inputs:  # inputs: existing files only
                 raise RippleInputError("is an input of this command; writing it would "
                                        "replace the input: expected another file",
                                        source=target, field=flag)
