@@ -18,6 +18,7 @@ FILLS = ("whole", "delta")
 SPLIT_FILLS = ("owner", "every")
 OUTPUT_CAPACITIES = ("larger", "final_above_reductions")
 PADDINGS = ("generated", "window")
+INPUT_WINDOWS = ("each_fill", "average")
 WRITEBACK_PRECISIONS = ("per_word", "per_link")
 FIRST_READ_ELISIONS = (False, True, "when_partial", "per_fill")
 
@@ -106,6 +107,7 @@ def architectures(draw, narrow: bool = False, window: bool = False) -> Architect
     if window and all((memory.get("fills") or conventions["fills"]) == "whole"
                       for level in levels for memory in level["memories"]):
         conventions["padding"] = draw(st.sampled_from(PADDINGS))
+        conventions["input_window"] = draw(st.sampled_from(INPUT_WINDOWS))
     return Architecture.model_validate({"name": "random", "array": array, "mac": mac,
                                         "conventions": conventions, "levels": levels})
 
@@ -127,14 +129,17 @@ def timeloop_architectures(draw) -> Architecture:
     return Architecture.model_validate(data)
 
 
-def _split(draw, bound: int) -> list[int]:
-    """Loop sizes (outermost first) covering ``bound``; only the outermost may overhang."""
+def _split(draw, bound: int, overhang: bool = False) -> list[int]:
+    """Loop sizes (outermost first) covering ``bound``; only the outermost may overhang.
+    ``overhang``: the innermost does not divide ``bound`` where a size can."""
     if bound == 1:
         return []
     sizes = []
     inner = 1
-    for _ in range(draw(st.integers(0, 2))):
-        size = draw(st.integers(1, bound))
+    uneven = [size for size in range(2, bound) if bound % size]
+    for attempt in range(draw(st.integers(1 if overhang and uneven else 0, 2))):
+        size = draw(st.sampled_from(uneven) if overhang and uneven and attempt == 0
+                    else st.integers(1, bound))
         if inner * size >= bound:
             break
         sizes.append(size)
@@ -144,9 +149,12 @@ def _split(draw, bound: int) -> list[int]:
 
 
 @st.composite
-def mappings(draw, layer: Layer, arch: Architecture, sliding: bool = False) -> Mapping:
+def mappings(draw, layer: Layer, arch: Architecture, sliding: bool = False,
+             overhang: bool = False) -> Mapping:
     """A valid mapping; ``sliding``: loops over positions above the loops over taps where the
-    architecture has several levels, so that consecutive tiles overlap (sliding windows)."""
+    architecture has several levels, so that consecutive tiles overlap (sliding windows);
+    ``overhang``: the innermost loop of each dimension (the one unrolled, when one is) does not
+    divide the dimension where a size can."""
     index = draw(st.sampled_from(("output", "input")))
     pos = ("OY", "OX") if index == "output" else ("IY", "IX")
     bounds = {"N": layer.N, "G": layer.G, "K": layer.K_group, "C": layer.C_group,
@@ -164,7 +172,7 @@ def mappings(draw, layer: Layer, arch: Architecture, sliding: bool = False) -> M
     slots: dict[str, list[str]] = {name: [] for name in levels}  # dims, sizes assigned later
     sizes_of: dict[str, list[int]] = {}
     for dim, bound in bounds.items():
-        sizes = _split(draw, bound)
+        sizes = _split(draw, bound, overhang)
         fits = [d for d, free in room.items() if sizes and free >= sizes[-1]
                 and (dim in OUTPUT_PARALLEL or d not in no_reduction)]
         if fits and draw(st.booleans()):

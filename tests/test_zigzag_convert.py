@@ -111,7 +111,7 @@ def test_mapping_hints_back_and_forth_change_nothing(mapping, tmp_path):
     _convert("--from", "zigzag", str(written), "-w", model, "-o", str(second))
     assert yaml.safe_load(first.read_text()) == yaml.safe_load(second.read_text())
     entries = yaml.safe_load(written.read_text())
-    assert [entry["name"] for entry in entries] == ["default", "down", "fc", "pad"]
+    assert [entry["name"] for entry in entries] == ["default", "down", "fc", "pad", "uneven"]
     validator = MappingValidator(entries)
     assert validator.validate()
 

@@ -16,6 +16,7 @@ SplitFill = Literal["owner", "every"]
 OutputCapacity = Literal["larger", "final_above_reductions"]
 Padding = Literal["generated", "window"]
 WritebackPrecision = Literal["per_word", "per_link"]
+InputWindow = Literal["each_fill", "average"]
 
 
 class Conventions(StrictModel):
@@ -48,6 +49,12 @@ class Conventions(StrictModel):
     partial precision when a loop that leaves them unreduced lies above the child (the link's
     fills then read partial sums back) and all at the final one otherwise (``per_link``,
     ZigZag's ``psum_flag``; the architecture's only).
+    ``input_window`` (with ``padding: window``): a fill holds, per spatial axis, the padded
+    positions its own taps reach (``each_fill``), or the window of the side's *average* fill:
+    ``(p - 1) * stride + (t - 1) * dilation + 1`` positions (fewer where the taps skip some),
+    ``p`` and ``t`` the average numbers of distinct output positions and taps per fill rounded
+    down (``average``, ZigZag's tile sizes, which spread an unrolling that does not divide the
+    layer evenly and round the spread down; the architecture's only).
     """
 
     output_first_read: FirstRead = Field(default="elide",
@@ -63,6 +70,8 @@ class Conventions(StrictModel):
                              description="whether padding taps' zeros are words that fills move")
     writeback_precision: WritebackPrecision = Field(
         default="per_word", description="the precision of the outputs a write-back moves")
+    input_window: InputWindow = Field(
+        default="each_fill", description="each fill's own input window, or the average fill's")
 
 
 #: Each peer's conventions, and the MAC conventions it implies where the file gives none.
@@ -70,7 +79,7 @@ CONVENTION_PRESETS: dict[str, tuple[Conventions, dict[str, object]]] = {
     "ripple": (Conventions(), {}),
     "zigzag": (Conventions(output_first_read="when_partial",
                            output_capacity="final_above_reductions", padding="window",
-                           writeback_precision="per_link"),
+                           writeback_precision="per_link", input_window="average"),
                {"latch": ["I", "W"], "first_read_elision": "when_partial"}),
     "timeloop": (Conventions(fills="delta", multicast="irrelevant", split_fill="every"),
                  {"latch": [], "first_read_elision": "per_fill"}),

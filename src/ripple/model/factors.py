@@ -14,6 +14,7 @@ one factor's tables across every loop order.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +47,7 @@ class NestKind:
     boundary: str
     skip_padding: bool
     padding: str = "generated"  # the architecture's ``padding`` convention
+    input_window: str = "each_fill"  # and its ``input_window`` one
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ class Factor:
     ``rank`` orders the elements by their temporal digits in nest order.
     ``window``: under ``padding: window``, each element's input position in the padded axis
     (padding taps included), whose distinct count per tile is capped at ``window_cap``
-    (the axis' unpadded size): what a fill holds of inputs on this axis.
+    (the axis' unpadded size): what a fill holds of inputs on this axis. ``steps``: under
+    ``input_window: average`` as well, the axis' stride and dilation, from which a fill's
+    window is computed instead (:func:`average_window`).
     """
 
     spec: FactorSpec
@@ -85,6 +89,7 @@ class Factor:
     out_extent: int
     window: IntArray | None = None
     window_cap: int = 0
+    steps: tuple[int, int] | None = None
     rank: IntArray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -132,7 +137,7 @@ def _axis_factor(kind: NestKind, spec: FactorSpec) -> Factor:
     pos, tap = (a.ravel() for a in np.meshgrid(np.arange(n_pos, dtype=np.int64),
                                               np.arange(geom.taps, dtype=np.int64),
                                               indexing="ij"))
-    window = None
+    window, steps = None, None
     if kind.index == "output":
         iy = pos * geom.stride + tap * geom.dilation - geom.pad
         valid = (iy >= 0) & (iy < geom.inputs)
@@ -140,6 +145,8 @@ def _axis_factor(kind: NestKind, spec: FactorSpec) -> Factor:
         coord_i, coord_o, out_extent = np.where(valid, iy, -1), pos, geom.outputs
         if kind.padding == "window" and not kind.skip_padding:
             window = iy + geom.pad
+            if kind.input_window == "average":
+                steps = (geom.stride, geom.dilation)
     else:
         num = pos + geom.pad - tap * geom.dilation
         oy = num // geom.stride
@@ -157,7 +164,18 @@ def _axis_factor(kind: NestKind, spec: FactorSpec) -> Factor:
     _digits(spec, tap_dim, tap, digits)
     coords = {"I": coord_i[issued], "W": tap, "O": coord_o[issued]}
     return Factor(spec, digits, coords, out_extent,  # type: ignore[arg-type]
-                  None if window is None else window[issued], geom.inputs)
+                  None if window is None else window[issued], geom.inputs, steps)
+
+
+def average_window(positions: int, taps: int, steps: tuple[int, int]) -> int:
+    """Distinct input positions that ``positions`` consecutive outputs reach through ``taps``
+    consecutive taps, at ``steps`` (stride, dilation) apart: ``(p - 1) * s + (t - 1) * d + 1``
+    where the taps cover the gaps between outputs, ``p * t`` where they are too sparse to meet
+    (ZigZag's ``calc_pr_dimension_size``, docs/conventions.md)."""
+    stride, dilation = steps
+    common = math.gcd(stride, dilation)
+    overlap = max(0, taps - stride // common) * max(0, positions - dilation // common)
+    return positions * taps - overlap
 
 
 def build_factor(kind: NestKind, spec: FactorSpec) -> Factor:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ripple.model.factors import Factor, IntArray
+from ripple.model.factors import Factor, IntArray, average_window
 from ripple.model.relevance import OUTPUT_PARALLEL_DIMS
 from ripple.workload.layer import Operand
 
@@ -143,14 +143,15 @@ class FactorGroups:
         groups, group_of = np.unique(key, return_inverse=True)
         n = len(groups)
         coords = self.factor.coords[operand]
-        cap = None
+        cap, average = None, False
         if operand == "I" and self.factor.window is not None:  # padding: window
             coords, cap = self.factor.window, self.factor.window_cap
+            average = self.factor.steps is not None  # input_window: average
         if part.classes and not part.owned:  # distinct per (group, class), summed over them
             n_cls = self.n_values(part.classes)
             fine_groups, fine_of = np.unique(group_of * n_cls + self.key(0, part.classes),
                                              return_inverse=True)
-            per_fine = _capped(_distinct_per_group(fine_of, coords, len(fine_groups)), cap)
+            per_fine = self._fill_words(fine_of, len(fine_groups), coords, cap, average)
             columns = [np.bincount(fine_groups // n_cls, weights=per_fine,
                                    minlength=n).astype(np.int64)]
         elif part.owned:
@@ -159,7 +160,7 @@ class FactorGroups:
                 codes, self._pair_codes(q, coords))]
             columns = [_distinct_per_group(group_of[kept], coords[kept], n)]
         else:
-            columns = [_capped(_distinct_per_group(group_of, coords, n), cap)]
+            columns = [self._fill_words(group_of, n, coords, cap, average)]
         if outputs:
             for kind in ("last", "first"):
                 chosen = self._extremes[kind]
@@ -179,6 +180,19 @@ class FactorGroups:
                     columns.append(np.bincount(group_of[chosen], minlength=n))
         columns += [_distinct_per_group(group_of, self.factor.coords[op], n) for op in extra]
         return groups, np.stack(columns, axis=1).astype(np.int64)
+
+    def _fill_words(self, group_of: IntArray, n: int, coords: IntArray, cap: int | None,
+                    average: bool) -> IntArray:
+        """Per group, the words of its fill: its distinct ``coords`` (at most ``cap``), or,
+        under ``input_window: average``, the window of the average fill (the same for every
+        group; docs/conventions.md)."""
+        if not average or n == 0:
+            return _capped(_distinct_per_group(group_of, coords, n), cap)
+        positions, taps = (int(_distinct_per_group(group_of, self.factor.coords[op], n).sum())
+                           // n for op in ("O", "W"))
+        assert self.factor.steps is not None
+        words = min(average_window(positions, taps, self.factor.steps), self.factor.window_cap)
+        return np.full(n, words, dtype=np.int64)
 
     def _splits(self, instances: Instances) -> bool:
         """Whether those of the factor's spatial loops select instances that share outputs

@@ -30,7 +30,7 @@ from ripple.model.transfers import Side
 def nest_kind(nest: LoopNest) -> NestKind:
     """What decides the nest's issued MACs and the words its fills hold."""
     return NestKind(nest.layer, nest.index, nest.boundary, nest.skip_padding,
-                    nest.arch.conventions.padding)
+                    nest.arch.conventions.padding, nest.arch.conventions.input_window)
 
 
 @lru_cache(maxsize=4096)

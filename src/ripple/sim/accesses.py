@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from ripple.arch import Memory
 from ripple.mapping import LoopNest
 from ripple.results import CodedSides, IneffectualSides, OperandAccess
+from ripple.sim.average_fills import AverageFills
 from ripple.sim.compression import encoded_bits
 from ripple.sim.deltas import DeltaWindow
 from ripple.sim.links import OUTPUT_SAFE_DIMS, Link
@@ -103,6 +104,9 @@ class LinkCounter:
         self.padded = plan.padded if link.operand == "I" else None
         self.n_elem = (self.padded.size if self.padded is not None
                        else _tensor_size(nest, plan, link.operand))
+        # under input_window: average, each side's average fill (a first pass: survey)
+        self.averages: dict[str, AverageFills] = {}
+        self.average_windows: dict[str, tuple[int, int]] = {}
         self.stream = TileStream(n_p * n_c, self.n_elem)
         self.window = (DeltaWindow(np.arange(n_p * n_c, dtype=I64) % n_c, self.n_elem)
                        if link.delta else None)
@@ -132,6 +136,36 @@ class LinkCounter:
             for _, sides in self._channel_sides():
                 for memory, direction, n_inst in sides:
                     loads.register(memory, link.operand, direction, n_inst)
+        if self.padded is not None and nest.arch.conventions.input_window == "average":
+            if self.need_child:
+                self.averages["child"] = AverageFills(plan, link.n_child_inst)
+            if link.parent is not None:
+                self.averages["parent"] = AverageFills(
+                    plan, link.n_parent_inst * (link.n_classes if link.class_of_child
+                                                is not None else 1))
+
+    def survey(self, chunk: MacChunk) -> None:
+        """The first pass under ``input_window: average``: each side's fills of ``chunk``."""
+        step_group = self.plan.prefix(chunk.steps, self.link.prefix)
+        group = step_group[chunk.mac_step]
+        p_inst, c_inst = np.divmod(self.fine[chunk.sp], self.n_c)
+        for side, average in self.averages.items():
+            inst = c_inst if side == "child" else self._parent_inst(p_inst, c_inst)
+            average.feed(chunk, group, inst, step_group)
+
+    def settle(self) -> None:
+        """End the first pass: each side's average fill."""
+        for side, average in self.averages.items():
+            average.finish()
+            self.average_windows[side] = average.window()
+
+    def _parent_inst(self, p_inst: NDArray[np.int64], c_inst: NDArray[np.int64]
+                     ) -> NDArray[np.int64]:
+        """The parent's instance, and the class of children it serves apart (multicast)."""
+        link = self.link
+        if link.class_of_child is None:
+            return p_inst
+        return p_inst * link.n_classes + link.class_of_child[c_inst]
 
     def _channel_sides(self) -> list[tuple[Channel, list[tuple[Memory, Direction, int]]]]:
         """For a transfer link: each channel's sides (memory, direction, instances)."""
@@ -351,7 +385,8 @@ class LinkCounter:
         if self.link.operand != "O":
             group, inst_of, words = run_sums(gg, ii)
             if self.padded is not None:
-                words = self.padded.words(gg, ii, ee, n_inst)
+                side = "parent" if memory is not None and memory is self.link.parent else "child"
+                words = self.padded.words(gg, ii, ee, n_inst, self.average_windows.get(side))
             stored = None if memory is None else memory.stored_format(
                 self.link.operand)  # type: ignore[arg-type]
             coded = None
@@ -404,8 +439,8 @@ class LinkCounter:
             return self._side(tiles, p_inst, link.n_parent_inst, self.injective_parent,
                               link.parent, partial=link.parent_split,
                               local_first=link.child is None and link.parent_split)
-        fine = p_inst * link.n_classes + link.class_of_child[c_inst]
-        runs = self._side(tiles, fine, link.n_parent_inst * link.n_classes, False, link.parent)
+        runs = self._side(tiles, self._parent_inst(p_inst, c_inst),
+                          link.n_parent_inst * link.n_classes, False, link.parent)
         group, inst = runs.group, runs.inst // link.n_classes
         starts = np.flatnonzero(join(True, (group[1:] != group[:-1]) | (inst[1:] != inst[:-1])))
         words = np.add.reduceat(runs.words, starts) if starts.size else runs.words

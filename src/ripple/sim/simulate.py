@@ -206,6 +206,13 @@ def _count_accesses(nest: LoopNest, plan: StreamPlan, execution: Execution,
             assert values is not None, "memory-level sparsity needs the tensors' values"
             markers.setdefault(spec.condition_on[0], Effectual(spec.condition_on, values["I"],
                                                                values["W"]))
+    surveying = [counter for counter in counters if counter.averages]
+    if surveying:  # input_window: average needs each side's average fill first
+        for chunk in stream():
+            for counter in surveying:
+                counter.survey(chunk)
+        for counter in surveying:
+            counter.settle()
     for chunk in stream():
         marks = {key: marker(chunk) for key, marker in markers.items()}
         for counter in counters:

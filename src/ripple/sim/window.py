@@ -4,7 +4,9 @@ spatial axis, the distinct padded positions its taps reach, at most the axis' un
 
 The simulator counts this from the tiles it really issues: the distinct elements of each fill
 projected on the batch and channel part, on the padded rows and on the padded columns; the
-fill's words are the first count times the other two, each capped.
+fill's words are the first count times the other two, each capped. Under ``input_window:
+average`` (ZigZag's) a fill holds, per axis, the window of the side's *average* fill instead,
+from a first pass over the MACs (:mod:`ripple.sim.average_fills`).
 """
 
 from __future__ import annotations
@@ -43,12 +45,18 @@ class PaddedInputs:
         cols = (ax.outputs - 1) * ax.stride + (ax.taps - 1) * ax.dilation + 1
         return cls(rows, cols, (layer.IY, layer.IX), layer.N * layer.C * rows * cols)
 
-    def words(self, group: IntArray, inst: IntArray, elem: IntArray, n_inst: int) -> IntArray:
+    def words(self, group: IntArray, inst: IntArray, elem: IntArray, n_inst: int,
+              average: tuple[int, int] | None = None) -> IntArray:
         """Per run of the sorted distinct ``(group, instance, element)`` triples (the runs of
-        :func:`run_sums`), the words of its fill under the window convention."""
+        :func:`run_sums`), the words of its fill under the window convention; ``average``:
+        the rows and columns of the side's average fill, which every fill then holds."""
         plane = self.rows * self.cols
-        rest, rows, cols = (run_sums(*unique_triples(group, inst, part, n_inst, bound)[:2])[2]
-                            for part, bound in ((elem // plane, self.size // plane),
-                                                (elem // self.cols % self.rows, self.rows),
-                                                (elem % self.cols, self.cols)))
-        return rest * np.minimum(rows, self.caps[0]) * np.minimum(cols, self.caps[1])
+        parts = ((elem // plane, self.size // plane), (elem // self.cols % self.rows, self.rows),
+                 (elem % self.cols, self.cols))
+        if average is not None:
+            parts = parts[:1]
+        counts = [run_sums(*unique_triples(group, inst, part, n_inst, bound)[:2])[2]
+                  for part, bound in parts]
+        rows, cols = counts[1:] if average is None else average
+        return counts[0] * np.minimum(rows, self.caps[0]) * np.minimum(cols, self.caps[1])
+
