@@ -33,6 +33,7 @@ from ripple.model.components import (
     channel_durations,
     delta_channel_durations,
     fullest_instance_bits,
+    side_totals,
     tile_words,
 )
 from ripple.model.factors import FACTOR_NAMES, FactorLoop, FactorSpec
@@ -177,8 +178,11 @@ class SkeletonBatch:
         """Evaluate ``compute(groups, qs...)`` once per distinct (factor ids, qs...) row and
         gather the results per order."""
         first, inverse = unique_inverse(np.concatenate([ids, *qs_list], axis=1))
-        values = [compute(tuple(self._groups[f][int(v)] for f, v in enumerate(ids[i])),
-                          *(tuple(int(q) for q in qs[i]) for qs in qs_list)) for i in first]
+        groups = self._groups
+        rows = [[tuple(row) for row in qs[first].tolist()] for qs in qs_list]  # Python ints
+        values = [compute(tuple(groups[f][v] for f, v in enumerate(row)),
+                          *(per_qs[k] for per_qs in rows))
+                  for k, row in enumerate(ids[first].tolist())]
         return np.array(values, dtype=np.int64)[inverse]
 
     def _positions(self, orders: IntArray) -> IntArray:
@@ -343,14 +347,13 @@ class SkeletonBatch:
         """Add one side's transactions and bits (and granules) over all its fills."""
         side, transfer, insts, dparts = s.side, s.transfer, s.insts, s.dparts
         assert side.memory is not None
-        totals = self._per_key(ids, s.keys, lambda g, q, *extra, i=insts, d=dparts,
-                               t=transfer: self._port_part(q, extra, t, i, d).totals(g))
+        whole = len(s.keys) == 1 and dparts is None
+        totals = self._per_key(ids, s.keys, self._side_totals(transfer, insts, dparts, whole))
         acc = accesses[(side.memory.name, operand)]
         if side.granule is not None:
             narrow = replace(transfer, bandwidth=side.granule)
             acc[f"{side.direction}_granules"] += self._per_key(
-                ids, s.keys, lambda g, q, *extra, i=insts, d=dparts,
-                t=narrow: self._port_part(q, extra, t, i, d).totals(g))[:, 0]
+                ids, s.keys, self._side_totals(narrow, insts, dparts, whole))[:, 0]
         if side.direction == "read":
             acc["reads"] += totals[:, 0]
             acc["read_bits"] += totals[:, 1]
@@ -358,6 +361,16 @@ class SkeletonBatch:
             acc["writes"] += totals[:, 0]
             acc["write_bits"] += totals[:, 1]
             acc["final_writes"] += totals[:, 2]
+
+    def _side_totals(self, transfer: Transfer, insts: tuple, dparts: tuple | None,
+                     whole: bool) -> Callable[..., tuple[int, int, int]]:
+        """What :meth:`_per_key` computes per key for one side: its totals over its fills;
+        ``whole`` (keyed by ``qs`` alone, no delta): straight from the memoized component,
+        the hot path of the floors."""
+        if whole:
+            return lambda groups, qs: side_totals(groups, qs, insts, transfer)
+        return lambda groups, qs, *extra: self._port_part(qs, extra, transfer, insts,
+                                                          dparts).totals(groups)
 
     def _no_accesses(self, batch: int) -> dict[tuple[str, str], dict[str, IntArray]]:
         return {(m.name, op): {k: np.zeros(batch, dtype=np.int64) for k in ACCESS_KEYS}
