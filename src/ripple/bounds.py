@@ -10,9 +10,9 @@ than counted wrongly (int64 wraps around silently) or not at all.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 #: The largest single size: a layer dimension, stride, padding, loop or array dimension.
 MAX_SIZE = 2**31 - 1
@@ -29,18 +29,36 @@ MAX_NAME = 256
 #: The longest list of loops at one level, of levels, or of memories at one level.
 MAX_ENTRIES = 64
 
+
+
+def _number(value: Any) -> Any:
+    """Refuse a quoted number (``K: "8"``) or a boolean where a number is expected: pydantic
+    would read them as 8 and 1, and a file that quotes a size has likely gone wrong
+    elsewhere too."""
+    if isinstance(value, str | bool):
+        raise ValueError("expected a number, not a " + ("string" if isinstance(value, str)
+                                                         else "boolean"))
+    return value
+
+
+Number = BeforeValidator(_number)
 #: A size: a layer dimension, a stride, a loop or array dimension.
-Size = Annotated[int, Field(gt=0, le=MAX_SIZE)]
+Size = Annotated[int, Number, Field(gt=0, le=MAX_SIZE)]
 #: A padding: a size that may be zero.
-Offset = Annotated[int, Field(ge=0, le=MAX_SIZE)]
+Offset = Annotated[int, Number, Field(ge=0, le=MAX_SIZE)]
 #: A number of bits: a capacity or a bandwidth.
-Bits = Annotated[int, Field(gt=0, le=MAX_COUNT)]
+Bits = Annotated[int, Number, Field(gt=0, le=MAX_COUNT)]
 #: The width of an element.
-Width = Annotated[int, Field(gt=0, le=MAX_PRECISION_BITS)]
+Width = Annotated[int, Number, Field(gt=0, le=MAX_PRECISION_BITS)]
 #: The energy of one access, MAC or bit.
-Energy = Annotated[float, Field(ge=0.0, le=MAX_ENERGY_PJ, allow_inf_nan=False)]
+Energy = Annotated[float, Number, Field(ge=0.0, le=MAX_ENERGY_PJ, allow_inf_nan=False)]
 #: The area of one MAC or memory instance, in the user's unit (finite, below 1e12).
-Area = Annotated[float, Field(ge=0.0, le=1e12, allow_inf_nan=False)]
+Area = Annotated[float, Number, Field(ge=0.0, le=1e12, allow_inf_nan=False)]
+#: :data:`Size`, :data:`Offset` and :data:`Energy` in a peer's file (Timeloop's), which may
+#: quote a number as its own tool's reader accepts it.
+LaxSize = Annotated[int, Field(gt=0, le=MAX_SIZE)]
+LaxOffset = Annotated[int, Field(ge=0, le=MAX_SIZE)]
+LaxEnergy = Annotated[float, Field(ge=0.0, le=MAX_ENERGY_PJ, allow_inf_nan=False)]
 
 
 def check_counts(counts: dict[str, int]) -> None:

@@ -12,10 +12,11 @@ ZIGZAG_KEYS = frozenset({"operational_array", "memories"})
 
 
 def is_zigzag_accelerator(path: str | Path) -> bool:
-    """Whether ``path`` holds a ZigZag accelerator (its ``operational_array`` and
-    ``memories``) rather than a Ripple architecture."""
+    """Whether ``path`` holds a ZigZag accelerator (its ``operational_array`` or
+    ``memories``, and no Ripple ``levels``) rather than a Ripple architecture. One of the two
+    keys is enough, so that a misspelt other is reported as ZigZag's field."""
     data, _ = read_peer_yaml(path, "ZigZag")
-    return isinstance(data, dict) and data.keys() >= ZIGZAG_KEYS
+    return isinstance(data, dict) and bool(data.keys() & ZIGZAG_KEYS) and "levels" not in data
 
 
 def load_architecture(path: str | Path) -> Architecture:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ripple.bounds import MAX_SIZE, Energy, Offset, Size
+from ripple.bounds import MAX_SIZE, LaxEnergy, LaxOffset, LaxSize
 
 #: Words per cycle (Sparseloop's port bandwidths).
 WordsPerCycle = Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)]
@@ -47,20 +47,20 @@ def _instance_range(name: str) -> str:
 class TimeloopAttributes(_Open):
     """The attributes the importer reads, under Timeloop's names and legacy spellings."""
 
-    depth: Offset | None = None
-    data_storage_depth: Offset | None = None
-    entries: Offset | None = None
-    width: Size | None = None
-    data_storage_width: Size | None = None
-    block_size: Size | None = None
-    block_size_legacy: Size | None = Field(None, alias="block-size")
-    datawidth: Size | None = None
-    word_bits: Size | None = Field(None, alias="word-bits")
-    word_width: Size | None = None
-    network_word_bits: Size | None = None
-    network_word_bits_legacy: Size | None = Field(None, alias="network-word-bits")
-    meshX: Size | None = None
-    metadata_datawidth: Offset | None = None
+    depth: LaxOffset | None = None
+    data_storage_depth: LaxOffset | None = None
+    entries: LaxOffset | None = None
+    width: LaxSize | None = None
+    data_storage_width: LaxSize | None = None
+    block_size: LaxSize | None = None
+    block_size_legacy: LaxSize | None = Field(None, alias="block-size")
+    datawidth: LaxSize | None = None
+    word_bits: LaxSize | None = Field(None, alias="word-bits")
+    word_width: LaxSize | None = None
+    network_word_bits: LaxSize | None = None
+    network_word_bits_legacy: LaxSize | None = Field(None, alias="network-word-bits")
+    meshX: LaxSize | None = None
+    metadata_datawidth: LaxOffset | None = None
     read_bandwidth: WordsPerCycle | None = None
     write_bandwidth: WordsPerCycle | None = None
 
@@ -97,7 +97,7 @@ class TimeloopArchFile(_Open):
 
 class ErtAction(_Open):
     name: str
-    energy: Energy
+    energy: LaxEnergy
 
 
 class ErtTable(_Open):

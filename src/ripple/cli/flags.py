@@ -18,9 +18,27 @@ from typing import NoReturn
 MAX_COUNT = 2**63 - 1
 
 
+class _StoreOnce(argparse._StoreAction):
+    """argparse's ``store``, refusing an option given twice (``-w A -n B``, two spellings
+    of one option): argparse would keep the last one silently."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        if option_string is not None and getattr(namespace, self.dest, None) is not self.default:
+            parser.error(f"{'/'.join(self.option_strings)} given more than once "
+                         f"({option_string} {values} repeats it); give it once")
+        super().__call__(parser, namespace, values, option_string)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr (the usage is in ``--help``),
-    like every other error of ``ripple``; exit status 2 as argparse's own."""
+    like every other error of ``ripple``; exit status 2 as argparse's own. An option given
+    twice is an error too."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
 
     def error(self, message: str) -> NoReturn:
         print(f"ripple: error: {self.prog}: {message} (see '{self.prog} --help')",

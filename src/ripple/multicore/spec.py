@@ -185,8 +185,12 @@ def _core_architectures(spec: MulticoreSpec, source: str,
                         base: Path) -> Iterator[tuple[str, Architecture]]:
     for index, core in enumerate(spec.cores):
         if isinstance(core.arch, str):
-            yield core.name, load_architecture(
-                path_in_folder(base, core.arch, source, f"cores[{index}].arch"))
+            field = f"cores[{index}].arch"
+            path = path_in_folder(base, core.arch, source, field)
+            if not path.is_file():
+                raise RippleInputError(f"no file {core.arch!r} in this file's folder",
+                                       source=source, field=field)
+            yield core.name, load_architecture(path)
         else:
             yield core.name, validate(Architecture, core.arch, source,
                                       prefix=("cores", index, "arch"))

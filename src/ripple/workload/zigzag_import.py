@@ -91,6 +91,7 @@ def import_zigzag_workload(path: str | Path) -> Imported[Workload]:
     """Read a ZigZag workload file; the notes say what the import decided."""
     source = str(path)
     data, duplicates = read_peer_yaml(path, "ZigZag")
+    _check_entries(data, source)
     entries = validate(ZigZagWorkload, data, source).root
     notes = list(duplicates)
     layers: list[Layer] = []
@@ -112,6 +113,23 @@ def import_zigzag_workload(path: str | Path) -> Imported[Workload]:
     return Imported(validate(Workload, {"name": name, "layers": layers}, source), tuple(notes))
 
 
+ZIGZAG_LAYER_KEYS = ("id", "operator_type", "equation", "loop_dims", "loop_sizes",
+                     "operand_precision")
+
+
+def _check_entries(data: object, source: str) -> None:
+    """A top-level list is read as ZigZag's workload format: refuse in one line an entry that
+    is not a layer of it at all (a number, or none of its keys), saying which format it is."""
+    if not isinstance(data, list):
+        return
+    for index, entry in enumerate(data):
+        if not isinstance(entry, dict) or not set(entry) & set(ZIGZAG_LAYER_KEYS):
+            raise RippleInputError(
+                f"expected a ZigZag layer (a mapping with {', '.join(ZIGZAG_LAYER_KEYS)}): a "
+                "top-level list is read as ZigZag's workload format; Ripple's own is a mapping "
+                "with 'layers:' (docs/formats.md)", source=source, field=f"[{index}]")
+
+
 def zigzag_workload_file(path: str | Path) -> bool:
     """Whether ``path`` names a ZigZag workload (a YAML list of layers), not an ONNX model or
     a zoo name."""
@@ -123,7 +141,9 @@ def zigzag_workload_file(path: str | Path) -> bool:
 
 def zigzag_operator_types(path: str | Path) -> dict[str, str]:
     """Layer name -> ZigZag ``operator_type``, which picks a layer's mapping entry."""
-    entries = validate(ZigZagWorkload, read_peer_yaml(path, "ZigZag")[0], str(path)).root
+    data = read_peer_yaml(path, "ZigZag")[0]
+    _check_entries(data, str(path))
+    entries = validate(ZigZagWorkload, data, str(path)).root
     return {entry.label: entry.operator_type for entry in entries}
 
 
