@@ -296,11 +296,13 @@ def search_files(workload: str | Path, arch: str | Path, *, objective: str,
                  skip_unsupported: bool = False, constraints: str | Path | None = None,
                  layer: str | None = None, batch_size: int = 16_384,
                  sample: tuple[int, int] | None = None, workers: int = 1,
+                 densities: DensityTable | None = None,
                  progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Search each layer's optimum under ``objective`` (its Pareto front under ``pareto``)
     without writing the mappings, pruning what provably cannot win (docs/exploration.md);
     ``sample``: ``(N, seed)``, only N mappings of each layer drawn uniformly; ``workers``:
-    processes that search distinct layers side by side. Returns the
+    processes that search distinct layers side by side; ``densities``: ranked by the
+    expected sparse counts under them. Returns the
     findings document. A layer with no valid mapping is an error (``progress`` is told of
     the mappings bounded or drawn as they are)."""
     from ripple.dse.search import search
@@ -310,7 +312,7 @@ def search_files(workload: str | Path, arch: str | Path, *, objective: str,
         workload, arch, constraints, layer, skip_unsupported)
     results, searches = search(layers, architecture, rules.value, objective,
                                batch_size=batch_size, sample=sample, progress=progress,
-                               workers=workers)
+                               workers=workers, densities=densities)
     for result in results:
         if result.best is None and not result.front:
             why = ("under these constraints the architecture offers it no mapping at all"
@@ -321,7 +323,7 @@ def search_files(workload: str | Path, arch: str | Path, *, objective: str,
             raise RippleInputError(f"no valid mapping of layer {result.layer!r}: {why}",
                                    source=str(workload))
     return search_document(results, searches, objective, architecture, sample,
-                           imported.notes + rules.notes)
+                           imported.notes + rules.notes, densities)
 
 
 def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",

@@ -56,6 +56,19 @@ def densities_option(args: argparse.Namespace) -> DensityTable | None:
     return DensityTable.parse(args.density) if args.density else None
 
 
+def densities_of(args: argparse.Namespace) -> DensityTable | None:
+    """The table of --density or --digits (None without either)."""
+    from ripple.errors import RippleInputError
+
+    if args.digits and args.density:
+        raise RippleInputError("give either --digits or --density, not both")
+    if args.digits:
+        from ripple.sparse.digits import measured_densities
+
+        return measured_densities()
+    return densities_option(args)
+
+
 def print_notes(notes: Iterable[str]) -> None:
     """What the imports decided, after a result's table: one ``imported:`` line each."""
     from ripple.report.console import output_console

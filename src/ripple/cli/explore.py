@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from ripple.cli import flags
-from ripple.cli.common import json_only, print_notes, report_html_option, workload_and_arch
+from ripple.cli.common import (
+    densities_of,
+    json_only,
+    print_notes,
+    report_html_option,
+    workload_and_arch,
+)
 from ripple.cli.progress import wanted
 from ripple.cli.save_mappings import add_save_options, check_save_options, save_explored
 from ripple.lazy import lazy_module
@@ -62,6 +68,13 @@ def add_explore_command(commands: argparse._SubParsersAction) -> None:
                     help="explore the first N mappings of each layer (not of the network)")
     ex.add_argument("--batch-size", type=flags.positive_count, default=16_384,
                     help="mappings per task")
+    ex.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
+                    help="search under these densities (as in evaluate: numbers, .npy tensors or "
+                         "a .yaml table; repeatable): mappings ranked by their expected sparse "
+                         "counts; input-indexed (event-driven) mappings skip zero inputs")
+    ex.add_argument("--digits", action="store_true",
+                    help="search under the densities measured on the LeNet-5 trained on "
+                         "scikit-learn's digits")
     ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
     report_html_option(ex)
     add_save_options(ex)
@@ -72,6 +85,12 @@ def add_explore_command(commands: argparse._SubParsersAction) -> None:
 def _explore(args: argparse.Namespace) -> int:
     if args.export is None:
         return _search(args)
+    if args.density or args.digits:
+        from ripple.errors import RippleInputError
+
+        raise RippleInputError("an export's rows count the dense schedule; --density and "
+                               "--digits rank a search (leave out --export)",
+                               field="--density" if args.density else "--digits")
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -167,7 +186,7 @@ def _search(args: argparse.Namespace) -> int:
                                     skip_unsupported=args.skip_unsupported,
                                     constraints=args.constraints, layer=args.layer,
                                     batch_size=args.batch_size, sample=_sample(args),
-                                    workers=args.workers,
+                                    workers=args.workers, densities=densities_of(args),
                                     progress=lambda rows: bar.advance(task, rows))
     save_explored(args, document)
     if not json_only(args, document):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ripple.cli.common import json_only, report_html_option
+from ripple.cli.common import densities_of, json_only, report_html_option
 from ripple.cli.progress import progress_bar
 from ripple.errors import RippleInputError
 from ripple.lazy import lazy_module
@@ -38,18 +38,10 @@ def compare_sparsity(args: argparse.Namespace, workload: Workload, arch: Archite
                      dataflows: list[str]) -> int:
     from ripple.report.sparsity import dense_sparse_table
 
-    if args.digits and args.density:
-        raise RippleInputError("give either --digits or --density, not both")
     if args.plot:
         raise RippleInputError("--plot draws the dense comparison; leave out --density/--digits")
-    if args.digits:
-        from ripple.sparse.digits import measured_densities
-
-        densities = measured_densities()
-    else:
-        from ripple.workload.densities import DensityTable
-
-        densities = DensityTable.parse(args.density)
+    densities = densities_of(args)
+    assert densities is not None
     total = 2 * len(workload.mac_layers) * len(dataflows)
     with progress_bar(args, "comparing", total, "layers") as bar:
         pairs = api.compare_sparsity(workload, arch, dataflows, densities, bar.advance)

@@ -32,12 +32,15 @@ from ripple.dse.analysis import pareto_front
 from ripple.dse.constraints import Constraints
 from ripple.dse.floors import Floors, PartialFloors, joined
 from ripple.dse.loma import loma_applies, loma_mappings
+from ripple.dse.sparse_ranking import SparseRanking
 from ripple.errors import MappingError
 from ripple.mapping import bind
 from ripple.mapping.skeleton import Skeleton
 from ripple.mapping.spec import Mapping
 from ripple.model.batch import SkeletonBatch
+from ripple.model.sparsity import DensitiesLike
 from ripple.pool import stoppable_pool
+from ripple.workload.densities import DensityTable
 from ripple.workload.layer import Layer
 
 #: Per-order floors kept from the first pass for the second (beyond: computed again).
@@ -50,7 +53,7 @@ class Found:
     no skeleton holds (LOMA's uneven ones: :mod:`ripple.dse.loma`), the mapping itself."""
 
     energy_pj: float
-    latency_cycles: int
+    latency_cycles: int | float  # expected cycles (a float) under densities
     skeleton: Skeleton
     order: tuple[int, ...]
     mapping: Mapping | None = None
@@ -153,19 +156,19 @@ class Tracker:
             return
         e, lat = energy[ok], latency[ok]
         if self.objective == "pareto":
-            self._join([Found(float(e[i]), int(lat[i]), skeleton,
+            self._join([Found(float(e[i]), lat[i].item(), skeleton,
                               tuple(int(x) for x in orders[ok[i]])) for i in range(len(ok))])
             return
         score = self.score(e, lat)
         i = int(np.lexsort((e, lat, score))[0])  # ties broken by latency, then energy
         self._consider((float(score[i]), float(lat[i]), float(e[i])),
-                       Found(float(e[i]), int(lat[i]), skeleton,
+                       Found(float(e[i]), lat[i].item(), skeleton,
                              tuple(int(x) for x in orders[ok[i]])))
 
     def _join(self, found: list[Found]) -> None:
         points = [*self.front, *found]
         keep = pareto_front(np.array([p.energy_pj for p in points]),
-                            np.array([p.latency_cycles for p in points], dtype=np.int64))
+                            np.array([p.latency_cycles for p in points]))  # float: expected
         self.front = [points[i] for i in keep]
 
     def _consider(self, key: tuple[float, float, float], found: Found) -> None:
@@ -175,21 +178,25 @@ class Tracker:
 
 def search_layer(layer: Layer, arch: Architecture, constraints: Constraints, objective: str,
                  *, batch_size: int = 16_384, sample: space.Sample | None = None,
-                 progress: Callable[[int], None] | None = None) -> LayerSearch:
+                 progress: Callable[[int], None] | None = None,
+                 densities: DensitiesLike | None = None) -> LayerSearch:
     """The optimum of one layer under ``objective`` (the front under ``pareto``), pruned;
-    with ``sample`` ``(N, seed)``, the best of N mappings drawn uniformly over the space."""
+    with ``sample`` ``(N, seed)``, the best of N mappings drawn uniformly over the space;
+    with ``densities``, ranked by the expected sparse counts (dse/sparse_ranking.py)."""
     tracker, counts = Tracker(objective), Counts(sampled=sample is not None)
+    ranking = None if densities is None else SparseRanking(densities, arch)
     if sample is None:
         if loma_applies(arch, constraints):  # first: a good best prunes the skeletons more
-            _loma_pass(layer, arch, constraints, tracker, counts)
-        _pruned_search(layer, arch, constraints, tracker, counts, batch_size, progress)
+            _loma_pass(layer, arch, constraints, tracker, counts, ranking)
+        _pruned_search(layer, arch, constraints, tracker, counts, batch_size, progress, ranking)
         return LayerSearch(layer.name, counts, tracker.best, tracker.front)
     found, sizes = space.counted(layer, arch, constraints)
     counts.skeletons, counts.mappings = len(found), int(sizes.sum())
     skeletons: set[Skeleton] = set()
     for skeleton, rows in space.draw(found, sizes, constraints, *sample):
         for begin in range(0, len(rows), batch_size):
-            _evaluate(layer, arch, skeleton, rows[begin:begin + batch_size], tracker, counts)
+            _evaluate(layer, arch, skeleton, rows[begin:begin + batch_size], tracker, counts,
+                      ranking)
         skeletons.add(skeleton)
         if progress:
             progress(len(rows))
@@ -198,17 +205,30 @@ def search_layer(layer: Layer, arch: Architecture, constraints: Constraints, obj
 
 
 def _evaluate(layer: Layer, arch: Architecture, skeleton: Skeleton, orders: NDArray[np.int64],
-              tracker: Tracker, counts: Counts) -> None:
-    batch = space.skeleton_batch(layer, arch, skeleton)
-    assert batch is not None, "evaluable skeletons bind"
-    columns = batch.evaluate(orders)
-    tracker.add(skeleton, orders, columns.energy_pj, columns.latency["total"], columns.valid)
+              tracker: Tracker, counts: Counts, ranking: SparseRanking | None) -> None:
+    if ranking is None:
+        batch = space.skeleton_batch(layer, arch, skeleton)
+        assert batch is not None, "evaluable skeletons bind"
+        columns = batch.evaluate(orders)
+        energy, latency, valid = columns.energy_pj, columns.latency["total"], columns.valid
+    else:
+        energy, latency, valid = ranking.evaluate(layer, [
+            skeleton.mapping(arch, order) for order in orders])
+    tracker.add(skeleton, orders, energy, latency, valid)
     counts.evaluated += len(orders)
-    counts.valid += int(columns.valid.sum())
+    counts.valid += int(valid.sum())
+
+
+def _floors(batch: SkeletonBatch, orders: NDArray[np.int64], energy: bool,
+            ranking: SparseRanking | None
+            ) -> tuple[NDArray[np.float64] | None, NDArray[np.int64]]:
+    """The orders' floors: of their dense costs, or of their expected sparse ones."""
+    return batch.floors(orders, energy) if ranking is None else ranking.floors(batch, orders,
+                                                                               energy)
 
 
 def _loma_pass(layer: Layer, arch: Architecture, constraints: Constraints, tracker: Tracker,
-               counts: Counts) -> None:
+               counts: Counts, ranking: SparseRanking | None) -> None:
     """Every mapping LOMA considers for the fixed unrolling (dse/loma.py): its floors first,
     and an evaluation only where they may still beat the best (as a skeleton's orders)."""
     assert constraints.spatial is not None
@@ -223,25 +243,31 @@ def _loma_pass(layer: Layer, arch: Architecture, constraints: Constraints, track
         counts.loma += 1
         counts.mappings += 1
         counts.distinct += 1
-        energy, compute = batch.floors(order, energy_needed)
+        energy, compute = _floors(batch, order, energy_needed, ranking)
         if not tracker.may_matter(energy, compute)[0]:
             continue
-        columns = batch.evaluate(order)
+        if ranking is None:
+            columns = batch.evaluate(order)
+            costs = columns.energy_pj, columns.latency["total"], columns.valid
+        else:
+            costs = ranking.evaluate(layer, [mapping])
         counts.evaluated += 1
-        if columns.valid[0]:
+        if costs[2][0]:
             counts.valid += 1
-            tracker.offer(Found(float(columns.energy_pj[0]), int(columns.latency["total"][0]),
-                                batch.skeleton, tuple(range(batch.n)), mapping))
+            tracker.offer(Found(float(costs[0][0]), costs[1][0].item(), batch.skeleton,
+                                tuple(range(batch.n)), mapping))
 
 
 def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
                    tracker: Tracker, counts: Counts, batch_size: int,
-                   progress: Callable[[int], None] | None) -> None:
+                   progress: Callable[[int], None] | None,
+                   ranking: SparseRanking | None) -> None:
     energy_needed = tracker.objective != "latency"
     # Deep hierarchies: the first pass counts the outermost level's accesses only (the costly
-    # ones, a floor still); a skeleton visited gets its full floors in the second.
+    # ones, a floor still); a skeleton visited gets its full floors in the second. (Under
+    # densities every skeleton gets its floors of the sparse costs at once.)
     outermost = (frozenset(m.name for m in arch.levels[0].memories)
-                 if energy_needed and len(arch.levels) > 1 else None)
+                 if energy_needed and len(arch.levels) > 1 and ranking is None else None)
     kept: dict[int, Floors] = {}
     held = 0
     ranked = []
@@ -262,7 +288,7 @@ def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
         if outermost is not None:
             ranked.append((*partial.floor(batch, outermost), len(found)))
         else:
-            per_chunk = [batch.floors(chunk, energy_needed)
+            per_chunk = [_floors(batch, chunk, energy_needed, ranking)
                          for chunk in space.orders(skeleton, constraints, chunk=batch_size,
                                                    alike=batch)]
             ranked.append((*tracker.skeleton_floor(*joined(per_chunk, energy_needed)),
@@ -283,11 +309,12 @@ def _pruned_search(layer: Layer, arch: Architecture, constraints: Constraints,
         if outermost is not None and not partial.may_matter(layer, arch, found[index]):
             continue  # a deeper level's floor rules it out
         _visit(layer, arch, constraints, found[index], kept.get(index), tracker, counts,
-               batch_size)
+               batch_size, ranking)
 
 
 def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton: Skeleton,
-           floors: Floors | None, tracker: Tracker, counts: Counts, batch_size: int) -> None:
+           floors: Floors | None, tracker: Tracker, counts: Counts, batch_size: int,
+           ranking: SparseRanking | None) -> None:
     """Evaluate the orders of a skeleton whose floors may still matter: lowest floor first,
     a few, then four times as many, and so on, each time skipping what the best found so far
     rules out (the first orders usually settle it)."""
@@ -298,7 +325,7 @@ def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton:
                                            alike=batch)):
         energy, compute = floors[i] if floors is not None else (None, None)
         if energy is None or compute is None:  # the latency search skips energy in its pass
-            energy, compute = batch.floors(chunk)  # but it breaks ties
+            energy, compute = _floors(batch, chunk, True, ranking)  # but it breaks ties
         score = energy if tracker.objective == "pareto" else tracker.score(energy, compute)
         pending = np.lexsort((energy, compute, score))  # by floor key, lowest first
         step = 1
@@ -307,7 +334,8 @@ def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton:
                                                  score[pending])]
             taken, pending = pending[:step], pending[step:]
             if len(taken):
-                _evaluate(layer, arch, skeleton, chunk[np.sort(taken)], tracker, counts)
+                _evaluate(layer, arch, skeleton, chunk[np.sort(taken)], tracker, counts,
+                          ranking)
                 evaluated += len(taken)
             step *= 4
     counts.skeletons_evaluated += evaluated > 0
@@ -315,25 +343,27 @@ def _visit(layer: Layer, arch: Architecture, constraints: Constraints, skeleton:
 
 def search(layers: list[Layer], arch: Architecture, constraints: Constraints, objective: str,
            *, batch_size: int = 16_384, sample: space.Sample | None = None,
-           progress: Callable[[int], None] | None = None, workers: int = 1
-           ) -> tuple[list[LayerSearch], int]:
+           progress: Callable[[int], None] | None = None, workers: int = 1,
+           densities: DensityTable | None = None) -> tuple[list[LayerSearch], int]:
     """Every layer's search, and how many searches ran: a layer identical to one searched
-    before (same shape, precision and constraints) takes its result under its own name. With
-    ``workers`` > 1 the distinct layers are searched by a local process pool, each in one
-    process (``progress`` then hears of a layer's mappings when it ends)."""
+    before (same shape, precision, constraints and densities) takes its result under its own
+    name. With ``workers`` > 1 the distinct layers are searched by a local process pool, each
+    in one process (``progress`` then hears of a layer's mappings when it ends)."""
     first: dict[str, Layer] = {}
     key_of = {}
     for layer in layers:
         rules = constraints.for_layer(layer.name)
         key = repr((layer.model_copy(update={"name": "", "inputs": ()}),  # the graph's only
-                    rules.model_copy(update={"layers": {}})))
+                    rules.model_copy(update={"layers": {}}),
+                    None if densities is None else densities.of(layer.name)))
         key_of[layer.name] = key
         first.setdefault(key, layer)
     done: dict[str, LayerSearch] = {}
     if workers > 1 and len(first) > 1:
         with stoppable_pool(min(workers, len(first))) as pool:
             pending = {pool.submit(search_layer, layer, arch, constraints.for_layer(layer.name),
-                                   objective, batch_size=batch_size, sample=sample): key
+                                   objective, batch_size=batch_size, sample=sample,
+                                   densities=_of(densities, layer)): key
                        for key, layer in first.items()}
             for future in as_completed(pending):
                 done[pending[future]] = result = future.result()
@@ -342,10 +372,16 @@ def search(layers: list[Layer], arch: Architecture, constraints: Constraints, ob
     else:
         for key, layer in first.items():
             done[key] = search_layer(layer, arch, constraints.for_layer(layer.name), objective,
-                                     batch_size=batch_size, sample=sample, progress=progress)
+                                     batch_size=batch_size, sample=sample, progress=progress,
+                                     densities=_of(densities, layer))
     results = []
     for layer in layers:
         found = done[key_of[layer.name]]
         results.append(found if found.layer == layer.name
                        else replace(found, layer=layer.name, explored_as=found.layer))
     return results, len(done)
+
+
+def _of(densities: DensityTable | None, layer: Layer) -> DensitiesLike | None:
+    return None if densities is None else densities.of(layer.name)
+

@@ -13,6 +13,7 @@ from ripple.arch.spec import Architecture
 from ripple.dse.rows import loop_strings, spatial_string
 from ripple.dse.search import Found, LayerSearch
 from ripple.dse.space import Sample
+from ripple.workload.densities import DensityTable, PerOperand
 
 
 def found_row(found: Found, layer: str, arch: Architecture) -> dict[str, Any]:
@@ -34,9 +35,10 @@ def found_row(found: Found, layer: str, arch: Architecture) -> dict[str, Any]:
 
 def search_document(results: list[LayerSearch], searches: int, objective: str,
                     arch: Architecture, sample: Sample | None = None,
-                    notes: tuple[str, ...] = ()) -> dict[str, Any]:
+                    notes: tuple[str, ...] = (),
+                    densities: DensityTable | None = None) -> dict[str, Any]:
     """The findings of a search (``searches``: how many layers were searched, the others
-    being identical to one of them)."""
+    being identical to one of them; ``densities``: what its costs are expected under)."""
     per_layer = []
     total = {"energy_pj": 0.0, "latency_cycles": 0}
     for result in results:
@@ -69,4 +71,14 @@ def search_document(results: list[LayerSearch], searches: int, objective: str,
         document["total"] = total
     if notes:
         document["imported"] = list(notes)
+    if densities is not None:
+        document["densities"] = {"default": _densities(densities.default)}
+        if densities.per_layer:
+            document["densities"]["layers"] = {name: _densities(given) for name, given
+                                               in densities.per_layer.items()}
     return document
+
+
+def _densities(given: PerOperand) -> dict[str, float]:
+    """Each operand's density (a tensor's: its share of nonzeros)."""
+    return {op: float(model.density) for op, model in given.items()}

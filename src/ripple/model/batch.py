@@ -384,9 +384,10 @@ class SkeletonBatch:
             compute *= np.array([steps[int(v)] for v in ids[:, f]], dtype=np.int64)
         return compute
 
-    def _energy(self, accesses: dict[tuple[str, str], dict[str, IntArray]], batch: int
-                ) -> NDArray[np.float64]:
-        energy = np.full(batch, self.macs_issued * self.arch.mac.energy_pj, dtype=np.float64)
+    def _energy(self, accesses: dict[tuple[str, str], dict[str, IntArray]], batch: int,
+                macs: bool = True) -> NDArray[np.float64]:
+        energy = np.full(batch, self.macs_issued * self.arch.mac.energy_pj if macs else 0.0,
+                         dtype=np.float64)
         for (name, _), acc in accesses.items():
             memory = self.arch.memory(name)
             per_bit = memory.energy_per == "bit"
@@ -408,24 +409,36 @@ class SkeletonBatch:
         return max(cuts, default=0)
 
     def floors(self, orders: IntArray, energy: bool = True,
-               memories: frozenset[str] | None = None
+               memories: frozenset[str] | None = None, dense_only: bool = False
                ) -> tuple[NDArray[np.float64] | None, IntArray]:
         """Per order, its energy (exactly :meth:`evaluate`'s, valid or not; None unless
         ``energy``) and its compute steps, a floor of its latency (stall, fill and drain are
         never negative). What the search bounds mappings by, without the latency, ports and
         tiles that make most of an evaluation's time (docs/exploration.md). With
-        ``memories``, the energy counts only their accesses (and the MACs'): a floor still."""
+        ``memories``, the energy counts only their accesses (and the MACs'): a floor still.
+        ``dense_only``: only what zero operands cannot change (:meth:`_unchanged`), a floor of
+        the expected sparse energy, whose MACs count nothing."""
         orders = np.asarray(orders, dtype=np.int64)
         pos_of = self._positions(orders)
         ids, sorted_positions = self._factor_ids(pos_of)
         if not energy:
             return None, self._compute(ids)
         accesses = self._no_accesses(len(orders))
-        for operand, _, _, _, described in self._channels(orders, pos_of, sorted_positions):
+        for operand, link, _, _, described in self._channels(orders, pos_of, sorted_positions):
             for s in described:
-                if memories is None or s.side.memory.name in memories:
+                if (memories is None or s.side.memory.name in memories) and (
+                        not dense_only or self._unchanged(link, s.side)):
                     self._count_side(ids, operand, s, accesses)
-        return self._energy(accesses, len(orders)), self._compute(ids)
+        return self._energy(accesses, len(orders), macs=not dense_only), self._compute(ids)
+
+    def _unchanged(self, link: Link, side: Side) -> bool:
+        """Whether zero operands leave this side's counts as in the dense schedule: not a
+        transfer with MACs that skip, not at a memory storing compressed tiles or skipping or
+        gating transfers, not on a link whose parent does (docs/sparsity.md)."""
+        skipping = self.arch.mac.sparsity is not None and self.arch.mac.sparsity.action == "skip"
+        assert side.memory is not None
+        return not ((link.child is None and skipping) or side.memory.formats
+                    or side.memory.sparsity or link.parent.sparsity)
 
     def evaluate(self, orders: IntArray) -> BatchColumns:
         orders = np.asarray(orders, dtype=np.int64)

@@ -191,7 +191,13 @@ def search_summary(document: dict) -> Table:
     sample = document.get("sample")
     how = (f"{sample['mappings']:,} mappings drawn a layer (seed {sample['seed']})" if sample
            else "pruned search")
-    table = Table(title=f"exploration without export ({how}), objective "
+    densities = document.get("densities")
+    under = ""
+    if densities:
+        given = ", ".join(f"{op}={value:g}" for op, value in densities["default"].items())
+        per_layer = " and per layer" if densities.get("layers") else ""
+        under = f", expected counts under densities {given or '(none by default)'}{per_layer}"
+    table = Table(title=f"exploration without export ({how}{under}), objective "
                         f"{document['objective']}: {document['searches']} distinct layer(s) "
                         f"searched")
     for column in ("layer", "space", "evaluated", "pruned", "energy pJ", "cycles", "loops"):
