@@ -129,3 +129,23 @@ def test_densities_are_refused_with_an_export(tmp_path):
                     "--export", str(tmp_path / "x.parquet"), "--density", "I=0.5")
     assert proc.returncode == 2
     assert "--density" in proc.stderr and "export" in proc.stderr
+
+
+def test_densities_for_a_layer_the_workload_lacks_are_refused():
+    proc = run_main("explore", "-a", str(SEED / "arch_skip.yaml"), "-w",
+                    str(SEED / "workload.yaml"), "--objective", "energy",
+                    "--density", "seed_cnov:I=0.5")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "ripple: error: --density: densities for layer 'seed_cnov', which the workload does "
+        "not have (its MAC layers: seed_conv)"]
+
+
+def test_densities_on_an_array_without_sparsity_rank_the_dense_costs():
+    """Zeros change no count there: the dense search's optimum, and a note saying so."""
+    common = ["explore", "-a", str(SEED / "arch.yaml"), "-w", str(SEED / "workload.yaml"),
+              "--objective", "energy", "--json", "-"]
+    dense = json.loads(run_main(*common).stdout)
+    sparse = json.loads(run_main(*common, "--density", "I=0.5").stdout)
+    assert sparse["layers"][0]["best"] == dense["layers"][0]["best"]
+    assert any("the densities change no count" in note for note in sparse["imported"])

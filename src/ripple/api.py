@@ -292,6 +292,12 @@ def _exploration_inputs(workload: str | Path, arch: str | Path,
     return imported, layers, rules, load_architecture(arch)
 
 
+#: Said by a search under densities on an architecture where zeros change nothing.
+NO_SPARSITY_NOTE = ("the architecture neither skips nor gates zero operands nor stores them "
+                    "compressed (mac.sparsity, a memory's sparsity or formats): the densities "
+                    "change no count, and the search ranked the dense costs")
+
+
 def search_files(workload: str | Path, arch: str | Path, *, objective: str,
                  skip_unsupported: bool = False, constraints: str | Path | None = None,
                  layer: str | None = None, batch_size: int = 16_384,
@@ -307,12 +313,20 @@ def search_files(workload: str | Path, arch: str | Path, *, objective: str,
     the mappings bounded or drawn as they are)."""
     from ripple.dse.search import search
     from ripple.dse.search_outcome import search_document
+    from ripple.dse.sparse_ranking import counts_change
 
     imported, layers, rules, architecture = _exploration_inputs(
         workload, arch, constraints, layer, skip_unsupported)
+    notes = imported.notes + rules.notes
+    if densities is not None:
+        densities.check_layers([lay.name for lay in imported.value.mac_layers])
+        if not counts_change(architecture):
+            notes += (NO_SPARSITY_NOTE,)
     results, searches = search(layers, architecture, rules.value, objective,
                                batch_size=batch_size, sample=sample, progress=progress,
-                               workers=workers, densities=densities)
+                               workers=workers, densities=densities
+                               if densities is not None and counts_change(architecture)
+                               else None)
     for result in results:
         if result.best is None and not result.front:
             why = ("under these constraints the architecture offers it no mapping at all"
@@ -322,8 +336,8 @@ def search_files(workload: str | Path, arch: str | Path, *, objective: str,
                    "error names the memory that overflows)")
             raise RippleInputError(f"no valid mapping of layer {result.layer!r}: {why}",
                                    source=str(workload))
-    return search_document(results, searches, objective, architecture, sample,
-                           imported.notes + rules.notes, densities)
+    return search_document(results, searches, objective, architecture, sample, notes,
+                           densities)
 
 
 def multicore_files(workload: str | Path | Workload, arch: str | Path, *, mode: str = "event",

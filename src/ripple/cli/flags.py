@@ -24,9 +24,11 @@ class _StoreOnce(argparse._StoreAction):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
-        if option_string is not None and getattr(namespace, self.dest, None) is not self.default:
+        given = namespace.__dict__.setdefault("_given_options", set())
+        if option_string is not None and self.dest in given:
             parser.error(f"{'/'.join(self.option_strings)} given more than once "
                          f"({option_string} {values} repeats it); give it once")
+        given.add(self.dest)
         super().__call__(parser, namespace, values, option_string)
 
 

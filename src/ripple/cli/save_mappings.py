@@ -34,9 +34,11 @@ def save_explored(args: argparse.Namespace, document: dict[str, Any]) -> None:
     from ripple.dse.saved import save_mappings
 
     given = [("-w", args.workload), ("-a", args.arch), ("--layer", args.layer),
-             ("--constraints", args.constraints), ("--objective", args.objective)]
+             ("--constraints", args.constraints), ("--objective", args.objective),
+             *(("--density", value) for value in getattr(args, "density", None) or [])]
     command = "ripple explore " + shlex.join(
-        [part for flag, value in given if value for part in (flag, value)])
+        [part for flag, value in given if value for part in (flag, value)]
+        + (["--digits"] if getattr(args, "digits", False) else []))
     for folder, front in ((args.save_best, False), (args.save_front, True)):
         if folder:
             written = save_mappings(document, folder, front=front, command=command)

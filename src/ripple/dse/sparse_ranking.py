@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ripple.arch.spec import Architecture
-from ripple.errors import MappingError
+from ripple.errors import MappingError, RippleInputError
 from ripple.mapping import bind
 from ripple.mapping.spec import Mapping
 from ripple.model import evaluate
@@ -56,5 +56,16 @@ class SparseRanking:
                 result = evaluate(nest, self.densities)
             except MappingError:  # its tiles overflow a memory
                 continue
+            except ValueError as exc:  # a measured tensor smaller than a tile of its operand
+                raise RippleInputError(f"layer {layer.name!r}: {exc}; measure the density on "
+                                       "that layer's own tensor", field="--density") from None
             energy[i], latency[i], valid[i] = result.energy_pj, result.latency.total, True
         return energy, latency, valid
+
+
+def counts_change(arch: Architecture) -> bool:
+    """Whether zero operands change any count on ``arch``: its MACs skip or gate them, or a
+    memory does or stores them compressed."""
+    return arch.mac.sparsity is not None or any(
+        memory.formats or memory.sparsity for level in arch.levels for memory in level.memories)
+

@@ -35,6 +35,16 @@ class DensityTable:
         """The densities of ``layer``: its own entries over the defaults."""
         return {**self.default, **self.per_layer.get(layer, {})}
 
+    def check_layers(self, names: Sequence[str]) -> None:
+        """Refuse an entry for a layer the workload does not have (a typo would leave that
+        layer dense without a word)."""
+        unknown = sorted(set(self.per_layer) - set(names))
+        if unknown:
+            raise RippleInputError(
+                f"densities for layer {unknown[0]!r}, which the workload does not have (its "
+                f"MAC layers: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})",
+                field="--density")
+
     @classmethod
     def parse(cls, specs: Sequence[str]) -> DensityTable:
         """From ``[LAYER:]OP=VALUE`` strings (VALUE a number in [0, 1] or a ``.npy`` file) and

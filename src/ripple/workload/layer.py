@@ -9,9 +9,17 @@ the loop nest iterates ``G`` and the per-group ``K`` and ``C``. A fully connecte
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ripple.bounds import MAX_NAME, Offset, Size, Width, check_counts
 from ripple.specio import unknown_field
@@ -30,10 +38,30 @@ ALL_DIMS = ("N", "G", "K", "C", "OY", "OX", "IY", "IX", "FY", "FX")
 
 class StrictModel(BaseModel):
     """A specification model: a misspelt key is an error, not a silent default, no float is
-    NaN or infinite, and no name or other string is longer than :data:`MAX_NAME`."""
+    NaN or infinite, no number is quoted or a boolean (pydantic would read ``"8"`` as 8 and
+    ``true`` as 1), and no name or other string is longer than :data:`MAX_NAME`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
                               str_max_length=MAX_NAME)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, str | bool) and field is not None and _numeric(field.annotation):
+            raise ValueError("expected a number, not a " + ("string" if isinstance(value, str)
+                                                             else "boolean"))
+        return value
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field holds a number only (``int``, ``float``, optional or constrained)."""
+    if get_origin(annotation) is Annotated:
+        return _numeric(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return bool(members) and all(_numeric(a) for a in members)
+    return annotation in (int, float)
 
 
 def also_accepts(*alternatives: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
