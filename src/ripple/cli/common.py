@@ -49,6 +49,17 @@ def skip_unsupported_option(parser: argparse.ArgumentParser) -> None:
                              "'ripple workload --skip-unsupported' lists them)")
 
 
+def density_options(parser: argparse.ArgumentParser, what: str, tail: str = "") -> None:
+    """--density and --digits: the densities a command runs ``what`` under (``tail``: what
+    else the help says)."""
+    parser.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
+                        help=f"{what} these densities (as in evaluate: numbers, .npy tensors "
+                             f"or a .yaml table; repeatable){tail}")
+    parser.add_argument("--digits", action="store_true",
+                        help=f"{what} the densities measured on the LeNet-5 trained on "
+                             "scikit-learn's digits (the test images)")
+
+
 def densities_option(args: argparse.Namespace) -> DensityTable | None:
     """The --density options as a table (None when none is given)."""
     from ripple.workload.densities import DensityTable

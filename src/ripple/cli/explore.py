@@ -13,6 +13,7 @@ from rich.console import Console
 from ripple.cli import flags
 from ripple.cli.common import (
     densities_of,
+    density_options,
     json_only,
     print_notes,
     report_html_option,
@@ -68,13 +69,8 @@ def add_explore_command(commands: argparse._SubParsersAction) -> None:
                     help="explore the first N mappings of each layer (not of the network)")
     ex.add_argument("--batch-size", type=flags.positive_count, default=16_384,
                     help="mappings per task")
-    ex.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
-                    help="search under these densities (as in evaluate: numbers, .npy tensors or "
-                         "a .yaml table; repeatable): mappings ranked by their expected sparse "
-                         "counts; input-indexed (event-driven) mappings skip zero inputs")
-    ex.add_argument("--digits", action="store_true",
-                    help="search under the densities measured on the LeNet-5 trained on "
-                         "scikit-learn's digits")
+    density_options(ex, "search under", ": mappings ranked by their expected sparse counts, "
+                    "under the architecture's own sparsity")
     ex.add_argument("--json", metavar="FILE", help="write the findings as JSON ('-': stdout)")
     report_html_option(ex)
     add_save_options(ex)

@@ -15,7 +15,13 @@ from rich.table import Table
 
 from ripple import __version__
 from ripple.cli import flags
-from ripple.cli.common import json_only, print_notes, report_html_option, skip_unsupported_option
+from ripple.cli.common import (
+    density_options,
+    json_only,
+    print_notes,
+    report_html_option,
+    skip_unsupported_option,
+)
 from ripple.cli.convert import add_convert_command
 from ripple.cli.evaluate import add_evaluate_command
 from ripple.cli.explore import add_explore_command
@@ -157,13 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     skip_unsupported_option(cmp)
     cmp.add_argument("--dataflows", default="ws,os,is,rs,ed",
                      help="comma-separated presets (ws, os, is, rs, ed or full names)")
-    cmp.add_argument("--density", action="append", metavar="[LAYER:]OP=VALUE",
-                     help="compare dense with these densities (as in evaluate: numbers, .npy "
-                          "tensors or a .yaml table; repeatable); the event-driven dataflow "
-                          "skips zero inputs")
-    cmp.add_argument("--digits", action="store_true",
-                     help="compare dense with the densities measured on the LeNet-5 trained on "
-                          "scikit-learn's digits (the test images)")
+    density_options(cmp, "compare dense with", "; the event-driven dataflow skips zero inputs")
     cmp.add_argument("--json", metavar="FILE", help="write the results as JSON ('-': stdout)")
     cmp.add_argument("--plot", metavar="DIR", help="write figures (PNG and SVG) into DIR")
     report_html_option(cmp)
