@@ -10,6 +10,7 @@ than counted wrongly (int64 wraps around silently) or not at all.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
@@ -31,29 +32,41 @@ MAX_ENTRIES = 64
 
 
 
+#: A number in exponent notation without a dot (``2e6``): YAML 1.2 reads it as a number,
+#: PyYAML (YAML 1.1) as a string, so such a string is taken as the number the user wrote.
+EXPONENT_NUMBER = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
+
+
+def not_a_number(value: Any) -> str | None:
+    """Why ``value`` cannot stand where a number is expected (None: it can): a quoted number
+    (``K: "8"``) or a boolean, which pydantic would read as 8 and 1 without a word."""
+    if isinstance(value, bool):
+        return "expected a number, not a boolean"
+    if isinstance(value, str) and not EXPONENT_NUMBER.fullmatch(value.strip()):
+        return "expected a number, not a string"
+    return None
+
+
 def _number(value: Any) -> Any:
-    """Refuse a quoted number (``K: "8"``) or a boolean where a number is expected: pydantic
-    would read them as 8 and 1, and a file that quotes a size has likely gone wrong
-    elsewhere too."""
-    if isinstance(value, str | bool):
-        raise ValueError("expected a number, not a " + ("string" if isinstance(value, str)
-                                                         else "boolean"))
+    why = not_a_number(value)
+    if why is not None:
+        raise ValueError(why)
     return value
 
 
 Number = BeforeValidator(_number)
 #: A size: a layer dimension, a stride, a loop or array dimension.
-Size = Annotated[int, Number, Field(gt=0, le=MAX_SIZE)]
+Size = Annotated[int, Field(gt=0, le=MAX_SIZE), Number]
 #: A padding: a size that may be zero.
-Offset = Annotated[int, Number, Field(ge=0, le=MAX_SIZE)]
+Offset = Annotated[int, Field(ge=0, le=MAX_SIZE), Number]
 #: A number of bits: a capacity or a bandwidth.
-Bits = Annotated[int, Number, Field(gt=0, le=MAX_COUNT)]
+Bits = Annotated[int, Field(gt=0, le=MAX_COUNT), Number]
 #: The width of an element.
-Width = Annotated[int, Number, Field(gt=0, le=MAX_PRECISION_BITS)]
+Width = Annotated[int, Field(gt=0, le=MAX_PRECISION_BITS), Number]
 #: The energy of one access, MAC or bit.
-Energy = Annotated[float, Number, Field(ge=0.0, le=MAX_ENERGY_PJ, allow_inf_nan=False)]
+Energy = Annotated[float, Field(ge=0.0, le=MAX_ENERGY_PJ, allow_inf_nan=False), Number]
 #: The area of one MAC or memory instance, in the user's unit (finite, below 1e12).
-Area = Annotated[float, Number, Field(ge=0.0, le=1e12, allow_inf_nan=False)]
+Area = Annotated[float, Field(ge=0.0, le=1e12, allow_inf_nan=False), Number]
 #: :data:`Size`, :data:`Offset` and :data:`Energy` in a peer's file (Timeloop's), which may
 #: quote a number as its own tool's reader accepts it.
 LaxSize = Annotated[int, Field(gt=0, le=MAX_SIZE)]

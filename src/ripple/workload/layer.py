@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from ripple.bounds import MAX_NAME, Offset, Size, Width, check_counts
+from ripple.bounds import MAX_NAME, Offset, Size, Width, check_counts, not_a_number
 from ripple.specio import unknown_field
 from ripple.workload.axis import AxisGeometry, valid_pairs
 
@@ -48,9 +48,9 @@ class StrictModel(BaseModel):
     @classmethod
     def _numbers_as_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         field = cls.model_fields.get(info.field_name or "")
-        if isinstance(value, str | bool) and field is not None and _numeric(field.annotation):
-            raise ValueError("expected a number, not a " + ("string" if isinstance(value, str)
-                                                             else "boolean"))
+        why = not_a_number(value)
+        if why is not None and field is not None and _numeric(field.annotation):
+            raise ValueError(why)
         return value
 
 
