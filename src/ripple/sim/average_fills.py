@@ -50,6 +50,8 @@ class AverageFills:
         """The rows and columns of the average fill: the distinct input positions its
         average output positions and taps (rounded down) reach, listed."""
         layer = self.plan.nest.layer
+        if not self.fills:  # a side that moves nothing
+            return 0, 0
         out: list[int] = []
         for axis, (positions, taps) in zip("yx", (self.distinct[:2], self.distinct[2:]),
                                            strict=True):
