@@ -318,15 +318,15 @@ def search_files(workload: str | Path, arch: str | Path, *, objective: str,
     imported, layers, rules, architecture = _exploration_inputs(
         workload, arch, constraints, layer, skip_unsupported)
     notes = imported.notes + rules.notes
+    ranked = densities
     if densities is not None:
         densities.check_layers([lay.name for lay in imported.value.mac_layers])
-        if not counts_change(architecture):
+        if not counts_change(architecture):  # the dense search ranks the same costs
             notes += (NO_SPARSITY_NOTE,)
+            ranked = None
     results, searches = search(layers, architecture, rules.value, objective,
                                batch_size=batch_size, sample=sample, progress=progress,
-                               workers=workers, densities=densities
-                               if densities is not None and counts_change(architecture)
-                               else None)
+                               workers=workers, densities=ranked)
     for result in results:
         if result.best is None and not result.front:
             why = ("under these constraints the architecture offers it no mapping at all"

@@ -31,7 +31,6 @@ MAX_NAME = 256
 MAX_ENTRIES = 64
 
 
-
 #: A number in exponent notation without a dot (``2e6``): YAML 1.2 reads it as a number,
 #: PyYAML (YAML 1.1) as a string, so such a string is taken as the number the user wrote.
 EXPONENT_NUMBER = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
